@@ -1,0 +1,1 @@
+"""Composition root and foundation: settings, app factory, CLI, database, tables, errors."""

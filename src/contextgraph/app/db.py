@@ -1,0 +1,84 @@
+"""The database engine and its transactions: `read()` for queries, `write()` for one atomic change.
+
+On SQLite a write transaction takes the write lock up front (BEGIN IMMEDIATE): a deferred BEGIN
+that upgrades later fails with "database is locked" and loses read-modify-write races.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+_WRITE = "contextgraph_write"
+
+
+class Database:
+    """An async engine plus the transaction discipline every resolver uses."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.is_sqlite = url.startswith("sqlite")
+        options: dict[str, Any] = {}
+        if self.is_sqlite:
+            options["connect_args"] = {"timeout": 30}
+        else:
+            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a read transaction (a consistent snapshot on PostgreSQL and SQLite)."""
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction that commits when the block ends and rolls back if it raises."""
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{_WRITE: True})
+            async with conn.begin():
+                yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @sa.event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module: it would not BEGIN before a SELECT.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: with WAL, NORMAL may lose the last acknowledged commits on power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine runs (tests and the benchmark report it per request)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        self._engine = engine.sync_engine
+        sa.event.listen(self._engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: Any) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        sa.event.remove(self._engine, "before_cursor_execute", self._count)

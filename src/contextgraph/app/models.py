@@ -1,0 +1,108 @@
+"""Tables (SQLModel). Changes ship as Alembic migrations in app/migrations; a test keeps both equal.
+
+Times are epoch milliseconds (UTC) so ordering and range filters are exact on every database.
+"Long or string" values (types, dispositions) are JSON so they round-trip as given; `type_key` is
+their text form, indexed for the `*_types` filters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+# SQLite only allocates ids (and AUTOINCREMENT never reuses them) on an INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=Json, nullable=nullable)
+
+
+class Customer(SQLModel, table=True):
+    """A customer profile: server-made 16-character id and its attributes."""
+
+    __tablename__ = "customer"
+
+    id: str = Field(primary_key=True, max_length=16)
+    attributes: dict[str, Any] = _json(nullable=False)
+    created_ms: int = Field(sa_type=sa.BigInteger)
+
+
+class _Journey(SQLModel):
+    """Columns shared by services, states and tasks: a start event and perhaps an end event."""
+
+    type_value: Any = _json(nullable=False)
+    type_key: str = Field(max_length=256)
+    est_duration: int | None = Field(default=None)
+    started_ms: int = Field(sa_type=sa.BigInteger)
+    completed_ms: int | None = Field(default=None, sa_type=sa.BigInteger)
+    duration: int | None = Field(default=None, sa_type=sa.BigInteger)
+    disposition: Any = _json()
+    disposition_desc: str | None = Field(default=None)
+    started: dict[str, Any] = _json(nullable=False)
+    completed: dict[str, Any] | None = _json()
+
+
+class Service(_Journey, table=True):
+    """A promise made to a customer (or, while anonymous, to a contact key)."""
+
+    __tablename__ = "service"
+    __table_args__ = (
+        sa.Index("ix_service_customer", "customer_id", "id"),
+        sa.Index("ix_service_contact_key", "contact_key", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    customer_id: str | None = Field(default=None, foreign_key="customer.id", max_length=16)
+    contact_key: str | None = Field(default=None, max_length=256)
+
+
+class State(_Journey, table=True):
+    """One step of a service's delivery."""
+
+    __tablename__ = "state"
+    __table_args__ = (
+        sa.Index("ix_state_service", "service_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", sa_type=sa.BigInteger)
+    previous_state_id: int | None = Field(default=None)
+
+
+class Task(_Journey, table=True):
+    """A unit of work inside a service, optionally inside one of its states."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        sa.Index("ix_task_service", "service_id", "id"),
+        sa.Index("ix_task_state", "state_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", sa_type=sa.BigInteger)
+    state_id: int | None = Field(default=None, foreign_key="state.id")
+
+
+class ServerState(SQLModel, table=True):
+    """Server-wide values shared by every worker (the server mode)."""
+
+    __tablename__ = "server_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)
+
+
+customer_t: sa.Table = Customer.__table__  # type: ignore[attr-defined]
+service_t: sa.Table = Service.__table__  # type: ignore[attr-defined]
+state_t: sa.Table = State.__table__  # type: ignore[attr-defined]
+task_t: sa.Table = Task.__table__  # type: ignore[attr-defined]
+server_state_t: sa.Table = ServerState.__table__  # type: ignore[attr-defined]
+metadata = SQLModel.metadata

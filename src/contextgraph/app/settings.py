@@ -1,0 +1,120 @@
+"""One settings object: defaults, then the TOML config file, then CONTEXTGRAPH_* variables, then flags.
+
+`load_settings(config_file="cg.toml", port=9000)` is what the CLI and the tests call.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+# Media types for which the documented per-media agent attributes exist ("Query Profile Schema").
+_MEDIA = (
+    "workitem", "auxwork", "imchat", "outboundpreview", "vmail", "smail", "cobrowsing", "webform",
+    "busevent", "voice", "appsharing", "email", "chat", "any", "fax", "video", "whiteboard", "alert",
+    "voip", "sms",
+)
+
+
+class ProfileAttribute(BaseModel):
+    """One attribute of the customer profile ("Profile Attribute Schema")."""
+
+    name: str
+    type: Literal["string", "datetime"] = "string"
+    length: int = Field(default=256, ge=1, le=4000)
+    mandatory: bool = False
+    encrypt: bool = False
+    default: str | None = None
+
+
+def default_profile_attributes() -> list[ProfileAttribute]:
+    """The predefined attributes of spec/004 ("Profile Attribute Schema", "Query Profile Schema")."""
+    names = [
+        "FirstName", "LastName", "Title", "PhoneNumber", "EmailAddress", "PIN",
+        "CustomerSegment", "AccountNumber", "ContactId", "homeaddress",
+        "LastCalledAgent_EmployeeID", "PreferredAgent_EmployeeID",
+    ]  # fmt: skip
+    attributes = [ProfileAttribute(name=n) for n in names]
+    attributes.append(ProfileAttribute(name="LastCalledAgent_TimeStamp", type="datetime"))
+    for media in _MEDIA:
+        attributes += [
+            ProfileAttribute(name=f"LCA_EmplID_{media}"),
+            ProfileAttribute(name=f"LCA_TimeStamp_{media}", type="datetime"),
+            ProfileAttribute(name=f"Pref_EmplID_{media}"),
+        ]
+    return attributes
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see README "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTEXTGRAPH_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database: str = "sqlite:///./contextgraph.db"
+    # Reject reserved words ("Unauthorized Strings") as whole attribute values, not only as names.
+    check_reserved_values: bool = True
+    # How long POST /server/mode waits for in-flight profile/service work before giving up (403).
+    mode_switch_timeout: float = Field(default=60.0, gt=0)
+    # How often a worker re-reads the server mode another worker may have changed.
+    mode_refresh_interval: float = Field(default=1.0, ge=0)
+    # Pool size per worker for PostgreSQL.
+    pool_size: int = Field(default=10, ge=1)
+    profile_attributes: list[ProfileAttribute] = Field(default_factory=default_profile_attributes)
+
+    @field_validator("profile_attributes")
+    @classmethod
+    def _unique_names(cls, attributes: list[ProfileAttribute]) -> list[ProfileAttribute]:
+        seen: set[str] = set()
+        for attribute in attributes:
+            if attribute.name.lower() in seen:
+                raise ValueError(f"profile attribute '{attribute.name}' is defined twice")
+            seen.add(attribute.name.lower())
+        return attributes
+
+    @property
+    def async_database_url(self) -> str:
+        """The SQLAlchemy URL with the async driver this project uses for each database."""
+        url = self.database
+        for prefix, driver in (("sqlite://", "sqlite+aiosqlite://"),
+                               ("postgresql://", "postgresql+asyncpg://"),
+                               ("postgres://", "postgresql+asyncpg://")):  # fmt: skip
+            if url.startswith(prefix):
+                return driver + url[len(prefix):]
+        if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            return url
+        raise ValueError(f"unsupported database URL '{url}': use sqlite:/// or postgresql://")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Flags beat the environment, which beats the config file.
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+
+def load_settings(config_file: str | None = None, **overrides: object) -> Settings:
+    """Settings from the config file (flag, else CONTEXTGRAPH_CONFIG), environment and overrides."""
+    config_file = config_file or os.environ.get("CONTEXTGRAPH_CONFIG")
+    cls: type[Settings] = Settings
+    if config_file:
+        if not os.path.isfile(config_file):
+            raise FileNotFoundError(f"config file '{config_file}' does not exist")
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": config_file})
+        cls = type("FileSettings", (Settings,), {"model_config": config})
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The documented Context Services REST paths: parse the request, call a resolver, shape the answer."""

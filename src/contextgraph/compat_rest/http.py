@@ -1,0 +1,108 @@
+"""Request parsing and responses of the REST layer: JSON bodies, query parameters, error bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from contextgraph.app.errors import BadParameter, ContextError, MalformedBody, UnsupportedMedia
+from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.events import time_param
+from contextgraph.resolvers.journeys import Status
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def ctx(request: Request) -> Context:
+    context: Context = request.app.state.ctx
+    return context
+
+
+def location(request: Request, path: str) -> dict[str, str]:
+    """A Location header under the prefix the request came in on (`/` or `/genesys/1/cs`)."""
+    return {"Location": f"{request.scope.get('root_path', '')}{path}"}
+
+
+def created(request: Request, path: str, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=201, headers=location(request, path))
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def ok_empty() -> Response:
+    return Response(status_code=200)
+
+
+async def read_json(request: Request, *, optional: bool = False) -> Any:
+    """The JSON body; None for an absent or empty body where the operation makes it optional."""
+    raw = await request.body()
+    if not raw.strip():
+        if optional:
+            return None
+        raise MalformedBody("this operation needs a JSON body")
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise UnsupportedMedia(f"Content-Type must be application/json, not '{media or 'none'}'")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+
+
+def error_body(request: Request, error: ContextError) -> dict[str, Any]:
+    """The documented error JSON."""
+    return {
+        "http_method": request.method,
+        "title": error.title,
+        "description": error.description,
+        "code": error.code,
+        "uri": str(request.url),
+    }
+
+
+# -- query parameters -------------------------------------------------------------------------
+def flag(request: Request, name: str) -> bool:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return False
+    if value.lower() not in ("true", "false"):
+        raise BadParameter(name, f"expected true or false, got '{value}'")
+    return value.lower() == "true"
+
+
+def names(request: Request, *keys: str) -> list[str] | None:
+    """A comma-separated list from the first of `keys` present (None when none is)."""
+    for key in keys:
+        value = request.query_params.get(key)
+        if value is not None:
+            return [item.strip() for item in value.split(",") if item.strip()]
+    return None
+
+
+def time_ms(request: Request, name: str) -> int | None:
+    return time_param(name, request.query_params.get(name))
+
+
+def integer(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadParameter(name, f"expected an integer, got '{value}'") from None
+
+
+def path_status(request: Request) -> Status:
+    """ACTIVE or COMPLETED for the `/active` and `/completed` forms of a query path, else ALL."""
+    return Status(request.path_params.get("status", "all"))

@@ -1,0 +1,65 @@
+"""Records as the documented JSON resources (spec/004 "Service", "State", "Task")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, TaskRecord
+from contextgraph.resolvers.services import Include, ServiceTree
+from contextgraph.resolvers.states import StateTree
+
+
+def _journey(record: JourneyRecord, body: dict[str, Any]) -> dict[str, Any]:
+    if record.est_duration is not None:
+        body["est_duration"] = record.est_duration
+    body["started"] = record.started
+    if record.completed is not None:
+        body["completed"] = record.completed
+        body["duration"] = record.duration
+        if record.disposition is not None:
+            body["disposition"] = record.disposition
+        if record.disposition_desc is not None:
+            body["disposition_desc"] = record.disposition_desc
+    return body
+
+
+def _split(body: dict[str, Any], name: str, items: list[Any] | None, active: bool, completed: bool,
+           render: Any) -> None:  # fmt: skip
+    if items is None:
+        return
+    if active:
+        body[f"active_{name}"] = [render(i) for i in items if i.active]
+    if completed:
+        body[f"completed_{name}"] = [render(i) for i in items if not i.active]
+
+
+def task(record: TaskRecord, customer_id: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"service_id": record.service_id, "task_id": record.id, "task_type": record.type_value}
+    if record.state_id is not None:
+        body["state_id"] = record.state_id
+    if customer_id is not None:
+        body["customer_id"] = customer_id
+    return _journey(record, body)
+
+
+def state(tree: StateTree, active_tasks: bool = False, completed_tasks: bool = False) -> dict[str, Any]:
+    record: StateRecord = tree.state
+    body: dict[str, Any] = {"service_id": record.service_id, "state_id": record.id, "state_type": record.type_value}
+    if tree.customer_id is not None:
+        body["customer_id"] = tree.customer_id
+    _journey(record, body)
+    _split(body, "tasks", tree.tasks, active_tasks, completed_tasks, task)
+    return body
+
+
+def service(tree: ServiceTree, include: Include) -> dict[str, Any]:
+    record: ServiceRecord = tree.service
+    body: dict[str, Any] = {"service_id": record.id, "service_type": record.type_value}
+    if record.customer_id is not None:
+        body["customer_id"] = record.customer_id
+    if record.contact_key is not None:
+        body["contact_key"] = record.contact_key
+    _journey(record, body)
+    _split(body, "states", tree.states, include.active_states, include.completed_states, lambda s: state(StateTree(s)))
+    _split(body, "tasks", tree.tasks, include.active_tasks, include.completed_tasks, task)
+    return body

@@ -1,0 +1,93 @@
+"""Every documented REST path, served at `/` and under `/genesys/1/cs` by the app factory.
+
+The documents spell some paths `/state/`, `/task/` and others `/states/`, `/tasks/`: both work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.routing import BaseRoute, Route
+
+from contextgraph.compat_rest import profiles, server, services, states, tasks
+
+SERVICE = "/services/{service_id:int}"
+STATUSES = ("", "/active", "/completed")
+
+
+def _routes() -> list[tuple[str, str, Callable[..., Any]]]:
+    table: list[tuple[str, str, Callable[..., Any]]] = [
+        ("GET", "/server/status", server.server_status),
+        ("POST", "/server/mode", server.server_mode),
+        ("POST", "/services_composite/start", server.composite_start),
+        ("POST", "/profiles", profiles.create_profile),
+        ("GET", "/profiles/{customer_id}", profiles.get_profile),
+        ("GET", "/metadata/profiles", profiles.profile_schema),
+        ("POST", "/services/start", services.start_service),
+        ("POST", "/customers/{customer_id}/services/{service_id:int}", services.associate_service),
+        ("POST", f"{SERVICE}/end", services.complete_service),
+        ("GET", SERVICE, services.get_service),
+    ]
+    for suffix in STATUSES:
+        table += [
+            ("GET", f"/services/anonymous/{{contact_key}}{suffix}", services.anonymous_services),
+            ("GET", f"/customers/{{customer_id}}/services{suffix}", services.customer_services),
+        ]
+    for plural, singular in (("states", "state"), ("tasks", "task")):
+        for word in (plural, singular):
+            base = f"{SERVICE}/{word}"
+            one = f"{base}/{{{singular}_id:int}}"
+            if plural == "states":
+                table += [
+                    ("POST", f"{base}/start", states.start_state),
+                    ("POST", f"{base}/transition", states.transition),
+                    ("POST", f"{one}/end", states.complete_state),
+                    ("GET", one, states.get_state),
+                ]
+                table += [("GET", base + s, states.service_states) for s in STATUSES]
+            else:
+                table += [
+                    ("POST", f"{base}/start", tasks.start_task),
+                    ("POST", f"{one}/end", tasks.complete_task),
+                    ("GET", one, tasks.get_task),
+                ]
+                table += [("GET", base + s, tasks.service_tasks) for s in STATUSES]
+    return table
+
+
+def _with_status(path: str, endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """`/x/active` and `/x/completed` hand the status to the endpoint as a path parameter."""
+    for status in ("active", "completed"):
+        if path.endswith(f"/{status}"):
+
+            async def with_status(request: Any, _status: str = status) -> Any:
+                request.path_params["status"] = _status
+                return await endpoint(request)
+
+            return with_status
+    return endpoint
+
+
+def rest_routes() -> list[BaseRoute]:
+    routes: dict[str, dict[str, Callable[..., Any]]] = {}
+    for method, path, endpoint in _routes():
+        routes.setdefault(path, {})[method] = _with_status(path, endpoint)
+        # Tolerate the trailing slash some documented examples use (`POST /profiles/`).
+        if not path.endswith("}"):
+            routes.setdefault(path + "/", {})[method] = routes[path][method]
+    result: list[BaseRoute] = []
+    for path, by_method in routes.items():
+        if len(by_method) == 1:
+            (method, endpoint), = by_method.items()
+            result.append(Route(path, endpoint, methods=[method]))
+        else:
+            result.append(Route(path, _dispatch(by_method), methods=list(by_method)))
+    return result
+
+
+def _dispatch(by_method: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
+    async def dispatch(request: Any) -> Any:
+        return await by_method[request.method](request)
+
+    return dispatch

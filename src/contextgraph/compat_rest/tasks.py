@@ -1,0 +1,40 @@
+"""Task Operations: start, complete, query tasks and one task."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from contextgraph.compat_rest import render
+from contextgraph.compat_rest.http import JSONResponse, created, ctx, integer, names, no_content, path_status, read_json
+from contextgraph.resolvers import tasks
+from contextgraph.resolvers.extensions import check_extension_names
+
+
+async def start_task(request: Request) -> Response:
+    service_id = request.path_params["service_id"]
+    task_id = await tasks.start_task(ctx(request), service_id, await read_json(request))
+    return created(request, f"/services/{service_id}/tasks/{task_id}", {"task_id": task_id})
+
+
+async def complete_task(request: Request) -> Response:
+    body = await read_json(request, optional=True)
+    p = request.path_params
+    await tasks.complete_task(ctx(request), p["service_id"], p["task_id"], body)
+    return no_content()
+
+
+async def service_tasks(request: Request) -> Response:
+    check_extension_names("task", names(request, "extensions") or [])
+    records = await tasks.service_tasks(
+        ctx(request), request.path_params["service_id"], path_status(request),
+        names(request, "task_types", "task_type"), integer(request, "state_id"),
+    )  # fmt: skip
+    return JSONResponse([render.task(r) for r in records])
+
+
+async def get_task(request: Request) -> Response:
+    check_extension_names("task", names(request, "extensions") or [])
+    p = request.path_params
+    record, customer_id = await tasks.get_task(ctx(request), p["service_id"], p["task_id"])
+    return JSONResponse(render.task(record, customer_id))

@@ -1,0 +1,1 @@
+"""The domain: plain async functions over a Context. Every rule of the spec lives here, once."""

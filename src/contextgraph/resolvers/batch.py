@@ -1,0 +1,60 @@
+"""Batched reads for GraphQL DataLoaders: many parents in, one query, results in key order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from contextgraph.app.models import service_t
+from contextgraph.resolvers import journeys
+from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.journeys import ServiceRecord, StateRecord, Status, TaskRecord
+from contextgraph.resolvers.profiles import get_profiles
+from contextgraph.resolvers.services import ServiceFilter, select_services
+
+
+async def services_of_customers(
+    ctx: Context, customer_ids: Sequence[str], service_filter: ServiceFilter
+) -> list[list[ServiceRecord]]:
+    async with ctx.read() as conn:
+        found = await select_services(conn, [service_t.c.customer_id.in_(list(customer_ids))], service_filter)
+    grouped: dict[str | None, list[ServiceRecord]] = {}
+    for service in found:
+        grouped.setdefault(service.customer_id, []).append(service)
+    return [grouped.get(customer_id, []) for customer_id in customer_ids]
+
+
+async def states_of_services(
+    ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None
+) -> list[list[StateRecord]]:
+    async with ctx.read() as conn:
+        found = await journeys.states_of_services(conn, service_ids, status, types)
+    return [found.get(i, []) for i in service_ids]
+
+
+async def tasks_of_services(
+    ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None
+) -> list[list[TaskRecord]]:
+    async with ctx.read() as conn:
+        found = await journeys.tasks_of_services(conn, service_ids, status, types)
+    return [found.get(i, []) for i in service_ids]
+
+
+async def tasks_of_states(
+    ctx: Context, state_ids: Sequence[int], status: Status, types: Sequence[str] | None
+) -> list[list[TaskRecord]]:
+    async with ctx.read() as conn:
+        found = await journeys.tasks_of_states(conn, state_ids, status, types)
+    return [found.get(i, []) for i in state_ids]
+
+
+async def profiles(ctx: Context, customer_ids: Sequence[str]) -> list[dict[str, Any] | None]:
+    async with ctx.read() as conn:
+        found = await get_profiles(conn, list(customer_ids))
+    return [found.get(i) for i in customer_ids]
+
+
+async def services(ctx: Context, service_ids: Sequence[int]) -> list[ServiceRecord | None]:
+    async with ctx.read() as conn:
+        found = await journeys.services_by_ids(conn, service_ids)
+    return [found.get(i) for i in service_ids]

@@ -1,0 +1,221 @@
+"""What services, states and tasks share: records, lookups, batched child loads, start and completion.
+
+Batched loaders take many parent ids and run one query, so a tree costs one query per level.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.app.errors import BadParameter, Conflict, not_found
+from contextgraph.app.models import service_t, state_t, task_t
+from contextgraph.resolvers.events import END_LIFTED, START_LIFTED, Event
+
+
+class Status(Enum):
+    """Which members of a collection: started and not completed, completed, or both."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ALL = "all"
+
+    @classmethod
+    def of(cls, active: bool, completed: bool) -> Status | None:
+        """The status that covers both flags; None when neither is asked for."""
+        if active and completed:
+            return cls.ALL
+        return cls.ACTIVE if active else cls.COMPLETED if completed else None
+
+
+@dataclass(slots=True)
+class JourneyRecord:
+    id: int
+    type_value: Any
+    type_key: str
+    est_duration: int | None
+    started_ms: int
+    completed_ms: int | None
+    duration: int | None
+    disposition: Any
+    disposition_desc: str | None
+    started: dict[str, Any]
+    completed: dict[str, Any] | None
+
+    @property
+    def active(self) -> bool:
+        return self.completed_ms is None
+
+
+@dataclass(slots=True)
+class ServiceRecord(JourneyRecord):
+    customer_id: str | None
+    contact_key: Any
+
+
+@dataclass(slots=True)
+class StateRecord(JourneyRecord):
+    service_id: int
+    previous_state_id: int | None
+
+
+@dataclass(slots=True)
+class TaskRecord(JourneyRecord):
+    service_id: int
+    state_id: int | None
+
+
+R = TypeVar("R", ServiceRecord, StateRecord, TaskRecord)
+_RECORDS: dict[str, type] = {"service": ServiceRecord, "state": StateRecord, "task": TaskRecord}
+_TABLES = {"service": service_t, "state": state_t, "task": task_t}
+
+
+def _records(cls: type[R], rows: Iterable[sa.Row[Any]]) -> list[R]:
+    return [cls(**row._mapping) for row in rows]
+
+
+def filters(table: sa.Table, status: Status, types: Sequence[str] | None) -> list[Any]:
+    """WHERE clauses for a status and a list of types (matched on their text form)."""
+    clauses: list[Any] = []
+    if status is Status.ACTIVE:
+        clauses.append(table.c.completed_ms.is_(None))
+    elif status is Status.COMPLETED:
+        clauses.append(table.c.completed_ms.is_not(None))
+    if types:
+        clauses.append(table.c.type_key.in_(list(types)))
+    return clauses
+
+
+# -- single lookups ---------------------------------------------------------------------------
+def _check_id(kind: str, value: int, bits: int, label: object) -> None:
+    """An id outside its column's range names nothing (and must not reach the database)."""
+    if not 0 <= value < 2 ** (bits - 1):
+        raise not_found(kind, label)
+
+
+async def fetch_service(conn: AsyncConnection, service_id: int, *, lock: bool = False) -> ServiceRecord:
+    _check_id("service", service_id, 64, service_id)
+    query = sa.select(service_t).where(service_t.c.id == service_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise not_found("service", service_id)
+    return ServiceRecord(**row._mapping)
+
+
+async def fetch_state(conn: AsyncConnection, service_id: int, state_id: int, *, lock: bool = False) -> StateRecord:
+    _check_id("service", service_id, 64, service_id)
+    _check_id("state", state_id, 32, state_id)
+    query = sa.select(state_t).where(state_t.c.id == state_id, state_t.c.service_id == service_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise not_found("state", f"{state_id}' of service '{service_id}")
+    return StateRecord(**row._mapping)
+
+
+async def fetch_task(conn: AsyncConnection, service_id: int, task_id: int, *, lock: bool = False) -> TaskRecord:
+    _check_id("service", service_id, 64, service_id)
+    _check_id("task", task_id, 32, task_id)
+    query = sa.select(task_t).where(task_t.c.id == task_id, task_t.c.service_id == service_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    if row is None:
+        raise not_found("task", f"{task_id}' of service '{service_id}")
+    return TaskRecord(**row._mapping)
+
+
+# -- batched children -------------------------------------------------------------------------
+async def _children(
+    conn: AsyncConnection, cls: type[R], table: sa.Table, parent: sa.Column[Any],
+    parent_ids: Sequence[int], clauses: list[Any],
+) -> dict[int, list[R]]:  # fmt: skip
+    grouped: dict[int, list[R]] = defaultdict(list)
+    if not parent_ids:
+        return grouped
+    query = sa.select(table).where(parent.in_(list(parent_ids)), *clauses).order_by(table.c.id)
+    for record in _records(cls, await conn.execute(query)):
+        grouped[getattr(record, parent.name)].append(record)
+    return grouped
+
+
+async def states_of_services(
+    conn: AsyncConnection, service_ids: Sequence[int], status: Status = Status.ALL,
+    types: Sequence[str] | None = None,
+) -> dict[int, list[StateRecord]]:  # fmt: skip
+    clauses = filters(state_t, status, types)
+    return await _children(conn, StateRecord, state_t, state_t.c.service_id, service_ids, clauses)
+
+
+async def tasks_of_services(
+    conn: AsyncConnection, service_ids: Sequence[int], status: Status = Status.ALL,
+    types: Sequence[str] | None = None, state_id: int | None = None,
+) -> dict[int, list[TaskRecord]]:  # fmt: skip
+    clauses = filters(task_t, status, types)
+    if state_id is not None:
+        clauses.append(task_t.c.state_id == state_id)
+    return await _children(conn, TaskRecord, task_t, task_t.c.service_id, service_ids, clauses)
+
+
+async def tasks_of_states(
+    conn: AsyncConnection, state_ids: Sequence[int], status: Status = Status.ALL,
+    types: Sequence[str] | None = None,
+) -> dict[int, list[TaskRecord]]:  # fmt: skip
+    clauses = filters(task_t, status, types)
+    return await _children(conn, TaskRecord, task_t, task_t.c.state_id, state_ids, clauses)
+
+
+async def services_by_ids(conn: AsyncConnection, service_ids: Sequence[int]) -> dict[int, ServiceRecord]:
+    rows = await conn.execute(sa.select(service_t).where(service_t.c.id.in_(list(service_ids))))
+    return {r.id: r for r in _records(ServiceRecord, rows)}
+
+
+# -- writes -----------------------------------------------------------------------------------
+def type_key(value: Any) -> str:
+    """The text form of a "long or string" value: 100 and "100" are the same type for filters."""
+    return str(value)
+
+
+async def insert_started(conn: AsyncConnection, kind: str, event: Event, type_field: str, **columns: Any) -> int:
+    """Insert a started service, state or task; answers the id the database allocated."""
+    table = _TABLES[kind]
+    values = {
+        "type_value": event.fields[type_field],
+        "type_key": type_key(event.fields[type_field]),
+        "est_duration": event.fields.get("est_duration"),
+        "started_ms": event.timestamp_ms,
+        "started": event.without(START_LIFTED),
+        **columns,
+    }
+    result = await conn.execute(sa.insert(table).values(values).returning(table.c.id))
+    return int(result.scalar_one())
+
+
+async def complete(conn: AsyncConnection, kind: str, record: JourneyRecord, event: Event, **columns: Any) -> None:
+    """Complete a started service, state or task: end event, disposition, duration in ms."""
+    if not record.active:
+        raise Conflict(f"{kind} '{record.id}' is already completed")
+    ended = event.timestamp_ms
+    if ended < record.started_ms:
+        raise BadParameter("timestamp", f"the {kind} cannot end before it started")
+    table = _TABLES[kind]
+    values = {
+        "completed_ms": ended,
+        "duration": ended - record.started_ms,
+        "completed": event.without(END_LIFTED),
+        "disposition": event.fields.get("disposition"),
+        "disposition_desc": event.fields.get("disposition_desc"),
+        **columns,
+    }
+    # The condition makes a concurrent second completion update nothing instead of overwriting.
+    update = sa.update(table).where(table.c.id == record.id, table.c.completed_ms.is_(None))
+    if (await conn.execute(update.values(values))).rowcount != 1:
+        raise Conflict(f"{kind} '{record.id}' is already completed")
+
+
+def require_active(kind: str, record: JourneyRecord) -> None:
+    if not record.active:
+        raise Conflict(f"{kind} '{record.id}' is completed")

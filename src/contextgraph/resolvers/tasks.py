@@ -1,0 +1,61 @@
+"""Task operations: start, complete, and the task queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.resolvers import journeys
+from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.events import TASK_END, TASK_START, Event, int32, parse_event
+from contextgraph.resolvers.extensions import check_extensions
+from contextgraph.resolvers.journeys import Status, TaskRecord
+
+
+async def insert_task(conn: AsyncConnection, service_id: int, event: Event) -> int:
+    """Start a task in an active service, inside one of its active states if `state_id` is given."""
+    service = await journeys.fetch_service(conn, service_id, lock=True)
+    journeys.require_active("service", service)
+    state_id = event.fields.get("state_id")
+    if state_id is not None:
+        journeys.require_active("state", await journeys.fetch_state(conn, service_id, state_id))
+    return await journeys.insert_started(conn, "task", event, "task_type", service_id=service_id, state_id=state_id)
+
+
+async def start_task(ctx: Context, service_id: int, body: Any) -> int:
+    event = parse_event(body, TASK_START, required=("task_type",))
+    check_extensions("task", event.extensions)
+    async with ctx.write() as conn:
+        return await insert_task(conn, service_id, event)
+
+
+async def complete_task(ctx: Context, service_id: int, task_id: int, body: Any) -> None:
+    """Complete a task; a `state_id` in the end event attaches it to that state of the service."""
+    event = parse_event(body if body is not None else {}, TASK_END)
+    check_extensions("task", event.extensions)
+    async with ctx.write() as conn:
+        task = await journeys.fetch_task(conn, service_id, task_id, lock=True)
+        columns: dict[str, Any] = {}
+        if "state_id" in event.fields:
+            columns["state_id"] = (await journeys.fetch_state(conn, service_id, event.fields["state_id"])).id
+        await journeys.complete(conn, "task", task, event, **columns)
+
+
+async def service_tasks(
+    ctx: Context, service_id: int, status: Status = Status.ALL, types: Sequence[str] | None = None,
+    state_id: int | None = None,
+) -> list[TaskRecord]:  # fmt: skip
+    if state_id is not None:
+        int32("state_id", state_id)
+    async with ctx.read() as conn:
+        await journeys.fetch_service(conn, service_id)
+        return (await journeys.tasks_of_services(conn, [service_id], status, types, state_id))[service_id]
+
+
+async def get_task(ctx: Context, service_id: int, task_id: int) -> tuple[TaskRecord, str | None]:
+    """The task and its service's customer id."""
+    async with ctx.read() as conn:
+        service = await journeys.fetch_service(conn, service_id)
+        return await journeys.fetch_task(conn, service_id, task_id), service.customer_id

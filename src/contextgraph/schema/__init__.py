@@ -1,0 +1,1 @@
+"""Strawberry types and the schema builder; per-request DataLoaders; GraphQL error mapping."""

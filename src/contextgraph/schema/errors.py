@@ -1,0 +1,34 @@
+"""GraphQL errors: ContextErrors keep their message and carry `code` and `status` in `extensions`;
+anything else is masked and logged with the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from contextgraph.app.errors import ContextError
+
+log = logging.getLogger("contextgraph")
+
+
+class ContextErrors(MaskErrors):
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed: list[GraphQLError] = []
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, ContextError):
+                error.extensions = {**(error.extensions or {}), "code": original.code, "status": original.status}
+                processed.append(error)
+            elif original is None or isinstance(original, GraphQLError):  # the client's own mistake
+                processed.append(error)
+            else:
+                request = self.execution_context.context.get("request")
+                request_id = request.scope.get("state", {}).get("request_id", "-") if request else "-"
+                log.error("unexpected error in GraphQL [request %s]", request_id, exc_info=original)
+                masked = self.anonymise_error(error)
+                masked.extensions = {"code": 5000, "status": 500, "request_id": request_id}
+                processed.append(masked)
+        return processed

@@ -1,0 +1,56 @@
+"""Per-request DataLoaders: every nested list of a query level is loaded in one batched query.
+
+Loaders are keyed by their arguments (status, types, filter), so fields asked with different
+arguments batch separately and the cache never mixes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from contextgraph.resolvers import batch
+from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.journeys import Status
+from contextgraph.resolvers.services import ServiceFilter
+
+
+class Loaders:
+    """The loaders of one request."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._cache: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
+        self.profile = DataLoader(lambda ids: batch.profiles(ctx, ids))
+        self.service = DataLoader(lambda ids: batch.services(ctx, ids))
+
+    def _loader(
+        self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
+    ) -> DataLoader[Any, Any]:
+        if key not in self._cache:
+            self._cache[key] = DataLoader(load)  # type: ignore[arg-type]
+        return self._cache[key]
+
+    def services_of_customer(self, service_filter: ServiceFilter) -> DataLoader[str, Any]:
+        return self._loader(("services", service_filter),
+                            lambda ids: batch.services_of_customers(self.ctx, ids, service_filter))  # fmt: skip
+
+    def states_of_service(self, status: Status, types: list[str] | None) -> DataLoader[int, Any]:
+        t = tuple(types) if types is not None else None
+        return self._loader(("states", status, t), lambda ids: batch.states_of_services(self.ctx, ids, status, t))
+
+    def tasks_of_service(self, status: Status, types: list[str] | None) -> DataLoader[int, Any]:
+        t = tuple(types) if types is not None else None
+        return self._loader(("tasks", status, t), lambda ids: batch.tasks_of_services(self.ctx, ids, status, t))
+
+    def tasks_of_state(self, status: Status, types: list[str] | None) -> DataLoader[int, Any]:
+        t = tuple(types) if types is not None else None
+        return self._loader(("state-tasks", status, t), lambda ids: batch.tasks_of_states(self.ctx, ids, status, t))
+
+
+def loaders(info: strawberry.Info) -> Loaders:
+    found: Loaders = info.context["loaders"]
+    return found

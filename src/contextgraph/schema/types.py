@@ -1,0 +1,151 @@
+"""The object types: Customer, Service, State, Task. Plain fields are copied from the records;
+only the nested lists go through the request's DataLoaders (one batched query per level).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from contextgraph.app.timefmt import format_ms
+from contextgraph.resolvers.events import time_param
+from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
+from contextgraph.resolvers.services import ServiceFilter
+from contextgraph.schema.loaders import loaders
+from contextgraph.schema.scalars import Long, LongOrString
+
+JourneyStatus = strawberry.enum(Status, name="JourneyStatus", description="Active, completed, or all.")
+
+_TYPES = Annotated[list[str] | None, strawberry.argument(description="Only these types (ids or names).")]
+
+
+def _common(record: JourneyRecord) -> dict[str, Any]:
+    return {
+        "est_duration": record.est_duration,
+        "duration": record.duration,
+        "disposition": record.disposition,
+        "disposition_desc": record.disposition_desc,
+        "started": record.started,
+        "completed": record.completed,
+        "active": record.active,
+        "started_at": format_ms(record.started_ms),
+        "completed_at": format_ms(record.completed_ms) if record.completed_ms is not None else None,
+    }
+
+
+@strawberry.interface(description="What services, states and tasks share: a start and perhaps an end.")
+class Journey:
+    est_duration: int | None = strawberry.field(description="Estimated duration in seconds.")
+    duration: Long | None = strawberry.field(description="Milliseconds from start to completion.")
+    disposition: LongOrString | None
+    disposition_desc: str | None
+    started: JSON = strawberry.field(description="The start event, as recorded.")
+    completed: JSON | None = strawberry.field(description="The end event, once completed.")
+    active: bool
+    started_at: str
+    completed_at: str | None
+
+
+@strawberry.type(description="A task: a unit of work in a service, perhaps in one of its states.")
+class Task(Journey):
+    id: int
+    task_type: LongOrString
+    service_id: Long
+    state_id: int | None
+
+    @classmethod
+    def of(cls, r: TaskRecord) -> Task:
+        return cls(id=r.id, task_type=r.type_value, service_id=r.service_id, state_id=r.state_id, **_common(r))
+
+    @strawberry.field(description="The service this task belongs to.")
+    async def service(self, info: strawberry.Info) -> Service:
+        return Service.of(await loaders(info).service.load(self.service_id))
+
+
+@strawberry.type(description="A state: one step in the delivery of a service.")
+class State(Journey):
+    id: int
+    state_type: LongOrString
+    service_id: Long
+    previous_state_id: int | None
+
+    @classmethod
+    def of(cls, r: StateRecord) -> State:
+        return cls(id=r.id, state_type=r.type_value, service_id=r.service_id,
+                   previous_state_id=r.previous_state_id, **_common(r))  # fmt: skip
+
+    @strawberry.field(description="The tasks started in this state.")
+    async def tasks(
+        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None
+    ) -> list[Task]:
+        return [Task.of(t) for t in await loaders(info).tasks_of_state(status, types).load(self.id)]
+
+    @strawberry.field(description="The service this state belongs to.")
+    async def service(self, info: strawberry.Info) -> Service:
+        return Service.of(await loaders(info).service.load(self.service_id))
+
+
+@strawberry.type(description="A service: a promise made to a customer (or to a contact key, while anonymous).")
+class Service(Journey):
+    id: Long
+    service_type: LongOrString
+    customer_id: str | None
+    contact_key: str | None
+
+    @classmethod
+    def of(cls, r: ServiceRecord) -> Service:
+        return cls(id=r.id, service_type=r.type_value, customer_id=r.customer_id,
+                   contact_key=r.contact_key, **_common(r))  # fmt: skip
+
+    @strawberry.field(description="The customer, once the service is associated with one.")
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        if self.customer_id is None:
+            return None
+        profile = await loaders(info).profile.load(self.customer_id)
+        return Customer.of(profile) if profile is not None else None
+
+    @strawberry.field(description="The states of this service, oldest first.")
+    async def states(
+        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None
+    ) -> list[State]:
+        return [State.of(s) for s in await loaders(info).states_of_service(status, types).load(self.id)]
+
+    @strawberry.field(description="All tasks of this service (in a state or not), oldest first.")
+    async def tasks(
+        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None
+    ) -> list[Task]:
+        return [Task.of(t) for t in await loaders(info).tasks_of_service(status, types).load(self.id)]
+
+
+@strawberry.type(description="A customer profile and the customer's services.")
+class Customer:
+    id: strawberry.ID
+    attributes: JSON = strawberry.field(description="Profile attributes; an array's first value is the primary one.")
+
+    @classmethod
+    def of(cls, profile: dict[str, Any]) -> Customer:
+        attributes = {k: v for k, v in profile.items() if k != "customer_id"}
+        return cls(id=strawberry.ID(profile["customer_id"]), attributes=attributes)
+
+    @strawberry.field(description="The customer's services, oldest first.")
+    async def services(
+        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None,
+        started_from: str | None = None, started_to: str | None = None,
+        completed_from: str | None = None, completed_to: str | None = None,
+    ) -> list[Service]:  # fmt: skip
+        service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
+        return [Service.of(s) for s in await loaders(info).services_of_customer(service_filter).load(str(self.id))]
+
+
+def service_filter_of(
+    status: Status, types: list[str] | None, started_from: str | None, started_to: str | None,
+    completed_from: str | None, completed_to: str | None,
+) -> ServiceFilter:  # fmt: skip
+    return ServiceFilter(
+        status=status, service_types=tuple(types) if types is not None else None,
+        started_from=time_param("startedFrom", started_from), started_to=time_param("startedTo", started_to),
+        completed_from=time_param("completedFrom", completed_from),
+        completed_to=time_param("completedTo", completed_to),
+    )  # fmt: skip
