@@ -80,7 +80,8 @@ def settings_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 async def app(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIterator[Starlette]:
-    settings = load_settings(None, database=database_url, **settings_overrides)
+    overrides = dict(settings_overrides)
+    settings = load_settings(overrides.pop("config_file", None), database=database_url, **overrides)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
