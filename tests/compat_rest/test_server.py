@@ -67,7 +67,9 @@ async def test_bad_mode_is_400(client: httpx.AsyncClient, body: dict[str, object
     assert (await client.get("/server/status")).json()["mode"] == "production"
 
 
-async def test_mode_is_shared_through_the_database(app: Starlette, client: httpx.AsyncClient, database_url: str) -> None:
+async def test_mode_is_shared_through_the_database(
+    app: Starlette, client: httpx.AsyncClient, database_url: str
+) -> None:
     other = create_app(load_settings(None, database=database_url, mode_refresh_interval=0))
     async with other.router.lifespan_context(other):
         transport = httpx.ASGITransport(app=other)
@@ -77,7 +79,9 @@ async def test_mode_is_shared_through_the_database(app: Starlette, client: httpx
             assert (await other_client.get("/services/1")).status_code == 403
 
 
-async def test_switch_waits_for_in_flight_work_and_answers_503_meanwhile(app: Starlette, client: httpx.AsyncClient) -> None:
+async def test_switch_waits_for_in_flight_work_and_answers_503_meanwhile(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
     service_id = await new_service(client)
     in_flight = app.state.ctx.server.operation()
     await in_flight.__aenter__()  # a profile/service operation that has not finished yet
