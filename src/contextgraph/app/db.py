@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 _WRITE = "contextgraph_write"
+_NO_SNAPSHOT = "contextgraph_no_snapshot"
 
 
 class Database:
@@ -31,10 +32,20 @@ class Database:
             _configure_sqlite(self.engine)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a read transaction (a consistent snapshot on PostgreSQL and SQLite)."""
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
+    async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
+        """A connection in a read transaction: one consistent snapshot for several queries.
+
+        `snapshot=False` is for a single query, which is atomic by itself: it saves the
+        BEGIN/COMMIT round trips (the batched loads of a GraphQL tree run many of these).
+        """
+        async with self.engine.connect() as conn:
+            if not snapshot:
+                if self.is_sqlite:
+                    await conn.execution_options(**{_NO_SNAPSHOT: True})
+                else:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+            async with conn.begin():
+                yield conn
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -65,8 +76,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @sa.event.listens_for(sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        write = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(_WRITE, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not options.get(_NO_SNAPSHOT, False):
+            conn.exec_driver_sql("BEGIN")
 
 
 class StatementCounter:

@@ -16,7 +16,7 @@ from contextgraph.resolvers.services import ServiceFilter, select_services
 async def services_of_customers(
     ctx: Context, customer_ids: Sequence[str], service_filter: ServiceFilter
 ) -> list[list[ServiceRecord]]:
-    async with ctx.read() as conn:
+    async with ctx.read(snapshot=False) as conn:
         found = await select_services(conn, [service_t.c.customer_id.in_(list(customer_ids))], service_filter)
     grouped: dict[str | None, list[ServiceRecord]] = {}
     for service in found:
@@ -27,7 +27,7 @@ async def services_of_customers(
 async def states_of_services(
     ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None
 ) -> list[list[StateRecord]]:
-    async with ctx.read() as conn:
+    async with ctx.read(snapshot=False) as conn:
         found = await journeys.states_of_services(conn, service_ids, status, types)
     return [found.get(i, []) for i in service_ids]
 
@@ -35,7 +35,7 @@ async def states_of_services(
 async def tasks_of_services(
     ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None
 ) -> list[list[TaskRecord]]:
-    async with ctx.read() as conn:
+    async with ctx.read(snapshot=False) as conn:
         found = await journeys.tasks_of_services(conn, service_ids, status, types)
     return [found.get(i, []) for i in service_ids]
 
@@ -43,18 +43,18 @@ async def tasks_of_services(
 async def tasks_of_states(
     ctx: Context, state_ids: Sequence[int], status: Status, types: Sequence[str] | None
 ) -> list[list[TaskRecord]]:
-    async with ctx.read() as conn:
+    async with ctx.read(snapshot=False) as conn:
         found = await journeys.tasks_of_states(conn, state_ids, status, types)
     return [found.get(i, []) for i in state_ids]
 
 
 async def profiles(ctx: Context, customer_ids: Sequence[str]) -> list[dict[str, Any] | None]:
-    async with ctx.read() as conn:
+    async with ctx.read(snapshot=False) as conn:
         found = await get_profiles(conn, list(customer_ids))
     return [found.get(i) for i in customer_ids]
 
 
 async def services(ctx: Context, service_ids: Sequence[int]) -> list[ServiceRecord | None]:
-    async with ctx.read() as conn:
+    async with ctx.read(snapshot=False) as conn:
         found = await journeys.services_by_ids(conn, service_ids)
     return [found.get(i) for i in service_ids]

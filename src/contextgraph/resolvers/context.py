@@ -36,8 +36,8 @@ class Context:
         return cls(db, settings, server, schema)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.server.operation(), self.db.read() as conn:
+    async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
+        async with self.server.operation(), self.db.read(snapshot=snapshot) as conn:
             yield conn
 
     @asynccontextmanager

@@ -45,7 +45,7 @@ async def get_profiles(conn: AsyncConnection, customer_ids: list[str]) -> dict[s
 
 
 async def get_profile(ctx: Context, customer_id: str) -> dict[str, Any]:
-    async with ctx.read() as conn:
+    async with ctx.read(snapshot=False) as conn:
         profiles = await get_profiles(conn, [customer_id])
     if customer_id not in profiles:
         raise not_found("customer", customer_id)
