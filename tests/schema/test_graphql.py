@@ -141,10 +141,14 @@ async def test_composite_start_mutation(client: httpx.AsyncClient) -> None:
         associateStateTask: true}]) { serviceId serviceCreated stateCreated taskId taskCreated } }"""
     first = (await gql(client, mutation, c=customer_id))["data"]["compositeStart"][0]
     second = (await gql(client, mutation, c=customer_id))["data"]["compositeStart"][0]
-    assert first["serviceCreated"] and first["stateCreated"] and first["taskCreated"]
+    assert first["serviceCreated"]
+    assert first["stateCreated"]
+    assert first["taskCreated"]
     assert second["serviceId"] == first["serviceId"]
     assert second["taskId"] == first["taskId"]
-    assert not (second["serviceCreated"] or second["stateCreated"] or second["taskCreated"])
+    assert not (second["serviceCreated"])
+    assert not (second["stateCreated"])
+    assert not (second["taskCreated"])
 
 
 async def test_errors_carry_code_and_status_and_write_nothing(app: Starlette, client: httpx.AsyncClient) -> None:
@@ -156,7 +160,7 @@ async def test_errors_carry_code_and_status_and_write_nothing(app: Starlette, cl
     bad = await gql(client, 'mutation { startService(input: {serviceType: "x"}) { id } }')
     assert bad["errors"][0]["extensions"]["status"] == 400
     assert "contact_key" in bad["errors"][0]["message"]
-    reserved = await gql(client, 'mutation { createProfile(attributes: {FirstName: "drop", LastName: "table"}) { id } }')
+    reserved = await gql(client, 'mutation { createProfile(attributes: {FirstName: "drop", LastName: "table"}) {id} }')
     assert reserved["errors"][0]["extensions"]["status"] == 400
     assert await snapshot(app) == before
 
