@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Both install what they need first.
+# The two commands of the README: `make run` and `make test` (ruff, mypy, then pytest on SQLite and a
+# throwaway PostgreSQL). Both install what they need first.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -18,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy src
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

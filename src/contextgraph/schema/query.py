@@ -9,7 +9,7 @@ from contextgraph.resolvers import profiles, services, states, tasks
 from contextgraph.resolvers.journeys import Status
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long
-from contextgraph.schema.types import _TYPES, Customer, JourneyStatus, Service, State, Task, service_filter_of
+from contextgraph.schema.types import _TYPES, Customer, Service, State, Task, service_filter_of
 
 
 @strawberry.type
@@ -32,7 +32,7 @@ class Query:
 
     @strawberry.field(description="Services started under a contact key and not yet associated with a customer.")
     async def anonymous_services(
-        self, info: strawberry.Info, contact_key: str, status: JourneyStatus = Status.ALL, types: _TYPES = None,
+        self, info: strawberry.Info, contact_key: str, status: Status = Status.ALL, types: _TYPES = None,
         started_from: str | None = None, started_to: str | None = None,
         completed_from: str | None = None, completed_to: str | None = None,
     ) -> list[Service]:  # fmt: skip
@@ -42,4 +42,4 @@ class Query:
 
     @strawberry.field(description="The server status, as GET /server/status shows it.")
     async def server_status(self, info: strawberry.Info) -> JSON:
-        return await loaders(info).ctx.server.status()
+        return JSON(await loaders(info).ctx.server.status())

@@ -6,6 +6,7 @@ from typing import Any, NewType
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.scalar import ScalarDefinition
 
 from contextgraph.app.errors import BadParameter
 from contextgraph.resolvers.events import long_or_string
@@ -27,7 +28,7 @@ def _long_or_string(value: Any) -> Any:
 Long = NewType("Long", int)
 LongOrString = NewType("LongOrString", object)
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     Long: strawberry.scalar(
         name="Long",
         description="A 64-bit integer (service ids, durations in milliseconds).",

@@ -16,7 +16,8 @@ from contextgraph.resolvers.services import ServiceFilter
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long, LongOrString
 
-JourneyStatus = strawberry.enum(Status, name="JourneyStatus", description="Active, completed, or all.")
+# Registers the resolvers' Status enum with GraphQL (strawberry.enum marks the class in place).
+strawberry.enum(Status, name="JourneyStatus", description="Active, completed, or all.")
 
 _TYPES = Annotated[list[str] | None, strawberry.argument(description="Only these types (ids or names).")]
 
@@ -57,7 +58,7 @@ class Task(Journey):
 
     @classmethod
     def of(cls, r: TaskRecord) -> Task:
-        return cls(id=r.id, task_type=r.type_value, service_id=r.service_id, state_id=r.state_id, **_common(r))
+        return cls(id=r.id, task_type=r.type_value, service_id=Long(r.service_id), state_id=r.state_id, **_common(r))
 
     @strawberry.field(description="The service this task belongs to.")
     async def service(self, info: strawberry.Info) -> Service:
@@ -73,12 +74,12 @@ class State(Journey):
 
     @classmethod
     def of(cls, r: StateRecord) -> State:
-        return cls(id=r.id, state_type=r.type_value, service_id=r.service_id,
+        return cls(id=r.id, state_type=r.type_value, service_id=Long(r.service_id),
                    previous_state_id=r.previous_state_id, **_common(r))  # fmt: skip
 
     @strawberry.field(description="The tasks started in this state.")
     async def tasks(
-        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None
+        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
     ) -> list[Task]:
         return [Task.of(t) for t in await loaders(info).tasks_of_state(status, types).load(self.id)]
 
@@ -96,7 +97,7 @@ class Service(Journey):
 
     @classmethod
     def of(cls, r: ServiceRecord) -> Service:
-        return cls(id=r.id, service_type=r.type_value, customer_id=r.customer_id,
+        return cls(id=Long(r.id), service_type=r.type_value, customer_id=r.customer_id,
                    contact_key=r.contact_key, **_common(r))  # fmt: skip
 
     @strawberry.field(description="The customer, once the service is associated with one.")
@@ -108,13 +109,13 @@ class Service(Journey):
 
     @strawberry.field(description="The states of this service, oldest first.")
     async def states(
-        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None
+        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
     ) -> list[State]:
         return [State.of(s) for s in await loaders(info).states_of_service(status, types).load(self.id)]
 
     @strawberry.field(description="All tasks of this service (in a state or not), oldest first.")
     async def tasks(
-        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None
+        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
     ) -> list[Task]:
         return [Task.of(t) for t in await loaders(info).tasks_of_service(status, types).load(self.id)]
 
@@ -127,11 +128,11 @@ class Customer:
     @classmethod
     def of(cls, profile: dict[str, Any]) -> Customer:
         attributes = {k: v for k, v in profile.items() if k != "customer_id"}
-        return cls(id=strawberry.ID(profile["customer_id"]), attributes=attributes)
+        return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes))
 
     @strawberry.field(description="The customer's services, oldest first.")
     async def services(
-        self, info: strawberry.Info, status: JourneyStatus = Status.ALL, types: _TYPES = None,
+        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None,
         started_from: str | None = None, started_to: str | None = None,
         completed_from: str | None = None, completed_to: str | None = None,
     ) -> list[Service]:  # fmt: skip

@@ -25,7 +25,9 @@ def build_schema() -> strawberry.Schema:
 
 
 class ContextGraphQL(GraphQL):
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> dict[str, Any]:
+    async def get_context(  # type: ignore[override]  # Strawberry types the context as None
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> dict[str, Any]:
         return {"request": request, "response": response, "loaders": Loaders(request.app.state.ctx)}
 
     def encode_json(self, data: object) -> bytes:
