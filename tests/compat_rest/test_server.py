@@ -70,11 +70,15 @@ async def test_bad_mode_is_400(client: httpx.AsyncClient, body: dict[str, object
 async def test_mode_is_shared_through_the_database(
     app: Starlette, client: httpx.AsyncClient, database_url: str
 ) -> None:
-    other = create_app(load_settings(None, database=database_url, mode_refresh_interval=0))
+    other = create_app(load_settings(None, database=database_url, refresh_interval=0.05))
     async with other.router.lifespan_context(other):
         transport = httpx.ASGITransport(app=other)
         async with httpx.AsyncClient(transport=transport, base_url="http://other") as other_client:
             await client.post("/server/mode", json={"mode": "maintenance"})
+            for _ in range(40):  # the other worker's poller takes it within a few intervals
+                if (await other_client.get("/server/status")).json()["mode"] == "maintenance":
+                    break
+                await asyncio.sleep(0.05)
             assert (await other_client.get("/server/status")).json()["mode"] == "maintenance"
             assert (await other_client.get("/services/1")).status_code == 403
 

@@ -61,7 +61,7 @@ async def test_customer_tree(client: httpx.AsyncClient) -> None:
 class TestBatching:
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
-        return {"mode_refresh_interval": 3600}  # no mode re-read in the middle of a measurement
+        return {"refresh_interval": 3600}  # the poller's queries would count too
 
     async def test_statement_count_does_not_grow_with_the_tree(self, app: Starlette, client: httpx.AsyncClient) -> None:
         counts = []

@@ -6,6 +6,7 @@ become the documented JSON body, and anything unexpected a masked 500 logged wit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from contextgraph.app.settings import Settings
 from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers.context import Context
-from contextgraph.schema.view import graphql_app
+from contextgraph.schema.view import follow_metadata, graphql_app
 
 log = logging.getLogger("contextgraph")
 
@@ -95,19 +96,35 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(request, error), status_code=500)
 
 
+async def _poll(ctx: Context, interval: float) -> None:
+    """Take what other workers changed (mode, extension schemas) every `interval` seconds."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await ctx.refresh()
+        except Exception:  # the database may be away for a moment: keep polling
+            log.warning("could not refresh the server mode and metadata", exc_info=True)
+
+
 def create_app(settings: Settings) -> Starlette:
     database = Database(settings.async_database_url, pool_size=settings.pool_size)
+
+    graphql = graphql_app()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(database)
-        app.state.ctx = Context.create(database, settings)
+        ctx = Context.create(database, settings)
+        ctx.listeners.append(follow_metadata(graphql))
+        await ctx.refresh()
+        app.state.ctx = ctx
+        poller = asyncio.create_task(_poll(ctx, settings.refresh_interval))
         try:
             yield
         finally:
+            poller.cancel()
             await database.dispose()
 
-    graphql = graphql_app()
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),

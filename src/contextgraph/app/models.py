@@ -1,5 +1,7 @@
 """Tables (SQLModel). Changes ship as Alembic migrations in app/migrations; a test keeps both equal.
 
+Extension records are rows keyed by (schema, owner), validated on every write; no DDL at runtime.
+
 Times are epoch milliseconds (UTC) so ordering and range filters are exact on every database.
 "Long or string" values (types, dispositions) are JSON so they round-trip as given; `type_key` is
 their text form, indexed for the `*_types` filters.
@@ -91,6 +93,38 @@ class Task(_Journey, table=True):
     state_id: int | None = Field(default=None, foreign_key="state.id")
 
 
+class ExtensionSchema(SQLModel, table=True):
+    """The schema of one profile, service, state or task extension (spec/004 "Extension Schema")."""
+
+    __tablename__ = "extension_schema"
+    __table_args__ = (
+        sa.UniqueConstraint("owner_kind", "name_key", name="uq_extension_schema_name"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_kind: str = Field(max_length=16)
+    name: str = Field(max_length=26)
+    name_key: str = Field(max_length=26)  # the name in lower case: names are case-insensitive
+    definition: dict[str, Any] = _json(nullable=False)  # the normalised schema, as queries show it
+    created_ms: int = Field(sa_type=sa.BigInteger)
+
+
+class ExtensionRecord(SQLModel, table=True):
+    """One record of an extension, owned by a customer, service, state or task (rows, not tables)."""
+
+    __tablename__ = "extension_record"
+    __table_args__ = (
+        sa.Index("ix_extension_record_owner", "schema_id", "owner_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    schema_id: int = Field(foreign_key="extension_schema.id")
+    owner_id: str = Field(max_length=32)  # customer id, or the service/state/task id as text
+    record: dict[str, Any] = _json(nullable=False)
+
+
 class ServerState(SQLModel, table=True):
     """Server-wide values shared by every worker (the server mode)."""
 
@@ -105,4 +139,6 @@ service_t: sa.Table = Service.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = State.__table__  # type: ignore[attr-defined]
 task_t: sa.Table = Task.__table__  # type: ignore[attr-defined]
 server_state_t: sa.Table = ServerState.__table__  # type: ignore[attr-defined]
+extension_schema_t: sa.Table = ExtensionSchema.__table__  # type: ignore[attr-defined]
+extension_record_t: sa.Table = ExtensionRecord.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

@@ -65,8 +65,8 @@ class Settings(BaseSettings):
     check_reserved_values: bool = True
     # How long POST /server/mode waits for in-flight profile/service work before giving up (403).
     mode_switch_timeout: float = Field(default=60.0, gt=0)
-    # How often a worker re-reads the server mode another worker may have changed.
-    mode_refresh_interval: float = Field(default=1.0, ge=0)
+    # How often a worker looks for what other workers changed: the server mode, extension schemas.
+    refresh_interval: float = Field(default=0.5, gt=0)
     # Pool size per worker for PostgreSQL.
     pool_size: int = Field(default=10, ge=1)
     profile_attributes: list[ProfileAttribute] = Field(default_factory=default_profile_attributes)

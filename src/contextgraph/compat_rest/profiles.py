@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, names, read_json
 from contextgraph.resolvers import profiles
-from contextgraph.resolvers.extensions import check_extension_names
 
 
 async def create_profile(request: Request) -> Response:
@@ -16,8 +15,8 @@ async def create_profile(request: Request) -> Response:
 
 
 async def get_profile(request: Request) -> Response:
-    check_extension_names("profile", names(request, "extensions") or [])
-    return JSONResponse(await profiles.get_profile(ctx(request), request.path_params["customer_id"]))
+    extensions = names(request, "extensions") or []
+    return JSONResponse(await profiles.get_profile(ctx(request), request.path_params["customer_id"], extensions))
 
 
 async def profile_schema(request: Request) -> Response:

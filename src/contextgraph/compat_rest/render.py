@@ -7,6 +7,7 @@ from typing import Any
 from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, TaskRecord
 from contextgraph.resolvers.services import Include, ServiceTree
 from contextgraph.resolvers.states import StateTree
+from contextgraph.resolvers.tasks import TaskView
 
 
 def _journey(record: JourneyRecord, body: dict[str, Any]) -> dict[str, Any]:
@@ -33,13 +34,17 @@ def _split(body: dict[str, Any], name: str, items: list[Any] | None, active: boo
         body[f"completed_{name}"] = [render(i) for i in items if not i.active]
 
 
-def task(record: TaskRecord, customer_id: str | None = None) -> dict[str, Any]:
+def task(view: TaskView | TaskRecord) -> dict[str, Any]:
+    if isinstance(view, TaskRecord):
+        view = TaskView(view)
+    record = view.task
     body: dict[str, Any] = {"service_id": record.service_id, "task_id": record.id, "task_type": record.type_value}
     if record.state_id is not None:
         body["state_id"] = record.state_id
-    if customer_id is not None:
-        body["customer_id"] = customer_id
-    return _journey(record, body)
+    if view.customer_id is not None:
+        body["customer_id"] = view.customer_id
+    _journey(record, body)
+    return body | (view.extensions or {})
 
 
 def state(tree: StateTree, active_tasks: bool = False, completed_tasks: bool = False) -> dict[str, Any]:
@@ -49,7 +54,7 @@ def state(tree: StateTree, active_tasks: bool = False, completed_tasks: bool = F
         body["customer_id"] = tree.customer_id
     _journey(record, body)
     _split(body, "tasks", tree.tasks, active_tasks, completed_tasks, task)
-    return body
+    return body | (tree.extensions or {})
 
 
 def service(tree: ServiceTree, include: Include) -> dict[str, Any]:
@@ -62,4 +67,4 @@ def service(tree: ServiceTree, include: Include) -> dict[str, Any]:
     _journey(record, body)
     _split(body, "states", tree.states, include.active_states, include.completed_states, lambda s: state(StateTree(s)))
     _split(body, "tasks", tree.tasks, include.active_tasks, include.completed_tasks, task)
-    return body
+    return body | (tree.extensions or {})

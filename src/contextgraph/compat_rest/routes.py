@@ -8,9 +8,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from contextgraph.compat_rest import profiles, server, services, states, tasks
+from contextgraph.compat_rest import extensions, metadata, profiles, server, services, states, tasks
+
+
+class _Kinds(Convertor[str]):
+    """The owner kinds of extension schemas in metadata paths."""
+
+    regex = "profiles|services|states|tasks"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("kinds", _Kinds())
 
 SERVICE = "/services/{service_id:int}"
 STATUSES = ("", "/active", "/completed")
@@ -28,7 +44,24 @@ def _routes() -> list[tuple[str, str, Callable[..., Any]]]:
         ("POST", "/customers/{customer_id}/services/{service_id:int}", services.associate_service),
         ("POST", f"{SERVICE}/end", services.complete_service),
         ("GET", SERVICE, services.get_service),
+        ("GET", "/metadata", metadata.index),
+        ("PUT", "/metadata/cache", metadata.reload_cache),
+        ("POST", "/metadata/{kinds:kinds}/extensions", metadata.create_schemas),
+        ("GET", "/metadata/{kinds:kinds}/extensions", metadata.list_schemas),
+        ("GET", "/metadata/{kinds:kinds}/extensions/{name}", metadata.get_schema),
+        ("DELETE", "/metadata/{kinds:kinds}/extensions/{name}", metadata.delete_schema),
+        ("POST", "/profiles/{customer_id}/extensions", extensions.insert_profile_extensions),
     ]
+    owners = ["/profiles/{customer_id}", SERVICE]
+    owners += [f"{SERVICE}/{word}/{{state_id:int}}" for word in ("states", "state")]
+    owners += [f"{SERVICE}/{word}/{{task_id:int}}" for word in ("tasks", "task")]
+    for owner in owners:
+        if owner != "/profiles/{customer_id}":
+            table.append(("PUT", f"{owner}/extensions/{{name}}", extensions.replace))
+        table += [
+            ("PUT", f"{owner}/extensions/{{name}}/by/unique", extensions.update_by_unique),
+            ("PUT", f"{owner}/extensions/{{name}}/delete/by/unique", extensions.delete_by_unique),
+        ]
     for suffix in STATUSES:
         table += [
             ("GET", f"/services/anonymous/{{contact_key}}{suffix}", services.anonymous_services),

@@ -19,14 +19,16 @@ from contextgraph.compat_rest.http import (
     time_ms,
 )
 from contextgraph.resolvers import services
-from contextgraph.resolvers.extensions import check_extension_names
 from contextgraph.resolvers.services import Include, ServiceFilter
 
 
 def _include(request: Request) -> Include:
-    check_extension_names("service", names(request, "extensions") or [])
     flags = ("active_states", "completed_states", "active_tasks", "completed_tasks")
     return Include(*(flag(request, f) for f in flags))
+
+
+def _extensions(request: Request) -> list[str]:
+    return names(request, "extensions") or []
 
 
 def _filter(request: Request) -> ServiceFilter:
@@ -60,17 +62,21 @@ async def complete_service(request: Request) -> Response:
 
 async def get_service(request: Request) -> Response:
     include = _include(request)
-    tree = await services.get_service(ctx(request), request.path_params["service_id"], include)
+    tree = await services.get_service(ctx(request), request.path_params["service_id"], include, _extensions(request))
     return JSONResponse(render.service(tree, include))
 
 
 async def anonymous_services(request: Request) -> Response:
     include, service_filter = _include(request), _filter(request)
-    trees = await services.anonymous_services(ctx(request), request.path_params["contact_key"], service_filter, include)
+    trees = await services.anonymous_services(
+        ctx(request), request.path_params["contact_key"], service_filter, include, _extensions(request)
+    )
     return JSONResponse([render.service(t, include) for t in trees])
 
 
 async def customer_services(request: Request) -> Response:
     include, service_filter = _include(request), _filter(request)
-    trees = await services.customer_services(ctx(request), request.path_params["customer_id"], service_filter, include)
+    trees = await services.customer_services(
+        ctx(request), request.path_params["customer_id"], service_filter, include, _extensions(request)
+    )
     return JSONResponse([render.service(t, include) for t in trees])

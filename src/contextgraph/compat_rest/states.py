@@ -8,12 +8,10 @@ from starlette.responses import Response
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, flag, names, ok_empty, path_status, read_json
 from contextgraph.resolvers import states
-from contextgraph.resolvers.extensions import check_extension_names
 from contextgraph.resolvers.journeys import Status
 
 
 def _task_flags(request: Request) -> tuple[bool, bool]:
-    check_extension_names("state", names(request, "extensions") or [])
     return flag(request, "active_tasks"), flag(request, "completed_tasks")
 
 
@@ -40,7 +38,7 @@ async def service_states(request: Request) -> Response:
     active, completed = _task_flags(request)
     trees = await states.service_states(
         ctx(request), request.path_params["service_id"], path_status(request),
-        names(request, "state_types", "state_type"), Status.of(active, completed),
+        names(request, "state_types", "state_type"), Status.of(active, completed), names(request, "extensions") or [],
     )  # fmt: skip
     return JSONResponse([render.state(t, active, completed) for t in trees])
 
@@ -48,5 +46,7 @@ async def service_states(request: Request) -> Response:
 async def get_state(request: Request) -> Response:
     active, completed = _task_flags(request)
     p = request.path_params
-    tree = await states.get_state(ctx(request), p["service_id"], p["state_id"], Status.of(active, completed))
+    tree = await states.get_state(
+        ctx(request), p["service_id"], p["state_id"], Status.of(active, completed), names(request, "extensions") or []
+    )
     return JSONResponse(render.state(tree, active, completed))

@@ -8,7 +8,6 @@ from starlette.responses import Response
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, integer, names, no_content, path_status, read_json
 from contextgraph.resolvers import tasks
-from contextgraph.resolvers.extensions import check_extension_names
 
 
 async def start_task(request: Request) -> Response:
@@ -25,16 +24,14 @@ async def complete_task(request: Request) -> Response:
 
 
 async def service_tasks(request: Request) -> Response:
-    check_extension_names("task", names(request, "extensions") or [])
-    records = await tasks.service_tasks(
+    views = await tasks.service_tasks(
         ctx(request), request.path_params["service_id"], path_status(request),
-        names(request, "task_types", "task_type"), integer(request, "state_id"),
+        names(request, "task_types", "task_type"), integer(request, "state_id"), names(request, "extensions") or [],
     )  # fmt: skip
-    return JSONResponse([render.task(r) for r in records])
+    return JSONResponse([render.task(v) for v in views])
 
 
 async def get_task(request: Request) -> Response:
-    check_extension_names("task", names(request, "extensions") or [])
     p = request.path_params
-    record, customer_id = await tasks.get_task(ctx(request), p["service_id"], p["task_id"])
-    return JSONResponse(render.task(record, customer_id))
+    view = await tasks.get_task(ctx(request), p["service_id"], p["task_id"], names(request, "extensions") or [])
+    return JSONResponse(render.task(view))

@@ -8,6 +8,8 @@ from typing import Any
 from contextgraph.app.models import service_t
 from contextgraph.resolvers import journeys
 from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.extension_schema import ExtensionSchema
+from contextgraph.resolvers.extensions import extension_values
 from contextgraph.resolvers.journeys import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import get_profiles
 from contextgraph.resolvers.services import ServiceFilter, select_services
@@ -58,3 +60,12 @@ async def services(ctx: Context, service_ids: Sequence[int]) -> list[ServiceReco
     async with ctx.read(snapshot=False) as conn:
         found = await journeys.services_by_ids(conn, service_ids)
     return [found.get(i) for i in service_ids]
+
+
+async def extension_records(ctx: Context, keys: Sequence[tuple[ExtensionSchema, str]]) -> list[Any]:
+    """For each (schema, owner id): the record (single-valued; None if absent) or the list of records."""
+    schemas = list({id(schema): schema for schema, _ in keys}.values())
+    owners = list(dict.fromkeys(owner for _, owner in keys))
+    async with ctx.read(snapshot=False) as conn:
+        values = await extension_values(conn, schemas, owners)
+    return [values.get(owner, {}).get(schema.name, [] if schema.multi else None) for schema, owner in keys]

@@ -3,7 +3,8 @@
 A service matches when it is active, has the given service type and the given customer (or, with
 no customer, none) and, when one is given, the contact key. A state or task matches when it is
 active in that service with the given type (a task also in the state, with associate_state_task).
-The newest match wins. The whole array is one transaction.
+The newest match wins. Extension values given replace those of the found or created item. The whole
+array is one transaction.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from contextgraph.resolvers.events import (
     parse_event,
     require_object,
 )
-from contextgraph.resolvers.extensions import check_extensions
+from contextgraph.resolvers.extensions import Checked, check_extensions, write_extensions
 from contextgraph.resolvers.services import insert_service
 from contextgraph.resolvers.states import insert_state
 from contextgraph.resolvers.tasks import insert_task
@@ -48,6 +49,7 @@ class _Item:
     state: Event
     task: Event | None
     associate: bool
+    extensions: dict[str, Checked]
 
 
 def _flag(value: Any) -> bool:
@@ -58,7 +60,7 @@ def _flag(value: Any) -> bool:
     raise BadParameter("associate_state_task", "expected true or false")
 
 
-def _parse(index: int, raw: Any) -> _Item:
+def _parse(ctx: Context, index: int, raw: Any) -> _Item:
     item = require_object(raw, f"services[{index}]")
     unknown = set(item) - {"service", "state", "task", "associate_state_task"}
     if unknown:
@@ -71,10 +73,9 @@ def _parse(index: int, raw: Any) -> _Item:
     task = None
     if item.get("task") is not None:
         task = parse_event(item["task"], TASK_START, required=("task_type",), what="task")
-    for kind, event in (("service", service), ("state", state), ("task", task)):
-        if event is not None:
-            check_extensions(kind, event.extensions)
-    return _Item(service, state, task, _flag(item.get("associate_state_task")))
+    parts = (("service", service), ("state", state), ("task", task))
+    extensions = {kind: check_extensions(ctx, kind, event.extensions) for kind, event in parts if event is not None}
+    return _Item(service, state, task, _flag(item.get("associate_state_task")), extensions)
 
 
 async def _newest(conn: AsyncConnection, table: sa.Table, *where: Any) -> int | None:
@@ -97,11 +98,13 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
     result = CompositeResult(service_id or 0, service_id is None, 0, False)
     if service_id is None:
         result.service_id = await insert_service(conn, item.service)
+    await write_extensions(conn, result.service_id, item.extensions["service"])
 
     state_type = journeys.type_key(item.state.fields["state_type"])
     state_id = await _newest(conn, state_t, state_t.c.service_id == result.service_id, state_t.c.type_key == state_type)
     result.state_created = state_id is None
     result.state_id = state_id or await insert_state(conn, result.service_id, item.state)
+    await write_extensions(conn, result.state_id, item.extensions["state"])
 
     if item.task is not None:
         where = [task_t.c.service_id == result.service_id,
@@ -112,6 +115,7 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
         task_id = await _newest(conn, task_t, *where)
         result.task_created = task_id is None
         result.task_id = task_id or await insert_task(conn, result.service_id, item.task)
+        await write_extensions(conn, result.task_id, item.extensions["task"])
     return result
 
 
@@ -120,6 +124,6 @@ async def composite_start(ctx: Context, body: Any) -> list[CompositeResult]:
     services = body.get("services")
     if not isinstance(services, list) or not services:
         raise BadParameter("services", "expected a non-empty array of Composite Start Events")
-    items = [_parse(i, raw) for i, raw in enumerate(services)]
+    items = [_parse(ctx, i, raw) for i, raw in enumerate(services)]
     async with ctx.write() as conn:
         return [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]

@@ -1,21 +1,27 @@
-"""What every resolver is given: the database, the settings and the server runtime.
+"""What every resolver is given: the database, the settings, the server runtime and the metadata.
 
 `ctx.read()` / `ctx.write()` open a transaction for profile and service work, behind the
-server-mode guard (403 in maintenance, 503 while switching).
+server-mode guard (403 in maintenance, 503 while switching); `ctx.metadata_write()` guards schema
+changes (503 while switching). `ctx.refresh()` takes what other workers changed: the mode and the
+extension schemas.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.db import Database
 from contextgraph.app.settings import Settings
+from contextgraph.resolvers.metadata import MetadataRegistry, load_registry, read_version
 from contextgraph.resolvers.profile_schema import ProfileSchema
 from contextgraph.resolvers.server import ServerRuntime
+
+log = logging.getLogger("contextgraph")
 
 
 @dataclass
@@ -24,14 +30,13 @@ class Context:
     settings: Settings
     server: ServerRuntime
     profile_schema: ProfileSchema
+    metadata: MetadataRegistry = field(default_factory=MetadataRegistry)
+    # Called with the new registry after every reload (the GraphQL schema builder listens).
+    listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
 
     @classmethod
     def create(cls, db: Database, settings: Settings) -> Context:
-        server = ServerRuntime(
-            db,
-            switch_timeout=settings.mode_switch_timeout,
-            refresh_interval=settings.mode_refresh_interval,
-        )
+        server = ServerRuntime(db, switch_timeout=settings.mode_switch_timeout)
         schema = ProfileSchema(settings.profile_attributes, check_values=settings.check_reserved_values)
         return cls(db, settings, server, schema)
 
@@ -44,3 +49,25 @@ class Context:
     async def write(self) -> AsyncIterator[AsyncConnection]:
         async with self.server.operation(), self.db.write() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def metadata_write(self) -> AsyncIterator[None]:
+        async with self.server.operation(journey=False):
+            yield
+
+    async def reload_metadata(self) -> None:
+        """Reload the extension schemas from the database (PUT /metadata/cache, or a version bump)."""
+        async with self.db.read() as conn:
+            registry = await load_registry(conn)
+        self.metadata = registry
+        for listener in self.listeners:
+            listener(registry)
+
+    async def refresh(self) -> None:
+        """Take changes other workers made: the server mode and, if its version moved, the metadata."""
+        await self.server.read_mode()
+        async with self.db.read(snapshot=False) as conn:
+            version = await read_version(conn)
+        if version != self.metadata.version:
+            log.info("metadata version %s -> %s: reloading extension schemas", self.metadata.version, version)
+            await self.reload_metadata()

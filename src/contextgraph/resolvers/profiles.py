@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from contextgraph.app.models import customer_t
 from contextgraph.app.timefmt import now_ms
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import require_object
-from contextgraph.resolvers.extensions import check_extensions
+from contextgraph.resolvers.extensions import check_extensions, extension_values, schemas_named, write_extensions
 
 
 async def require_customer(conn: AsyncConnection, customer_id: str) -> None:
@@ -29,12 +30,13 @@ async def create_profile(ctx: Context, body: Any) -> str:
     if "customer_id" in body:
         raise BadParameter("customer_id", "customer ids are made by the server; leave it out")
     attributes, extensions = ctx.profile_schema.split(body)
-    check_extensions("profile", extensions)
+    checked = check_extensions(ctx, "profile", extensions)
     customer_id = new_customer_id()
     async with ctx.write() as conn:
         await conn.execute(
             sa.insert(customer_t).values(id=customer_id, attributes=attributes, created_ms=now_ms())
         )
+        await write_extensions(conn, customer_id, checked)
     return customer_id
 
 
@@ -44,9 +46,12 @@ async def get_profiles(conn: AsyncConnection, customer_ids: list[str]) -> dict[s
     return {row.id: {"customer_id": row.id, **row.attributes} for row in await conn.execute(query)}
 
 
-async def get_profile(ctx: Context, customer_id: str) -> dict[str, Any]:
-    async with ctx.read(snapshot=False) as conn:
+async def get_profile(ctx: Context, customer_id: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
+    """The profile: its id, its attributes and the extensions asked for."""
+    schemas = schemas_named(ctx.metadata, "profile", extensions)
+    async with ctx.read(snapshot=bool(schemas)) as conn:
         profiles = await get_profiles(conn, [customer_id])
-    if customer_id not in profiles:
-        raise not_found("customer", customer_id)
-    return profiles[customer_id]
+        if customer_id not in profiles:
+            raise not_found("customer", customer_id)
+        values = await extension_values(conn, schemas, [customer_id])
+    return profiles[customer_id] | values.get(customer_id, {})

@@ -1,15 +1,15 @@
 """Server operations: the status with its live counters, and the production/maintenance mode.
 
-The mode is stored in the database so every worker obeys it; each worker re-reads it at most every
-`mode_refresh_interval` seconds. A switch waits for this worker's in-flight profile and service
-work, answering 503 to new work meanwhile, and gives up with 403 after `mode_switch_timeout`.
+The mode is stored in the database so every worker obeys it; each worker's poller re-reads it every
+`refresh_interval` seconds (Context.refresh). A switch waits for this worker's in-flight profile,
+service and schema work, answering 503 to new work meanwhile, and gives up with 403 after
+`mode_switch_timeout`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,13 +28,11 @@ MODES = ("production", "maintenance")
 class ServerRuntime:
     """Per-process server state: mode cache, in-flight work, and today's request counters."""
 
-    def __init__(self, db: Database, *, switch_timeout: float, refresh_interval: float) -> None:
+    def __init__(self, db: Database, *, switch_timeout: float) -> None:
         self._db = db
         self._switch_timeout = switch_timeout
-        self._refresh_interval = refresh_interval
         self.started_ms = now_ms()
         self._mode = "production"
-        self._mode_read_at = float("-inf")
         self._switching = False
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -65,25 +63,26 @@ class ServerRuntime:
 
     # -- mode -------------------------------------------------------------------------------
     async def mode(self) -> str:
-        if time.monotonic() - self._mode_read_at >= self._refresh_interval:
-            async with self._db.read() as conn:
-                value = await conn.scalar(
-                    sa.select(server_state_t.c.value).where(server_state_t.c.key == "mode")
-                )
-            self._mode = value or "production"
-            self._mode_read_at = time.monotonic()
         return self._mode
 
+    async def read_mode(self) -> None:
+        """Take the mode another worker may have set (called by the poller)."""
+        if not self._switching:
+            async with self._db.read(snapshot=False) as conn:
+                value = await conn.scalar(sa.select(server_state_t.c.value).where(server_state_t.c.key == "mode"))
+            self._mode = value or "production"
+
     @asynccontextmanager
-    async def operation(self) -> AsyncIterator[None]:
-        """Wraps every profile and service operation: 503 while switching, 403 in maintenance."""
-        # Counted before the first await, so a switch that starts meanwhile waits for this one.
+    async def operation(self, *, journey: bool = True) -> AsyncIterator[None]:
+        """Wraps every profile and service operation (`journey`) and every schema change: 503 while
+        switching modes; 403 for profile and service work in maintenance mode.
+        """
         self._inflight += 1
         self._idle.clear()
         try:
             if self._switching:
                 raise Unavailable("the server is switching modes; retry in a moment")
-            if await self.mode() == "maintenance":
+            if journey and self._mode == "maintenance":
                 raise Forbidden("profile and service operations are not available in maintenance mode")
             yield
         finally:
@@ -112,7 +111,6 @@ class ServerRuntime:
                     sa.update(server_state_t).where(server_state_t.c.key == "mode").values(value=mode)
                 )
             self._mode = mode
-            self._mode_read_at = time.monotonic()
             return mode
         finally:
             self._switching = False

@@ -21,7 +21,8 @@ from contextgraph.resolvers.events import (
     Event,
     parse_event,
 )
-from contextgraph.resolvers.extensions import check_extensions
+from contextgraph.resolvers.extension_schema import ExtensionSchema
+from contextgraph.resolvers.extensions import check_extensions, extension_values, schemas_named, write_extensions
 from contextgraph.resolvers.journeys import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import require_customer
 
@@ -67,6 +68,7 @@ class ServiceTree:
     service: ServiceRecord
     states: list[StateRecord] | None = None
     tasks: list[TaskRecord] | None = None
+    extensions: dict[str, Any] | None = None
 
 
 # -- writes -----------------------------------------------------------------------------------
@@ -85,16 +87,18 @@ async def insert_service(conn: AsyncConnection, event: Event) -> int:
 
 async def start_service(ctx: Context, body: Any) -> int:
     event = parse_event(body, SERVICE_START, required=("service_type",))
-    check_extensions("service", event.extensions)
+    checked = check_extensions(ctx, "service", event.extensions)
     async with ctx.write() as conn:
-        return await insert_service(conn, event)
+        service_id = await insert_service(conn, event)
+        await write_extensions(conn, service_id, checked)
+        return service_id
 
 
 async def associate_service(ctx: Context, customer_id: str, service_id: int, body: Any) -> None:
     """Give the service to this customer (replacing any earlier one), updating start fields given."""
     # The start time stays: a timestamp in this body dates the association, not the start.
     event = parse_event(body if body is not None else {}, SERVICE_UPDATE, stamp=False)
-    check_extensions("service", event.extensions)
+    checked = check_extensions(ctx, "service", event.extensions)
     async with ctx.write() as conn:
         await require_customer(conn, customer_id)
         service = await journeys.fetch_service(conn, service_id, lock=True)
@@ -108,21 +112,30 @@ async def associate_service(ctx: Context, customer_id: str, service_id: int, bod
         if "est_duration" in event.fields:
             values["est_duration"] = event.fields["est_duration"]
         await conn.execute(sa.update(service_t).where(service_t.c.id == service_id).values(values))
+        await write_extensions(conn, service_id, checked)
 
 
 async def complete_service(ctx: Context, service_id: int, body: Any) -> None:
     event = parse_event(body if body is not None else {}, SERVICE_END)
-    check_extensions("service", event.extensions)
+    checked = check_extensions(ctx, "service", event.extensions)
     async with ctx.write() as conn:
         service = await journeys.fetch_service(conn, service_id, lock=True)
         await journeys.complete(conn, "service", service, event)
+        await write_extensions(conn, service_id, checked)
 
 
 # -- queries ----------------------------------------------------------------------------------
-async def load_trees(conn: AsyncConnection, services: list[ServiceRecord], include: Include) -> list[ServiceTree]:
-    """Nest the asked-for states and tasks: one query per collection, whatever the count."""
+async def load_trees(
+    conn: AsyncConnection, services: list[ServiceRecord], include: Include,
+    extensions: Sequence[ExtensionSchema] = (),
+) -> list[ServiceTree]:  # fmt: skip
+    """Nest the asked-for states, tasks and extensions: one query per collection, whatever the count."""
     trees = [ServiceTree(s) for s in services]
     ids = [s.id for s in services]
+    if extensions:
+        values = await extension_values(conn, extensions, ids)
+        for tree in trees:
+            tree.extensions = values.get(str(tree.service.id), {})
     state_status = Status.of(include.active_states, include.completed_states)
     task_status = Status.of(include.active_tasks, include.completed_tasks)
     if state_status is not None:
@@ -136,10 +149,13 @@ async def load_trees(conn: AsyncConnection, services: list[ServiceRecord], inclu
     return trees
 
 
-async def get_service(ctx: Context, service_id: int, include: Include = Include()) -> ServiceTree:
+async def get_service(
+    ctx: Context, service_id: int, include: Include = Include(), extensions: Sequence[str] = ()
+) -> ServiceTree:
+    schemas = schemas_named(ctx.metadata, "service", extensions)
     async with ctx.read() as conn:
         service = await journeys.fetch_service(conn, service_id)
-        return (await load_trees(conn, [service], include))[0]
+        return (await load_trees(conn, [service], include, schemas))[0]
 
 
 async def select_services(
@@ -151,21 +167,23 @@ async def select_services(
 
 async def customer_services(
     ctx: Context, customer_id: str, service_filter: ServiceFilter = ServiceFilter(),
-    include: Include = Include(),
+    include: Include = Include(), extensions: Sequence[str] = (),
 ) -> list[ServiceTree]:  # fmt: skip
     """The services associated with a customer (404 when there is no such customer)."""
+    schemas = schemas_named(ctx.metadata, "service", extensions)
     async with ctx.read() as conn:
         await require_customer(conn, customer_id)
         services = await select_services(conn, [service_t.c.customer_id == customer_id], service_filter)
-        return await load_trees(conn, services, include)
+        return await load_trees(conn, services, include, schemas)
 
 
 async def anonymous_services(
     ctx: Context, contact_key: str, service_filter: ServiceFilter = ServiceFilter(),
-    include: Include = Include(),
+    include: Include = Include(), extensions: Sequence[str] = (),
 ) -> list[ServiceTree]:  # fmt: skip
     """Services started under this contact key that no customer has been associated with yet."""
+    schemas = schemas_named(ctx.metadata, "service", extensions)
     where = [service_t.c.contact_key == contact_key, service_t.c.customer_id.is_(None)]
     async with ctx.read() as conn:
         services = await select_services(conn, where, service_filter)
-        return await load_trees(conn, services, include)
+        return await load_trees(conn, services, include, schemas)

@@ -23,7 +23,8 @@ from contextgraph.resolvers.events import (
     parse_event,
     require_object,
 )
-from contextgraph.resolvers.extensions import check_extensions
+from contextgraph.resolvers.extension_schema import ExtensionSchema
+from contextgraph.resolvers.extensions import check_extensions, extension_values, schemas_named, write_extensions
 from contextgraph.resolvers.journeys import StateRecord, Status, TaskRecord
 
 
@@ -34,6 +35,7 @@ class StateTree:
     state: StateRecord
     tasks: list[TaskRecord] | None = None
     customer_id: str | None = None
+    extensions: dict[str, Any] | None = None
 
 
 async def insert_state(conn: AsyncConnection, service_id: int, event: Event) -> int:
@@ -54,17 +56,20 @@ async def insert_state(conn: AsyncConnection, service_id: int, event: Event) -> 
 
 async def start_state(ctx: Context, service_id: int, body: Any) -> int:
     event = parse_event(body, STATE_START, required=("state_type",))
-    check_extensions("state", event.extensions)
+    checked = check_extensions(ctx, "state", event.extensions)
     async with ctx.write() as conn:
-        return await insert_state(conn, service_id, event)
+        state_id = await insert_state(conn, service_id, event)
+        await write_extensions(conn, state_id, checked)
+        return state_id
 
 
 async def complete_state(ctx: Context, service_id: int, state_id: int, body: Any) -> None:
     event = parse_event(body if body is not None else {}, STATE_END)
-    check_extensions("state", event.extensions)
+    checked = check_extensions(ctx, "state", event.extensions)
     async with ctx.write() as conn:
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
         await journeys.complete(conn, "state", state, event)
+        await write_extensions(conn, state_id, checked)
 
 
 async def transition(ctx: Context, service_id: int, body: Any) -> int:
@@ -76,40 +81,55 @@ async def transition(ctx: Context, service_id: int, body: Any) -> int:
     shared = parse_event({k: v for k, v in body.items() if k not in ("from", "to")}, TRANSITION_SHARED)
     source = parse_event(body["from"], TRANSITION_FROM, required=("state_id",), what="'from'", stamp=False)
     target = parse_event(body["to"], TRANSITION_TO, required=("state_type",), what="'to'", stamp=False)
-    for extensions in (shared.extensions, source.extensions, target.extensions):
-        check_extensions("state", extensions)
+    for key in shared.extensions:  # extension values belong to the state they describe
+        raise BadParameter(key, "not a field of a State Transition Event; put extensions in 'from' or 'to'")
+    ending_extensions = check_extensions(ctx, "state", source.extensions)
+    starting_extensions = check_extensions(ctx, "state", target.extensions)
     state_id = source.fields.pop("state_id")
     ending = Event(shared.fields | source.fields)
     starting = Event(shared.fields | target.fields | {"previous_state_id": state_id})
     async with ctx.write() as conn:
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
         await journeys.complete(conn, "state", state, ending)
-        return await insert_state(conn, service_id, starting)
+        await write_extensions(conn, state_id, ending_extensions)
+        new_state_id = await insert_state(conn, service_id, starting)
+        await write_extensions(conn, new_state_id, starting_extensions)
+        return new_state_id
 
 
 async def service_states(
     ctx: Context, service_id: int, status: Status = Status.ALL, types: Sequence[str] | None = None,
-    task_status: Status | None = None,
+    task_status: Status | None = None, extensions: Sequence[str] = (),
 ) -> list[StateTree]:  # fmt: skip
+    schemas = schemas_named(ctx.metadata, "state", extensions)
     async with ctx.read() as conn:
         await journeys.fetch_service(conn, service_id)
         states = (await journeys.states_of_services(conn, [service_id], status, types))[service_id]
-        return await _with_tasks(conn, states, task_status)
+        return await _nest(conn, states, task_status, schemas)
 
 
-async def get_state(ctx: Context, service_id: int, state_id: int, task_status: Status | None = None) -> StateTree:
+async def get_state(
+    ctx: Context, service_id: int, state_id: int, task_status: Status | None = None, extensions: Sequence[str] = ()
+) -> StateTree:
+    schemas = schemas_named(ctx.metadata, "state", extensions)
     async with ctx.read() as conn:
         service = await journeys.fetch_service(conn, service_id)
         state = await journeys.fetch_state(conn, service_id, state_id)
-        tree = (await _with_tasks(conn, [state], task_status))[0]
+        tree = (await _nest(conn, [state], task_status, schemas))[0]
     tree.customer_id = service.customer_id
     return tree
 
 
-async def _with_tasks(conn: AsyncConnection, states: list[StateRecord], task_status: Status | None) -> list[StateTree]:
+async def _nest(
+    conn: AsyncConnection, states: list[StateRecord], task_status: Status | None, schemas: list[ExtensionSchema]
+) -> list[StateTree]:
     trees = [StateTree(s) for s in states]
     if task_status is not None:
         tasks = await journeys.tasks_of_states(conn, [s.id for s in states], task_status)
         for tree in trees:
             tree.tasks = tasks.get(tree.state.id, [])
+    if schemas:
+        values = await extension_values(conn, schemas, [s.id for s in states])
+        for tree in trees:
+            tree.extensions = values.get(str(tree.state.id), {})
     return trees

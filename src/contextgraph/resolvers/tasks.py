@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.resolvers import journeys
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import TASK_END, TASK_START, Event, int32, parse_event
-from contextgraph.resolvers.extensions import check_extensions
+from contextgraph.resolvers.extension_schema import ExtensionSchema
+from contextgraph.resolvers.extensions import check_extensions, extension_values, schemas_named, write_extensions
 from contextgraph.resolvers.journeys import Status, TaskRecord
 
 
@@ -26,36 +28,63 @@ async def insert_task(conn: AsyncConnection, service_id: int, event: Event) -> i
 
 async def start_task(ctx: Context, service_id: int, body: Any) -> int:
     event = parse_event(body, TASK_START, required=("task_type",))
-    check_extensions("task", event.extensions)
+    checked = check_extensions(ctx, "task", event.extensions)
     async with ctx.write() as conn:
-        return await insert_task(conn, service_id, event)
+        task_id = await insert_task(conn, service_id, event)
+        await write_extensions(conn, task_id, checked)
+        return task_id
 
 
 async def complete_task(ctx: Context, service_id: int, task_id: int, body: Any) -> None:
     """Complete a task; a `state_id` in the end event attaches it to that state of the service."""
     event = parse_event(body if body is not None else {}, TASK_END)
-    check_extensions("task", event.extensions)
+    checked = check_extensions(ctx, "task", event.extensions)
     async with ctx.write() as conn:
         task = await journeys.fetch_task(conn, service_id, task_id, lock=True)
         columns: dict[str, Any] = {}
         if "state_id" in event.fields:
             columns["state_id"] = (await journeys.fetch_state(conn, service_id, event.fields["state_id"])).id
         await journeys.complete(conn, "task", task, event, **columns)
+        await write_extensions(conn, task_id, checked)
+
+
+@dataclass
+class TaskView:
+    """A task with its service's customer id (top-level answers) and the extensions asked for."""
+
+    task: TaskRecord
+    customer_id: str | None = None
+    extensions: dict[str, Any] | None = None
+
+
+async def _views(
+    conn: AsyncConnection, tasks: list[TaskRecord], schemas: list[ExtensionSchema], customer_id: str | None = None
+) -> list[TaskView]:
+    views = [TaskView(t, customer_id) for t in tasks]
+    if schemas:
+        values = await extension_values(conn, schemas, [t.id for t in tasks])
+        for view in views:
+            view.extensions = values.get(str(view.task.id), {})
+    return views
 
 
 async def service_tasks(
     ctx: Context, service_id: int, status: Status = Status.ALL, types: Sequence[str] | None = None,
-    state_id: int | None = None,
-) -> list[TaskRecord]:  # fmt: skip
+    state_id: int | None = None, extensions: Sequence[str] = (),
+) -> list[TaskView]:  # fmt: skip
     if state_id is not None:
         int32("state_id", state_id)
+    schemas = schemas_named(ctx.metadata, "task", extensions)
     async with ctx.read() as conn:
         await journeys.fetch_service(conn, service_id)
-        return (await journeys.tasks_of_services(conn, [service_id], status, types, state_id))[service_id]
+        tasks = (await journeys.tasks_of_services(conn, [service_id], status, types, state_id))[service_id]
+        return await _views(conn, tasks, schemas)
 
 
-async def get_task(ctx: Context, service_id: int, task_id: int) -> tuple[TaskRecord, str | None]:
-    """The task and its service's customer id."""
+async def get_task(ctx: Context, service_id: int, task_id: int, extensions: Sequence[str] = ()) -> TaskView:
+    """The task, with its service's customer id."""
+    schemas = schemas_named(ctx.metadata, "task", extensions)
     async with ctx.read() as conn:
         service = await journeys.fetch_service(conn, service_id)
-        return await journeys.fetch_task(conn, service_id, task_id), service.customer_id
+        task = await journeys.fetch_task(conn, service_id, task_id)
+        return (await _views(conn, [task], schemas, service.customer_id))[0]

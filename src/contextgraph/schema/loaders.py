@@ -26,6 +26,8 @@ class Loaders:
         self._cache: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
         self.profile = DataLoader(lambda ids: batch.profiles(ctx, ids))
         self.service = DataLoader(lambda ids: batch.services(ctx, ids))
+        # Keys are (extension schema, owner id): every extension of a level in one query.
+        self.extension: DataLoader[Any, Any] = DataLoader(lambda keys: batch.extension_records(ctx, keys))
 
     def _loader(
         self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]

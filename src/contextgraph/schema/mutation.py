@@ -36,7 +36,7 @@ async def _state(ctx: Context, service_id: int, state_id: int) -> State:
 
 
 async def _task(ctx: Context, service_id: int, task_id: int) -> Task:
-    return Task.of((await tasks.get_task(ctx, service_id, task_id))[0])
+    return Task.of((await tasks.get_task(ctx, service_id, task_id)).task)
 
 
 @strawberry.type

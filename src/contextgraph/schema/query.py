@@ -28,7 +28,7 @@ class Query:
 
     @strawberry.field(description="A task of a service.")
     async def task(self, info: strawberry.Info, service_id: Long, id: int) -> Task:
-        return Task.of((await tasks.get_task(loaders(info).ctx, service_id, id))[0])
+        return Task.of((await tasks.get_task(loaders(info).ctx, service_id, id)).task)
 
     @strawberry.field(description="Services started under a contact key and not yet associated with a customer.")
     async def anonymous_services(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -12,14 +13,18 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema.config import StrawberryConfig
 
+from contextgraph.resolvers.metadata import MetadataRegistry
 from contextgraph.schema.errors import ContextErrors
+from contextgraph.schema.extension_types import install
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.query import Query
 from contextgraph.schema.scalars import SCALARS
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
+    """A schema for the current extension schemas; built whole, then swapped in by the caller."""
+    install(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ContextErrors], config=config)
 
@@ -35,4 +40,15 @@ class ContextGraphQL(GraphQL):
 
 
 def graphql_app() -> ContextGraphQL:
-    return ContextGraphQL(build_schema())
+    return ContextGraphQL(build_schema(MetadataRegistry()))
+
+
+def follow_metadata(app: ContextGraphQL) -> Callable[[MetadataRegistry], None]:
+    """A metadata listener that swaps a rebuilt schema into the endpoint; requests already running
+    finish on the schema they started with.
+    """
+
+    def rebuild(registry: MetadataRegistry) -> None:
+        app.schema = build_schema(registry)
+
+    return rebuild

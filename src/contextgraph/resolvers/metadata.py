@@ -1,0 +1,131 @@
+"""Schema operations: create, query and delete extension schemas; the metadata cache every worker keeps.
+
+A change bumps `metadata_version` in the same transaction; each worker notices the bump (its poller)
+and reloads, and its listeners (the GraphQL schema builder) follow. Profile extension schemas change
+only in maintenance mode; service, state and task schemas in either mode (README "Extensions").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.app.errors import Conflict, Forbidden, MalformedBody, not_found
+from contextgraph.app.models import extension_record_t, extension_schema_t, server_state_t
+from contextgraph.app.timefmt import now_ms
+from contextgraph.resolvers.extension_schema import KINDS, ExtensionSchema, from_definition, parse_schema
+
+if TYPE_CHECKING:
+    from contextgraph.resolvers.context import Context
+
+
+class MetadataRegistry:
+    """The extension schemas in memory, by kind and case-insensitive name."""
+
+    def __init__(self, schemas: Iterable[ExtensionSchema] = (), version: int = -1) -> None:
+        self.version = version
+        self._schemas: dict[str, dict[str, ExtensionSchema]] = {kind: {} for kind in KINDS}
+        for schema in sorted(schemas, key=lambda s: s.id or 0):
+            self._schemas[schema.kind][schema.name.lower()] = schema
+
+    def get(self, kind: str, name: str) -> ExtensionSchema | None:
+        return self._schemas[kind].get(name.lower())
+
+    def of_kind(self, kind: str) -> list[ExtensionSchema]:
+        return list(self._schemas[kind].values())
+
+
+async def read_version(conn: AsyncConnection) -> int:
+    query = sa.select(server_state_t.c.value).where(server_state_t.c.key == "metadata_version")
+    return int(await conn.scalar(query) or 0)
+
+
+async def load_registry(conn: AsyncConnection) -> MetadataRegistry:
+    version = await read_version(conn)
+    rows = await conn.execute(sa.select(extension_schema_t))
+    return MetadataRegistry((from_definition(r.id, r.owner_kind, r.definition) for r in rows), version)
+
+
+async def _bump_version(conn: AsyncConnection) -> None:
+    value = sa.cast(sa.cast(server_state_t.c.value, sa.Integer) + 1, sa.String)
+    await conn.execute(sa.update(server_state_t).where(server_state_t.c.key == "metadata_version").values(value=value))
+
+
+async def _require_mode_for(ctx: Context, kind: str) -> None:
+    if kind == "profile" and await ctx.server.mode() != "maintenance":
+        raise Forbidden("profile extension schemas can only be changed in maintenance mode")
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise not_found("extension owner", kind)
+    return kind
+
+
+async def create_schemas(ctx: Context, kind: str, body: Any) -> list[str]:
+    """Create one schema (an object) or several (an array) at once; answers their names."""
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise MalformedBody("expected an extension schema or a non-empty array of them")
+    schemas = [parse_schema(check_kind(kind), item) for item in items]
+    names = [s.name.lower() for s in schemas]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise Conflict(f"extension '{duplicate}' is defined twice in this request")
+    async with ctx.metadata_write():
+        await _require_mode_for(ctx, kind)
+        try:
+            async with ctx.db.write() as conn:
+                for schema in schemas:
+                    await conn.execute(sa.insert(extension_schema_t).values(
+                        owner_kind=kind, name=schema.name, name_key=schema.name.lower(),
+                        definition=schema.describe(), created_ms=now_ms(),
+                    ))  # fmt: skip
+                await _bump_version(conn)
+        except IntegrityError:
+            raise Conflict(f"a {kind} extension with one of the names {', '.join(s.name for s in schemas)} "
+                           "already exists") from None  # fmt: skip
+    await ctx.reload_metadata()
+    return [s.name for s in schemas]
+
+
+async def delete_schema(ctx: Context, kind: str, name: str) -> None:
+    """Delete a schema and every record of it; 404 when there is no such schema."""
+    check_kind(kind)
+    async with ctx.metadata_write():
+        await _require_mode_for(ctx, kind)
+        async with ctx.db.write() as conn:
+            schema_id = await conn.scalar(sa.select(extension_schema_t.c.id).where(
+                extension_schema_t.c.owner_kind == kind, extension_schema_t.c.name_key == name.lower()
+            ))  # fmt: skip
+            if schema_id is None:
+                raise not_found(f"{kind} extension", name)
+            await conn.execute(sa.delete(extension_record_t).where(extension_record_t.c.schema_id == schema_id))
+            await conn.execute(sa.delete(extension_schema_t).where(extension_schema_t.c.id == schema_id))
+            await _bump_version(conn)
+    await ctx.reload_metadata()
+
+
+def describe_schemas(ctx: Context, kind: str) -> list[dict[str, Any]]:
+    return [s.describe() for s in ctx.metadata.of_kind(check_kind(kind))]
+
+
+def describe_schema(ctx: Context, kind: str, name: str) -> dict[str, Any]:
+    schema = ctx.metadata.get(check_kind(kind), name)
+    if schema is None:
+        raise not_found(f"{kind} extension", name)
+    result: dict[str, Any] = schema.describe()
+    return result
+
+
+METADATA_RESOURCES = {
+    "Profiles Schema": "/metadata/profiles",
+    "Profiles Extensions": "/metadata/profiles/extensions",
+    "Services Extensions": "/metadata/services/extensions",
+    "States Extensions": "/metadata/states/extensions",
+    "Tasks Extensions": "/metadata/tasks/extensions",
+}

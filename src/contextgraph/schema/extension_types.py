@@ -1,0 +1,110 @@
+"""Typed GraphQL for extension schemas: each owner type (Customer, Service, State, Task) gets an
+`extensions` field whose type has one field per extension schema of that kind:
+
+    service { extensions { relatedOffers { offer_name type comments } Feedback { rating notes } } }
+
+Single-valued extensions are nullable objects, multi-valued ones lists. Attribute names that are
+not GraphQL names are mangled (`car type` → `car_type`; a clash gets `_2`, `_3` in schema order),
+with the original name in the field description. `install(registry)` rewrites the owner types'
+definitions just before a new strawberry.Schema is built from them; schemas built earlier keep the
+GraphQL types they were built with.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import strawberry
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.tools import create_type
+from strawberry.types.field import StrawberryField
+
+from contextgraph.resolvers.extension_schema import ExtensionSchema
+from contextgraph.resolvers.metadata import MetadataRegistry
+from contextgraph.schema.loaders import loaders
+from contextgraph.schema.scalars import Long
+from contextgraph.schema.types import Customer, Service, State, Task
+
+OWNER_TYPES: dict[str, type] = {"profile": Customer, "service": Service, "state": State, "task": Task}
+_PREFIX = {"profile": "Profile", "service": "Service", "state": "State", "task": "Task"}
+_SCALARS: dict[str, Any] = {"boolean": bool, "string": str, "integer": int, "long": Long, "double": float,
+                            "currency": float, "date": str, "datetime": str}  # fmt: skip
+
+
+def graphql_names(names: list[str]) -> list[str]:
+    """Predictable GraphQL names: invalid characters become `_`; clashes get `_2`, `_3`, …"""
+    result: list[str] = []
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        if base.startswith("__"):
+            base = "x" + base
+        candidate, n = base, 1
+        while candidate in result:
+            n += 1
+            candidate = f"{base}_{n}"
+        result.append(candidate)
+    return result
+
+
+def _record_type(schema: ExtensionSchema) -> tuple[type, list[tuple[str, str]]]:
+    """The object type of one record, and (attribute name, GraphQL name) pairs."""
+    mangled = graphql_names([a.name for a in schema.attributes])
+    fields = []
+    for attribute, name in zip(schema.attributes, mangled, strict=True):
+        python_type = _SCALARS[attribute.type]
+        annotation = python_type if attribute.mandatory else python_type | None
+        description = f"{attribute.type} attribute '{attribute.name}'"
+        fields.append(StrawberryField(python_name=name, graphql_name=name, default=None, description=description,
+                                      type_annotation=StrawberryAnnotation(annotation)))  # fmt: skip
+    kind = _PREFIX[schema.kind]
+    record = create_type(f"{kind}{schema.name[0].upper()}{schema.name[1:]}Record", fields,
+                         description=f"A record of the {schema.kind} extension '{schema.name}'.")  # fmt: skip
+    return record, list(zip((a.name for a in schema.attributes), mangled, strict=True))
+
+
+def _extension_field(schema: ExtensionSchema) -> StrawberryField:
+    record_type, names = _record_type(schema)
+
+    def build(record: dict[str, Any]) -> Any:
+        return record_type(**{name: record.get(original) for original, name in names})
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        value = await loaders(info).extension.load((schema, root.owner_id))
+        if schema.multi:
+            return [build(r) for r in value]
+        return build(value) if value is not None else None
+
+    resolve.__name__ = f"resolve_{schema.kind}_{schema.name}"  # create_type keys fields by name
+    graphql_type = list[record_type] if schema.multi else record_type | None  # type: ignore[valid-type]
+    field = strawberry.field(resolver=resolve, name=schema.name, graphql_type=graphql_type,
+                             description=f"The {schema.type} {schema.kind} extension '{schema.name}'.")  # fmt: skip
+    field.python_name = f"ext_{schema.id}"
+    return field
+
+
+def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryField:
+    container = create_type(f"{_PREFIX[kind]}Extensions", [_extension_field(s) for s in schemas],
+                            description=f"The {kind} extensions, one field per extension schema.")  # fmt: skip
+
+    def resolve(root: Any) -> Any:
+        extensions = container()
+        extensions.owner_id = str(root.id)
+        return extensions
+
+    resolve.__name__ = f"resolve_{kind}_extensions"
+    field = strawberry.field(resolver=resolve, graphql_type=container,
+                             description="Extension records, typed by their schemas.")  # fmt: skip
+    field.python_name = "extensions"
+    return field
+
+
+def install(registry: MetadataRegistry) -> None:
+    """Give each owner type the `extensions` field its kind's current schemas call for (or none)."""
+    for kind, owner in OWNER_TYPES.items():
+        definition = owner.__strawberry_definition__  # type: ignore[attr-defined]
+        fields = [f for f in definition.fields if f.python_name != "extensions"]
+        schemas = registry.of_kind(kind)
+        if schemas:
+            fields.append(_extensions_field(kind, schemas))
+        definition.fields = fields
