@@ -22,6 +22,7 @@ from contextgraph.app.main import create_app
 from contextgraph.app.migrate import migrate
 from contextgraph.app.models import metadata
 from contextgraph.app.settings import load_settings
+from tests.servers import serve  # noqa: F401 - a fixture
 
 PG_URL = os.environ.get("CONTEXTGRAPH_TEST_POSTGRES")
 _TEMPLATE = "contextgraph_template"

@@ -46,3 +46,44 @@ def assert_error(response: httpx.Response, status: int, *, method: str, fragment
     assert isinstance(body["code"], int)
     assert fragment.lower() in body["description"].lower(), body["description"]
     return body
+
+
+FEEDBACK = {
+    "name": "Feedback",
+    "type": "single-valued",
+    "attributes": [
+        {"name": "FeedbackType", "type": "string", "length": "10", "mandatory": "true"},
+        {"name": "rating", "type": "integer", "mandatory": "true"},
+        {"name": "notes", "type": "string", "length": 256, "mandatory": "false"},
+    ],
+}
+OFFERS = {
+    "name": "relatedOffers",
+    "type": "multi-valued",
+    "attributes": [
+        {"name": "offer_name", "type": "string", "length": 50, "mandatory": True},
+        {"name": "type", "type": "integer", "default": "0"},
+        {"name": "comments", "type": "string", "length": 1024},
+    ],
+    "unique": ["offer_name"],
+}
+PROPOSAL = {
+    "name": "Proposal",
+    "type": "multi-valued",
+    "attributes": [
+        {"name": "car type", "type": "string", "length": "50", "mandatory": "true"},
+        {"name": "price", "type": "integer", "mandatory": "true"},
+        {"name": "seats", "type": "integer"},
+        {"name": "available", "type": "boolean"},
+        {"name": "delivery", "type": "date"},
+        {"name": "offered_at", "type": "datetime"},
+        {"name": "discount", "type": "currency"},
+    ],
+    "unique": ["car type"],
+}
+
+
+async def new_schema(client: httpx.AsyncClient, word: str, body: object) -> None:
+    """Create extension schemas (`word` is profiles, services, states or tasks)."""
+    response = await client.post(f"/metadata/{word}/extensions", json=body)
+    assert response.status_code == 201, response.text

@@ -3,62 +3,20 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-COMMAND = str(Path(sys.executable).with_name("contextgraph"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}; see its log in the test's tmp_path")
-        try:
-            return httpx.get(f"{url}/server/status", timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("server did not answer within 30 s")
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[object]:
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
-        with open(tmp_path / f"server-{len(processes)}.log", "wb") as log:
-            process = subprocess.Popen([COMMAND, "serve", *args], cwd=tmp_path, env=clean | (env or {}),
-                                       stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-        processes.append(process)
-        return process
-
-    yield start
-    for n, process in enumerate(processes):
-        process.terminate()
-        assert process.wait(10) in (0, -15)  # uvicorn re-raises SIGTERM once it has shut down
-        assert "Application shutdown complete" in (tmp_path / f"server-{n}.log").read_text()
+from tests.servers import COMMAND, free_port, wait_ready
 
 
 def test_serve_with_flags_on_sqlite(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     database = tmp_path / "flags.db"
     process = serve("--port", str(port), "--database", f"sqlite:///{database}")
     url = f"http://127.0.0.1:{port}"
-    assert _wait_ready(url, process).json()["mode"] == "production"
+    assert wait_ready(url, process).json()["mode"] == "production"
     response = httpx.post(f"{url}/genesys/1/cs/services/start", json={"service_type": 1, "contact_key": "k"})
     assert response.status_code == 201
     assert database.exists()
@@ -66,29 +24,29 @@ def test_serve_with_flags_on_sqlite(serve, tmp_path: Path) -> None:  # type: ign
 
 
 def test_serve_defaults_and_environment(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     process = serve(env={"CONTEXTGRAPH_PORT": str(port)})
-    _wait_ready(f"http://127.0.0.1:{port}", process)
+    wait_ready(f"http://127.0.0.1:{port}", process)
     assert (tmp_path / "contextgraph.db").exists()  # the default sqlite:///./contextgraph.db
 
 
 def test_serve_on_postgresql(serve) -> None:  # type: ignore[no-untyped-def]
     url = os.environ["CONTEXTGRAPH_TEST_POSTGRES"]
-    port = _free_port()
+    port = free_port()
     process = serve("--port", str(port), env={"CONTEXTGRAPH_DATABASE": url})
     base = f"http://127.0.0.1:{port}"
-    _wait_ready(base, process)
+    wait_ready(base, process)
     response = httpx.post(f"{base}/services/start", json={"service_type": 1, "contact_key": "pg"})
     service_id = response.json()["service_id"]
     assert httpx.get(f"{base}/services/{service_id}").json()["contact_key"] == "pg"
 
 
 def test_config_file_and_flag_precedence(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "cg.toml"
     config.write_text(f'port = 1\ndatabase = "sqlite:///{tmp_path / "from-config.db"}"\n')
     process = serve("--config", str(config), env={"CONTEXTGRAPH_PORT": str(port)})
-    _wait_ready(f"http://127.0.0.1:{port}", process)
+    wait_ready(f"http://127.0.0.1:{port}", process)
     assert (tmp_path / "from-config.db").exists()
 
 

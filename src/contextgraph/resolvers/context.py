@@ -61,7 +61,10 @@ class Context:
             registry = await load_registry(conn)
         self.metadata = registry
         for listener in self.listeners:
-            listener(registry)
+            try:
+                listener(registry)
+            except Exception:  # the change is committed; a listener's failure must not undo the answer
+                log.exception("a metadata listener failed for version %s", registry.version)
 
     async def refresh(self) -> None:
         """Take changes other workers made: the server mode and, if its version moved, the metadata."""

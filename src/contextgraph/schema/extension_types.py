@@ -63,7 +63,22 @@ def _record_type(schema: ExtensionSchema) -> tuple[type, list[tuple[str, str]]]:
     return record, list(zip((a.name for a in schema.attributes), mangled, strict=True))
 
 
+def _classifier_field(schema: ExtensionSchema) -> StrawberryField:
+    """A classifier has no attributes: the field says whether the customer has it."""
+
+    async def resolve(root: Any, info: strawberry.Info) -> bool:
+        return await loaders(info).extension.load((schema, root.owner_id)) is not None
+
+    resolve.__name__ = f"resolve_{schema.kind}_{schema.name}"
+    field = strawberry.field(resolver=resolve, name=schema.name,
+                             description=f"Whether the classifier extension '{schema.name}' is set.")  # fmt: skip
+    field.python_name = f"ext_{schema.id}"
+    return field
+
+
 def _extension_field(schema: ExtensionSchema) -> StrawberryField:
+    if not schema.attributes:
+        return _classifier_field(schema)
     record_type, names = _record_type(schema)
 
     def build(record: dict[str, Any]) -> Any:

@@ -8,13 +8,16 @@ import dataclasses
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
 
 from contextgraph.schema.scalars import Long, LongOrString
 
 
 def body_of(value: Any) -> Any:
-    """An input object as the REST body it stands for (fields left out stay out)."""
+    """An input object as the REST body it stands for (fields left out stay out); the entries of
+    `extensions` become body keys, as extension values are in REST bodies.
+    """
     if isinstance(value, list):
         return [body_of(v) for v in value]
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
@@ -22,9 +25,20 @@ def body_of(value: Any) -> Any:
     body: dict[str, Any] = {}
     for field in dataclasses.fields(value):
         item = getattr(value, field.name)
-        if item is not UNSET:
+        if item is UNSET:
+            continue
+        if field.name == "extensions" and isinstance(item, dict):
+            body.update(item)
+        else:
             body[field.name.rstrip("_")] = body_of(item)
     return body
+
+
+def _extensions() -> Any:
+    return strawberry.field(
+        default=UNSET,
+        description='Extension values by extension name: {"Feedback": {...}, "relatedOffers": [{...}]}.',
+    )
 
 
 @strawberry.input(description="Fields every service, state and task event may carry.")
@@ -47,6 +61,7 @@ class ServiceStartInput(EventInput):
     est_duration: int | None = UNSET
     disposition: LongOrString | None = UNSET
     disposition_desc: str | None = UNSET
+    extensions: JSON | None = _extensions()
 
 
 @strawberry.input(description="Start-event fields to update when associating a service.")
@@ -55,12 +70,14 @@ class ServiceUpdateInput(EventInput):
     est_duration: int | None = UNSET
     disposition: LongOrString | None = UNSET
     disposition_desc: str | None = UNSET
+    extensions: JSON | None = _extensions()
 
 
 @strawberry.input(description="A Service or State End Event.")
 class EndInput(EventInput):
     disposition: LongOrString | None = UNSET
     disposition_desc: str | None = UNSET
+    extensions: JSON | None = _extensions()
 
 
 @strawberry.input(description="A Task End Event; state_id attaches the task to that state.")
@@ -73,6 +90,7 @@ class StateStartInput(EventInput):
     state_type: LongOrString
     previous_state_id: int | None = UNSET
     est_duration: int | None = UNSET
+    extensions: JSON | None = _extensions()
 
 
 @strawberry.input(description="A Task Start Event; state_id starts it inside that state.")
@@ -80,6 +98,7 @@ class TaskStartInput(EventInput):
     task_type: LongOrString
     state_id: int | None = UNSET
     est_duration: int | None = UNSET
+    extensions: JSON | None = _extensions()
 
 
 @strawberry.input(description="The state a transition completes.")
@@ -87,12 +106,14 @@ class TransitionFromInput:
     state_id: int
     disposition: LongOrString | None = UNSET
     disposition_desc: str | None = UNSET
+    extensions: JSON | None = _extensions()
 
 
 @strawberry.input(description="The state a transition starts.")
 class TransitionToInput:
     state_type: LongOrString
     est_duration: int | None = UNSET
+    extensions: JSON | None = _extensions()
 
 
 @strawberry.input(description="A State Transition Event; the shared fields apply to both states.")

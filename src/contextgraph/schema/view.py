@@ -12,9 +12,11 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from contextgraph.resolvers.metadata import MetadataRegistry
 from contextgraph.schema.errors import ContextErrors
+from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
@@ -26,7 +28,9 @@ def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
     """A schema for the current extension schemas; built whole, then swapped in by the caller."""
     install(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[ContextErrors], config=config)
+    query = merge_types("Query", (Query, ExtensionQuery))
+    mutation = merge_types("Mutation", (Mutation, ExtensionMutation))
+    return strawberry.Schema(query=query, mutation=mutation, extensions=[ContextErrors], config=config)
 
 
 class ContextGraphQL(GraphQL):
