@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from contextgraph.app.models import service_t
@@ -26,28 +26,29 @@ async def services_of_customers(
     return [grouped.get(customer_id, []) for customer_id in customer_ids]
 
 
+async def _in_key_order(ctx: Context, load: Callable[..., Awaitable[dict[int, Any]]], ids: Sequence[int],
+                        *args: Any) -> list[Any]:  # fmt: skip
+    async with ctx.read(snapshot=False) as conn:
+        found = await load(conn, ids, *args)
+    return [found.get(i, []) for i in ids]
+
+
 async def states_of_services(
     ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None
 ) -> list[list[StateRecord]]:
-    async with ctx.read(snapshot=False) as conn:
-        found = await journeys.states_of_services(conn, service_ids, status, types)
-    return [found.get(i, []) for i in service_ids]
+    return await _in_key_order(ctx, journeys.states_of_services, service_ids, status, types)
 
 
 async def tasks_of_services(
     ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None
 ) -> list[list[TaskRecord]]:
-    async with ctx.read(snapshot=False) as conn:
-        found = await journeys.tasks_of_services(conn, service_ids, status, types)
-    return [found.get(i, []) for i in service_ids]
+    return await _in_key_order(ctx, journeys.tasks_of_services, service_ids, status, types)
 
 
 async def tasks_of_states(
     ctx: Context, state_ids: Sequence[int], status: Status, types: Sequence[str] | None
 ) -> list[list[TaskRecord]]:
-    async with ctx.read(snapshot=False) as conn:
-        found = await journeys.tasks_of_states(conn, state_ids, status, types)
-    return [found.get(i, []) for i in state_ids]
+    return await _in_key_order(ctx, journeys.tasks_of_states, state_ids, status, types)
 
 
 async def profiles(ctx: Context, customer_ids: Sequence[str]) -> list[dict[str, Any] | None]:

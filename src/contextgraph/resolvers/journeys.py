@@ -99,33 +99,33 @@ def _check_id(kind: str, value: int, bits: int, label: object) -> None:
         raise not_found(kind, label)
 
 
-async def fetch_service(conn: AsyncConnection, service_id: int, *, lock: bool = False) -> ServiceRecord:
+async def _fetch(conn: AsyncConnection, kind: str, row_id: int, service_id: int, lock: bool) -> Any:
+    """One service, or one state or task of a service: 404 unless it exists."""
+    table = _TABLES[kind]
     _check_id("service", service_id, 64, service_id)
-    query = sa.select(service_t).where(service_t.c.id == service_id)
+    _check_id(kind, row_id, 64 if kind == "service" else 32, row_id)
+    query = sa.select(table).where(table.c.id == row_id)
+    if kind != "service":
+        query = query.where(table.c.service_id == service_id)
     row = (await conn.execute(query.with_for_update() if lock else query)).first()
     if row is None:
-        raise not_found("service", service_id)
-    return ServiceRecord(**row._mapping)
+        raise not_found(kind, row_id if kind == "service" else f"{row_id}' of service '{service_id}")
+    return _RECORDS[kind](**row._mapping)
+
+
+async def fetch_service(conn: AsyncConnection, service_id: int, *, lock: bool = False) -> ServiceRecord:
+    record: ServiceRecord = await _fetch(conn, "service", service_id, service_id, lock)
+    return record
 
 
 async def fetch_state(conn: AsyncConnection, service_id: int, state_id: int, *, lock: bool = False) -> StateRecord:
-    _check_id("service", service_id, 64, service_id)
-    _check_id("state", state_id, 32, state_id)
-    query = sa.select(state_t).where(state_t.c.id == state_id, state_t.c.service_id == service_id)
-    row = (await conn.execute(query.with_for_update() if lock else query)).first()
-    if row is None:
-        raise not_found("state", f"{state_id}' of service '{service_id}")
-    return StateRecord(**row._mapping)
+    record: StateRecord = await _fetch(conn, "state", state_id, service_id, lock)
+    return record
 
 
 async def fetch_task(conn: AsyncConnection, service_id: int, task_id: int, *, lock: bool = False) -> TaskRecord:
-    _check_id("service", service_id, 64, service_id)
-    _check_id("task", task_id, 32, task_id)
-    query = sa.select(task_t).where(task_t.c.id == task_id, task_t.c.service_id == service_id)
-    row = (await conn.execute(query.with_for_update() if lock else query)).first()
-    if row is None:
-        raise not_found("task", f"{task_id}' of service '{service_id}")
-    return TaskRecord(**row._mapping)
+    record: TaskRecord = await _fetch(conn, "task", task_id, service_id, lock)
+    return record
 
 
 # -- batched children -------------------------------------------------------------------------
