@@ -125,6 +125,44 @@ class ExtensionRecord(SQLModel, table=True):
     record: dict[str, Any] = _json(nullable=False)
 
 
+# Identity values compare byte-wise, so a prefix is a range on the index on every database.
+IndexText = sa.String(1024).with_variant(sa.String(1024, collation="C"), "postgresql")
+
+
+class IdentificationKey(SQLModel, table=True):
+    """Attributes that identify a customer: of the profile, or of one profile extension."""
+
+    __tablename__ = "identification_key"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=26)
+    name_key: str = Field(max_length=26, unique=True)
+    source: str | None = Field(default=None, max_length=26)  # None: the profile; else an extension name
+    attributes: list[str] = _json(nullable=False)
+    unique: bool = Field(default=False)
+
+
+class IdentityIndex(SQLModel, table=True):
+    """One identifying value of one customer under one key; `unique_value` is set for unique keys so
+    the database itself refuses a second customer with the same value.
+    """
+
+    __tablename__ = "identity_index"
+    __table_args__ = (
+        sa.Index("ix_identity_value", "key_id", "value"),
+        sa.Index("ix_identity_customer", "customer_id"),
+        sa.UniqueConstraint("key_id", "unique_value", name="uq_identity_unique_value"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    key_id: int = Field(foreign_key="identification_key.id")
+    customer_id: str = Field(foreign_key="customer.id", max_length=16)
+    value: str = Field(sa_type=IndexText)
+    unique_value: str | None = Field(default=None, sa_type=IndexText)
+
+
 class ServerState(SQLModel, table=True):
     """Server-wide values shared by every worker (the server mode)."""
 
@@ -141,4 +179,6 @@ task_t: sa.Table = Task.__table__  # type: ignore[attr-defined]
 server_state_t: sa.Table = ServerState.__table__  # type: ignore[attr-defined]
 extension_schema_t: sa.Table = ExtensionSchema.__table__  # type: ignore[attr-defined]
 extension_record_t: sa.Table = ExtensionRecord.__table__  # type: ignore[attr-defined]
+identification_key_t: sa.Table = IdentificationKey.__table__  # type: ignore[attr-defined]
+identity_index_t: sa.Table = IdentityIndex.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

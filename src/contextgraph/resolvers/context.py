@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.db import Database
 from contextgraph.app.settings import Settings
-from contextgraph.resolvers.metadata import MetadataRegistry, load_registry, read_version
+from contextgraph.resolvers.metadata import MetadataRegistry, load_registry
 from contextgraph.resolvers.profile_schema import ProfileSchema
 from contextgraph.resolvers.server import ServerRuntime
+from contextgraph.resolvers.versioning import read_version
 
 log = logging.getLogger("contextgraph")
 

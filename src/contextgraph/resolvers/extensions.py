@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.errors import BadParameter, not_found
-from contextgraph.app.models import customer_t, extension_record_t
+from contextgraph.app.models import customer_t, extension_record_t, extension_schema_t
 from contextgraph.resolvers import journeys
 from contextgraph.resolvers.extension_schema import ExtensionSchema
+from contextgraph.resolvers.identification import reindex
 from contextgraph.resolvers.metadata import MetadataRegistry
 
 if TYPE_CHECKING:
@@ -59,6 +60,16 @@ async def write_extensions(conn: AsyncConnection, owner_id: object, checked: Che
         if records:
             rows = [{"schema_id": schema.id, "owner_id": owner, "record": record} for record in records]
             await conn.execute(sa.insert(extension_record_t), rows)
+
+
+async def delete_owned_records(conn: AsyncConnection, kind: str, owner_ids: Sequence[object]) -> None:
+    """Delete every extension record of these owners (of one kind)."""
+    if not owner_ids:
+        return
+    schema_ids = sa.select(extension_schema_t.c.id).where(extension_schema_t.c.owner_kind == kind)
+    await conn.execute(sa.delete(extension_record_t).where(
+        extension_record_t.c.schema_id.in_(schema_ids), extension_record_t.c.owner_id.in_([str(o) for o in owner_ids])
+    ))  # fmt: skip
 
 
 async def extension_values(
@@ -118,6 +129,13 @@ async def replace_extension(ctx: Context, kind: str, owner: tuple[Any, int | Non
     async with ctx.write() as conn:
         owner_id = await _lock_owner(conn, kind, *owner)
         await write_extensions(conn, owner_id, checked)
+        await _after_write(ctx, conn, kind, owner_id)
+
+
+async def _after_write(ctx: Context, conn: AsyncConnection, kind: str, owner_id: str) -> None:
+    """A profile's extensions feed its identity rows."""
+    if kind == "profile":
+        await reindex(ctx, conn, [owner_id])
 
 
 async def insert_profile_extensions(ctx: Context, customer_id: str, body: Any) -> None:
@@ -130,6 +148,7 @@ async def insert_profile_extensions(ctx: Context, customer_id: str, body: Any) -
     async with ctx.write() as conn:
         owner_id = await _lock_owner(conn, "profile", customer_id, None)
         await write_extensions(conn, owner_id, checked)
+        await _after_write(ctx, conn, "profile", owner_id)
 
 
 async def _find_by_unique(
@@ -163,6 +182,7 @@ async def update_record(ctx: Context, kind: str, owner: tuple[Any, int | None], 
         updated = schema.check_record(updated, check_reserved=check)
         update = sa.update(extension_record_t).where(extension_record_t.c.id == row_id)
         await conn.execute(update.values(record=updated))
+        await _after_write(ctx, conn, kind, owner_id)
 
 
 async def delete_record(ctx: Context, kind: str, owner: tuple[Any, int | None], name: str, body: Any) -> None:
@@ -172,4 +192,5 @@ async def delete_record(ctx: Context, kind: str, owner: tuple[Any, int | None], 
         owner_id = await _lock_owner(conn, kind, *owner)
         row_id, _, _ = await _find_by_unique(conn, schema, owner_id, body, ctx.settings.check_reserved_values)
         await conn.execute(sa.delete(extension_record_t).where(extension_record_t.c.id == row_id))
+        await _after_write(ctx, conn, kind, owner_id)
 

@@ -216,6 +216,22 @@ async def complete(conn: AsyncConnection, kind: str, record: JourneyRecord, even
         raise Conflict(f"{kind} '{record.id}' is already completed")
 
 
+async def delete_services(conn: AsyncConnection, service_ids: list[int]) -> None:
+    """Delete services with their states, tasks and the extension records of all three."""
+    from contextgraph.resolvers.extensions import delete_owned_records
+
+    if not service_ids:
+        return
+    state_ids = (await conn.execute(sa.select(state_t.c.id).where(state_t.c.service_id.in_(service_ids)))).scalars()
+    task_ids = (await conn.execute(sa.select(task_t.c.id).where(task_t.c.service_id.in_(service_ids)))).scalars()
+    await delete_owned_records(conn, "task", list(task_ids))
+    await delete_owned_records(conn, "state", list(state_ids))
+    await delete_owned_records(conn, "service", service_ids)
+    await conn.execute(sa.delete(task_t).where(task_t.c.service_id.in_(service_ids)))
+    await conn.execute(sa.delete(state_t).where(state_t.c.service_id.in_(service_ids)))
+    await conn.execute(sa.delete(service_t).where(service_t.c.id.in_(service_ids)))
+
+
 def require_active(kind: str, record: JourneyRecord) -> None:
     if not record.active:
         raise Conflict(f"{kind} '{record.id}' is completed")

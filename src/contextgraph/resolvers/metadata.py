@@ -14,10 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contextgraph.app.errors import Conflict, Forbidden, MalformedBody, not_found
-from contextgraph.app.models import extension_record_t, extension_schema_t, server_state_t
+from contextgraph.app.errors import Conflict, MalformedBody, not_found
+from contextgraph.app.models import extension_record_t, extension_schema_t
 from contextgraph.app.timefmt import now_ms
 from contextgraph.resolvers.extension_schema import KINDS, ExtensionSchema, from_definition, parse_schema
+from contextgraph.resolvers.identification import IdentificationKey, load_keys
+from contextgraph.resolvers.versioning import bump_version, read_version, require_maintenance
 
 if TYPE_CHECKING:
     from contextgraph.resolvers.context import Context
@@ -26,8 +28,11 @@ if TYPE_CHECKING:
 class MetadataRegistry:
     """The extension schemas in memory, by kind and case-insensitive name."""
 
-    def __init__(self, schemas: Iterable[ExtensionSchema] = (), version: int = -1) -> None:
+    def __init__(
+        self, schemas: Iterable[ExtensionSchema] = (), version: int = -1, keys: Iterable[IdentificationKey] = ()
+    ) -> None:
         self.version = version
+        self.keys = sorted(keys, key=lambda k: k.id)  # identification keys, oldest first
         self._schemas: dict[str, dict[str, ExtensionSchema]] = {kind: {} for kind in KINDS}
         for schema in sorted(schemas, key=lambda s: s.id or 0):
             self._schemas[schema.kind][schema.name.lower()] = schema
@@ -39,25 +44,16 @@ class MetadataRegistry:
         return list(self._schemas[kind].values())
 
 
-async def read_version(conn: AsyncConnection) -> int:
-    query = sa.select(server_state_t.c.value).where(server_state_t.c.key == "metadata_version")
-    return int(await conn.scalar(query) or 0)
-
-
 async def load_registry(conn: AsyncConnection) -> MetadataRegistry:
     version = await read_version(conn)
     rows = await conn.execute(sa.select(extension_schema_t))
-    return MetadataRegistry((from_definition(r.id, r.owner_kind, r.definition) for r in rows), version)
-
-
-async def _bump_version(conn: AsyncConnection) -> None:
-    value = sa.cast(sa.cast(server_state_t.c.value, sa.Integer) + 1, sa.String)
-    await conn.execute(sa.update(server_state_t).where(server_state_t.c.key == "metadata_version").values(value=value))
+    schemas = [from_definition(r.id, r.owner_kind, r.definition) for r in rows]
+    return MetadataRegistry(schemas, version, await load_keys(conn))
 
 
 async def _require_mode_for(ctx: Context, kind: str) -> None:
-    if kind == "profile" and await ctx.server.mode() != "maintenance":
-        raise Forbidden("profile extension schemas can only be changed in maintenance mode")
+    if kind == "profile":
+        await require_maintenance(ctx, "profile extension schemas")
 
 
 def check_kind(kind: str) -> str:
@@ -85,7 +81,7 @@ async def create_schemas(ctx: Context, kind: str, body: Any) -> list[str]:
                         owner_kind=kind, name=schema.name, name_key=schema.name.lower(),
                         definition=schema.describe(), created_ms=now_ms(),
                     ))  # fmt: skip
-                await _bump_version(conn)
+                await bump_version(conn)
         except IntegrityError:
             raise Conflict(f"a {kind} extension with one of the names {', '.join(s.name for s in schemas)} "
                            "already exists") from None  # fmt: skip
@@ -104,9 +100,12 @@ async def delete_schema(ctx: Context, kind: str, name: str) -> None:
             ))  # fmt: skip
             if schema_id is None:
                 raise not_found(f"{kind} extension", name)
+            users = [k.name for k in ctx.metadata.keys if k.source and k.source.lower() == name.lower()]
+            if kind == "profile" and users:
+                raise Conflict(f"identification key(s) {', '.join(users)} use extension '{name}': delete them first")
             await conn.execute(sa.delete(extension_record_t).where(extension_record_t.c.schema_id == schema_id))
             await conn.execute(sa.delete(extension_schema_t).where(extension_schema_t.c.id == schema_id))
-            await _bump_version(conn)
+            await bump_version(conn)
     await ctx.reload_metadata()
 
 
@@ -128,4 +127,5 @@ METADATA_RESOURCES = {
     "Services Extensions": "/metadata/services/extensions",
     "States Extensions": "/metadata/states/extensions",
     "Tasks Extensions": "/metadata/tasks/extensions",
+    "identification-keys schemas": "/metadata/identification-keys",
 }

@@ -33,6 +33,9 @@ class ProfileSchema:
         self._by_name = {a.name.lower(): a for a in self.attributes}
         self._check_values = check_values
 
+    def attribute(self, name: str) -> ProfileAttribute | None:
+        return self._by_name.get(name.lower())
+
     def describe(self) -> list[dict[str, Any]]:
         """The schema as "Query Profile Schema" shows it."""
         return [

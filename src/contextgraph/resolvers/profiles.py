@@ -1,8 +1,10 @@
-"""Customer profiles, the part services need: create, query, and the existence check."""
+"""Customer profiles: create, query, update, delete, identify; the existence check services need.
+(Merging lives in profile_merge.)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,17 +12,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.errors import BadParameter, not_found
 from contextgraph.app.ids import new_customer_id
-from contextgraph.app.models import customer_t
+from contextgraph.app.models import customer_t, identity_index_t, service_t
 from contextgraph.app.timefmt import now_ms
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import require_object
-from contextgraph.resolvers.extensions import check_extensions, extension_values, schemas_named, write_extensions
+from contextgraph.resolvers.extension_schema import ExtensionSchema
+from contextgraph.resolvers.extensions import (
+    check_extensions,
+    delete_owned_records,
+    extension_values,
+    schemas_named,
+    write_extensions,
+)
+from contextgraph.resolvers.identification import identify_ids, reindex
+from contextgraph.resolvers.journeys import delete_services
 
 
-async def require_customer(conn: AsyncConnection, customer_id: str) -> None:
-    """404 unless the customer exists."""
-    found = await conn.scalar(sa.select(customer_t.c.id).where(customer_t.c.id == customer_id))
-    if found is None:
+async def require_customer(conn: AsyncConnection, customer_id: str, *, lock: bool = False) -> None:
+    """404 unless the customer exists (`lock`: and hold its row until the transaction ends)."""
+    query = sa.select(customer_t.c.id).where(customer_t.c.id == customer_id)
+    if await conn.scalar(query.with_for_update() if lock else query) is None:
         raise not_found("customer", customer_id)
 
 
@@ -37,7 +48,41 @@ async def create_profile(ctx: Context, body: Any) -> str:
             sa.insert(customer_t).values(id=customer_id, attributes=attributes, created_ms=now_ms())
         )
         await write_extensions(conn, customer_id, checked)
+        await reindex(ctx, conn, [customer_id])
     return customer_id
+
+
+async def update_profile(ctx: Context, customer_id: str, body: Any) -> None:
+    """Replace every attribute; extensions given replace theirs, the others stay."""
+    body = require_object(body)
+    if body.get("customer_id", customer_id) != customer_id:
+        raise BadParameter("customer_id", "does not match the customer id of the path")
+    attributes, extensions = ctx.profile_schema.split({k: v for k, v in body.items() if k != "customer_id"})
+    checked = check_extensions(ctx, "profile", extensions)
+    async with ctx.write() as conn:
+        await require_customer(conn, customer_id, lock=True)
+        await conn.execute(sa.update(customer_t).where(customer_t.c.id == customer_id).values(attributes=attributes))
+        await write_extensions(conn, customer_id, checked)
+        await reindex(ctx, conn, [customer_id])
+
+
+async def remove_customer(conn: AsyncConnection, customer_id: str) -> None:
+    """Delete a profile row with its extension records and identity rows (not its services)."""
+    await delete_owned_records(conn, "profile", [customer_id])
+    await conn.execute(sa.delete(identity_index_t).where(identity_index_t.c.customer_id == customer_id))
+    await conn.execute(sa.delete(customer_t).where(customer_t.c.id == customer_id))
+
+
+async def delete_profile(ctx: Context, customer_id: str) -> None:
+    """Delete a profile, its extension records and identity rows, and its services with their
+    states, tasks and extension records.
+    """
+    async with ctx.write() as conn:
+        await require_customer(conn, customer_id, lock=True)
+        service_ids = (await conn.execute(
+            sa.select(service_t.c.id).where(service_t.c.customer_id == customer_id))).scalars().all()  # fmt: skip
+        await delete_services(conn, list(service_ids))
+        await remove_customer(conn, customer_id)
 
 
 async def get_profiles(conn: AsyncConnection, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -46,12 +91,46 @@ async def get_profiles(conn: AsyncConnection, customer_ids: list[str]) -> dict[s
     return {row.id: {"customer_id": row.id, **row.attributes} for row in await conn.execute(query)}
 
 
+async def profiles_with_extensions(
+    conn: AsyncConnection, customer_ids: list[str], schemas: Sequence[ExtensionSchema], with_attributes: bool = True
+) -> list[dict[str, Any]]:
+    """Profiles in the order of `customer_ids` (missing ones left out), with the extensions asked for."""
+    profiles = await get_profiles(conn, customer_ids)
+    values = await extension_values(conn, schemas, customer_ids)
+    found = [i for i in customer_ids if i in profiles]
+    return [(profiles[i] if with_attributes else {"customer_id": i}) | values.get(i, {}) for i in found]
+
+
+async def identify(
+    ctx: Context, given: Mapping[str, str], *, key: str | None = None, include_profile: bool = False,
+    extensions: Sequence[str] = (), extensions_only_if_unique: bool = False,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The customers the attributes identify ("Identify Customer"), as profiles or bare ids."""
+    for name in given:
+        _check_identify_parameter(ctx, name)
+    schemas = schemas_named(ctx.metadata, "profile", extensions)
+    async with ctx.read() as conn:
+        customer_ids = await identify_ids(ctx, conn, given, key)
+        if extensions_only_if_unique and len(customer_ids) != 1:
+            schemas = []
+        return await profiles_with_extensions(conn, customer_ids, schemas, include_profile)
+
+
+def _check_identify_parameter(ctx: Context, name: str) -> None:
+    extension, _, attribute = name.rpartition(".")
+    if extension:
+        schema = ctx.metadata.get("profile", extension)
+        if schema is None or schema.attribute(attribute) is None:
+            raise BadParameter(name, "not an attribute of a profile extension")
+    elif ctx.profile_schema.attribute(name) is None:
+        raise BadParameter(name, "not a profile attribute")
+
+
 async def get_profile(ctx: Context, customer_id: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
     """The profile: its id, its attributes and the extensions asked for."""
     schemas = schemas_named(ctx.metadata, "profile", extensions)
     async with ctx.read(snapshot=bool(schemas)) as conn:
-        profiles = await get_profiles(conn, [customer_id])
-        if customer_id not in profiles:
-            raise not_found("customer", customer_id)
-        values = await extension_values(conn, schemas, [customer_id])
-    return profiles[customer_id] | values.get(customer_id, {})
+        found = await profiles_with_extensions(conn, [customer_id], schemas)
+    if not found:
+        raise not_found("customer", customer_id)
+    return found[0]
