@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
@@ -33,6 +33,62 @@ class ProfileAttribute(BaseModel):
     mandatory: bool = False
     encrypt: bool = False
     default: str | None = None
+
+
+class BusinessValue(BaseModel):
+    """One value of a business attribute (an enumeration member)."""
+
+    name: str
+    dbid: int
+    display_name: str = ""
+    description: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "dbid": self.dbid, "display_name": self.display_name or self.name,
+                "description": self.description}  # fmt: skip
+
+
+class BusinessAttribute(BaseModel):
+    """An enumeration behind "long or string" fields ("Query Business Attribute Schema")."""
+
+    name: str
+    dbid: int
+    display_name: str = ""
+    description: str = ""
+    map_name: bool = False
+    cv_attributes: list[str] = Field(default_factory=list)
+    values: list[BusinessValue] = Field(default_factory=list)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "dbid": self.dbid, "display_name": self.display_name or self.name,
+                "description": self.description, "map_name": self.map_name,
+                "cv_attributes": self.cv_attributes, "values": [v.describe() for v in self.values]}  # fmt: skip
+
+
+def _fields(field: str, resources: str = "Service State Task") -> list[str]:
+    return [f"{resource}.{field}" for resource in resources.split()]
+
+
+def default_business_attributes() -> list[BusinessAttribute]:
+    """The business attributes Context Services documents, MediaType with its documented values."""
+    media = [BusinessValue(name=n, dbid=i, description=f"Media {n}")
+             for n, i in (("voice", 1001), ("email", 1003), ("chat", 1006), ("fax", 1014))]  # fmt: skip
+    return [
+        BusinessAttribute(name="MediaType", dbid=1001, display_name="Media Type",
+                          description="Media type identifier", cv_attributes=_fields("media_type"), values=media),
+        BusinessAttribute(name="ServiceType", dbid=1002, display_name="Service Type",
+                          description="Service type identifier", cv_attributes=["Service.service_type"]),
+        BusinessAttribute(name="StateType", dbid=1003, display_name="State Type",
+                          description="State type identifier", cv_attributes=["State.state_type"]),
+        BusinessAttribute(name="TaskType", dbid=1004, display_name="Task Type",
+                          description="Task type identifier", cv_attributes=["Task.task_type"]),
+        BusinessAttribute(name="DispositionCode", dbid=1005, display_name="Disposition Code",
+                          description="Business disposition", cv_attributes=_fields("disposition")),
+        BusinessAttribute(name="ApplicationType", dbid=1006, display_name="Application Type",
+                          description="Type of the issuing application", cv_attributes=_fields("application_type")),
+        BusinessAttribute(name="ResourceType", dbid=1007, display_name="Resource Type",
+                          description="Type of the providing resource", cv_attributes=_fields("resource_type")),
+    ]  # fmt: skip
 
 
 def default_profile_attributes() -> list[ProfileAttribute]:
@@ -70,6 +126,9 @@ class Settings(BaseSettings):
     # Pool size per worker for PostgreSQL.
     pool_size: int = Field(default=10, ge=1)
     profile_attributes: list[ProfileAttribute] = Field(default_factory=default_profile_attributes)
+    business_attributes: list[BusinessAttribute] = Field(default_factory=default_business_attributes)
+    # A server-side CSV for POST /profiles/import must lie inside this folder (none: uploads only).
+    import_dir: str | None = None
 
     @field_validator("profile_attributes")
     @classmethod

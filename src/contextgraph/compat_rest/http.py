@@ -26,6 +26,14 @@ def ctx(request: Request) -> Context:
     return context
 
 
+def present(request: Request, resource: str, body: Any) -> JSONResponse:
+    """A GET answer: the resource(s), with business-attribute names where configured (map_name)."""
+    business = ctx(request).business
+    if isinstance(body, list):
+        return JSONResponse([business.display(resource, item) for item in body])
+    return JSONResponse(business.display(resource, body))
+
+
 def location(request: Request, path: str) -> dict[str, str]:
     """A Location header under the prefix the request came in on (`/` or `/genesys/1/cs`)."""
     return {"Location": f"{request.scope.get('root_path', '')}{path}"}

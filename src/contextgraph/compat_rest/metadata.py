@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, no_content, ok_empty, read_json
 from contextgraph.resolvers import metadata
+from contextgraph.resolvers.roles import describe_roles
 
 # The path word of each owner kind: /metadata/{word}/extensions
 WORDS = {"profiles": "profile", "services": "service", "states": "state", "tasks": "task"}
@@ -54,3 +55,12 @@ async def index(request: Request) -> Response:
         items = "".join(f'<a href="{escape(url)}">{escape(name)}</a><br/>' for name, url in links.items())
         return HTMLResponse(f"<html><body><h1>Available Resources</h1><br/>{items}</body></html>")
     return JSONResponse(links)
+
+
+async def business_attributes(request: Request) -> Response:
+    business = ctx(request).business
+    return JSONResponse(business.describe(request.path_params.get("name"), request.query_params.get("cv-attribute")))
+
+
+async def roles(request: Request) -> Response:
+    return JSONResponse(describe_roles())

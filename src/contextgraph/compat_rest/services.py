@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.http import (
-    JSONResponse,
     created,
     ctx,
     flag,
@@ -15,6 +14,7 @@ from contextgraph.compat_rest.http import (
     no_content,
     ok_empty,
     path_status,
+    present,
     read_json,
     time_ms,
 )
@@ -63,7 +63,7 @@ async def complete_service(request: Request) -> Response:
 async def get_service(request: Request) -> Response:
     include = _include(request)
     tree = await services.get_service(ctx(request), request.path_params["service_id"], include, _extensions(request))
-    return JSONResponse(render.service(tree, include))
+    return present(request, "Service", render.service(tree, include))
 
 
 async def anonymous_services(request: Request) -> Response:
@@ -71,7 +71,7 @@ async def anonymous_services(request: Request) -> Response:
     trees = await services.anonymous_services(
         ctx(request), request.path_params["contact_key"], service_filter, include, _extensions(request)
     )
-    return JSONResponse([render.service(t, include) for t in trees])
+    return present(request, "Service", [render.service(t, include) for t in trees])
 
 
 async def customer_services(request: Request) -> Response:
@@ -79,4 +79,4 @@ async def customer_services(request: Request) -> Response:
     trees = await services.customer_services(
         ctx(request), request.path_params["customer_id"], service_filter, include, _extensions(request)
     )
-    return JSONResponse([render.service(t, include) for t in trees])
+    return present(request, "Service", [render.service(t, include) for t in trees])

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from contextgraph.compat_rest import render
-from contextgraph.compat_rest.http import JSONResponse, created, ctx, flag, names, ok_empty, path_status, read_json
+from contextgraph.compat_rest.http import created, ctx, flag, names, ok_empty, path_status, present, read_json
 from contextgraph.resolvers import states
 from contextgraph.resolvers.journeys import Status
 
@@ -40,7 +40,7 @@ async def service_states(request: Request) -> Response:
         ctx(request), request.path_params["service_id"], path_status(request),
         names(request, "state_types", "state_type"), Status.of(active, completed), names(request, "extensions") or [],
     )  # fmt: skip
-    return JSONResponse([render.state(t, active, completed) for t in trees])
+    return present(request, "State", [render.state(t, active, completed) for t in trees])
 
 
 async def get_state(request: Request) -> Response:
@@ -49,4 +49,4 @@ async def get_state(request: Request) -> Response:
     tree = await states.get_state(
         ctx(request), p["service_id"], p["state_id"], Status.of(active, completed), names(request, "extensions") or []
     )
-    return JSONResponse(render.state(tree, active, completed))
+    return present(request, "State", render.state(tree, active, completed))

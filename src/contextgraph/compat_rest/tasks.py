@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from contextgraph.compat_rest import render
-from contextgraph.compat_rest.http import JSONResponse, created, ctx, integer, names, no_content, path_status, read_json
+from contextgraph.compat_rest.http import created, ctx, integer, names, no_content, path_status, present, read_json
 from contextgraph.resolvers import tasks
 
 
@@ -28,10 +28,10 @@ async def service_tasks(request: Request) -> Response:
         ctx(request), request.path_params["service_id"], path_status(request),
         names(request, "task_types", "task_type"), integer(request, "state_id"), names(request, "extensions") or [],
     )  # fmt: skip
-    return JSONResponse([render.task(v) for v in views])
+    return present(request, "Task", [render.task(v) for v in views])
 
 
 async def get_task(request: Request) -> Response:
     p = request.path_params
     view = await tasks.get_task(ctx(request), p["service_id"], p["task_id"], names(request, "extensions") or [])
-    return JSONResponse(render.task(view))
+    return present(request, "Task", render.task(view))

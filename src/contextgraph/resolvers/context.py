@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.db import Database
 from contextgraph.app.settings import Settings
+from contextgraph.resolvers.business import BusinessAttributes
 from contextgraph.resolvers.metadata import MetadataRegistry, load_registry
 from contextgraph.resolvers.profile_schema import ProfileSchema
 from contextgraph.resolvers.server import ServerRuntime
@@ -31,6 +32,7 @@ class Context:
     settings: Settings
     server: ServerRuntime
     profile_schema: ProfileSchema
+    business: BusinessAttributes
     metadata: MetadataRegistry = field(default_factory=MetadataRegistry)
     # Called with the new registry after every reload (the GraphQL schema builder listens).
     listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
@@ -39,7 +41,7 @@ class Context:
     def create(cls, db: Database, settings: Settings) -> Context:
         server = ServerRuntime(db, switch_timeout=settings.mode_switch_timeout)
         schema = ProfileSchema(settings.profile_attributes, check_values=settings.check_reserved_values)
-        return cls(db, settings, server, schema)
+        return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes))
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:

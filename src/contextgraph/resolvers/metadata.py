@@ -128,4 +128,6 @@ METADATA_RESOURCES = {
     "States Extensions": "/metadata/states/extensions",
     "Tasks Extensions": "/metadata/tasks/extensions",
     "identification-keys schemas": "/metadata/identification-keys",
+    "business-attributes mapping": "/metadata/business-attributes",
+    "roles": "/metadata/roles",
 }
