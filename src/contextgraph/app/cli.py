@@ -1,4 +1,7 @@
-"""The `contextgraph` command: `contextgraph serve [--host H] [--port P] [--database URL] [--config FILE]`.
+"""The `contextgraph` command.
+
+    contextgraph serve [--host H] [--port P] [--database URL] [--config FILE]
+    contextgraph import-profiles FILE.csv [--database URL] [--config FILE] [--batch-size N] …
 
 Each flag also reads CONTEXTGRAPH_<NAME> from the environment; flags win.
 """
@@ -9,10 +12,12 @@ import argparse
 import logging
 import sys
 
+import orjson
 import uvicorn
 from pydantic import ValidationError
 
 from contextgraph import __version__
+from contextgraph.app.errors import ContextError
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import load_settings
 
@@ -27,11 +32,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--database", help="sqlite:///FILE or postgresql://… (CONTEXTGRAPH_DATABASE)")
     serve.add_argument("--config", help="TOML config file (CONTEXTGRAPH_CONFIG)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    load = commands.add_parser("import-profiles", help="bulk-import customer profiles from a CSV file (streamed)")
+    load.add_argument("file", help="the CSV file: a header of attribute names, then one profile per record")
+    load.add_argument("--database", help="sqlite:///FILE or postgresql://… (CONTEXTGRAPH_DATABASE)")
+    load.add_argument("--config", help="TOML config file (CONTEXTGRAPH_CONFIG)")
+    load.add_argument("--delimiter", default=",")
+    load.add_argument("--encoding", default="utf-8")
+    load.add_argument("--batch-size", type=int, default=1000, help="profiles per transaction (default 1000)")
+    load.add_argument("--max-errors", type=int, help="stop after this many bad records")
+    load.add_argument("--start-from-index", type=int, default=0, help="skip the records before this index")
+    load.add_argument("--id-key", help="skip records that an identification key finds already")
+    load.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "import-profiles":
+        return _import_profiles(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(args.config, host=args.host, port=args.port, database=args.database)
@@ -41,6 +60,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
     return 0
+
+
+def _import_profiles(args: argparse.Namespace) -> int:
+    from contextgraph.app.import_command import run_import
+
+    try:
+        settings = load_settings(args.config, database=args.database)
+        report = run_import(settings, args)
+    except (ValidationError, ValueError, FileNotFoundError) as exc:
+        print(f"contextgraph: {exc}", file=sys.stderr)
+        return 2
+    except ContextError as exc:
+        print(f"contextgraph: {exc.description}", file=sys.stderr)
+        return 2
+    print(orjson.dumps(report.describe(), option=orjson.OPT_INDENT_2).decode())
+    return 1 if report.errors or report.ambiguous else 0
 
 
 if __name__ == "__main__":

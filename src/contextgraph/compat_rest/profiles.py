@@ -4,12 +4,16 @@ identification keys.
 
 from __future__ import annotations
 
+import io
+
+import orjson
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from contextgraph.app.errors import BadParameter
+from contextgraph.app.errors import BadParameter, UnsupportedMedia
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, names, no_content, ok_empty, read_json
-from contextgraph.resolvers import identification, profile_merge, profiles
+from contextgraph.resolvers import identification, profile_import, profile_merge, profiles
 
 
 async def create_profile(request: Request) -> Response:
@@ -83,3 +87,35 @@ async def get_key(request: Request) -> Response:
 async def delete_key(request: Request) -> Response:
     await identification.delete_key(ctx(request), request.path_params["name"])
     return no_content()
+
+
+async def import_profiles(request: Request) -> Response:
+    """POST /profiles/import: multipart with the JSON part `description` and the CSV as the part
+    `profiles` (or, inside the configured import directory, a server-side path in the description).
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "multipart/form-data":
+        raise UnsupportedMedia("Bulk Profile Import takes multipart/form-data")
+    async with request.form(max_files=2, max_fields=10) as form:
+        description = form.get("description")
+        if isinstance(description, UploadFile):
+            description = (await description.read()).decode("utf-8")
+        if not isinstance(description, str):
+            raise BadParameter("description", "the JSON part 'description' is missing")
+        try:
+            options = profile_import.parse_options(orjson.loads(description))
+        except orjson.JSONDecodeError:
+            raise BadParameter("description", "the part is not valid JSON") from None
+        upload = form.get("profiles")
+        context = ctx(request)
+        if isinstance(upload, UploadFile):
+            text = io.TextIOWrapper(upload.file, encoding=options.encoding, newline="")
+            report = await profile_import.import_profiles(context, text, options)
+        elif options.path is not None:
+            path = profile_import.server_file(context, options.path)
+            # Read line by line between batches, like the spooled upload above.
+            with open(path, encoding=options.encoding, newline="") as local:  # noqa: ASYNC230
+                report = await profile_import.import_profiles(context, local, options)
+        else:
+            raise BadParameter("profiles", "upload the CSV as the part 'profiles'")
+    return JSONResponse(report.describe())

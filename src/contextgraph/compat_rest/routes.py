@@ -39,6 +39,7 @@ def _routes() -> list[tuple[str, str, Callable[..., Any]]]:
         ("POST", "/services_composite/start", server.composite_start),
         ("POST", "/profiles", profiles.create_profile),
         ("GET", "/profiles", profiles.identify),
+        ("POST", "/profiles/import", profiles.import_profiles),
         ("GET", "/profiles/{customer_id}", profiles.get_profile),
         ("PUT", "/profiles/{customer_id}", profiles.update_profile),
         ("DELETE", "/profiles/{customer_id}", profiles.delete_profile),
