@@ -147,15 +147,18 @@ def _values(
 
 
 async def reindex(ctx: Context, conn: AsyncConnection, customer_ids: Sequence[str],
-                  keys: Sequence[IdentificationKey] | None = None) -> None:  # fmt: skip
-    """Rewrite the identity rows of these customers (under `keys`, or every key)."""
+                  keys: Sequence[IdentificationKey] | None = None, *, new: bool = False) -> None:  # fmt: skip
+    """Rewrite the identity rows of these customers (under `keys`, or every key); `new` customers
+    have none to remove yet.
+    """
     keys = list(ctx.metadata.keys if keys is None else keys)
     if not keys or not customer_ids:
         return
     ids = list(customer_ids)
-    await conn.execute(sa.delete(identity_index_t).where(
-        identity_index_t.c.customer_id.in_(ids), identity_index_t.c.key_id.in_([k.id for k in keys])
-    ))  # fmt: skip
+    if not new:
+        await conn.execute(sa.delete(identity_index_t).where(
+            identity_index_t.c.customer_id.in_(ids), identity_index_t.c.key_id.in_([k.id for k in keys])
+        ))  # fmt: skip
     attributes = {r.id: r.attributes for r in await conn.execute(
         sa.select(customer_t.c.id, customer_t.c.attributes).where(customer_t.c.id.in_(ids)))}  # fmt: skip
     records: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
@@ -197,7 +200,7 @@ async def create_key(ctx: Context, body: Any) -> str:
             key = IdentificationKey(int(result.scalar_one()), name, source, attributes, unique)
             customers = (await conn.execute(sa.select(customer_t.c.id))).scalars().all()
             for start in range(0, len(customers), 1000):
-                await reindex(ctx, conn, customers[start:start + 1000], [key])
+                await reindex(ctx, conn, customers[start:start + 1000], [key], new=True)
             await bump_version(conn)
     await ctx.reload_metadata()
     return name

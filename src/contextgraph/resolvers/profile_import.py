@@ -205,7 +205,7 @@ async def _write(ctx: Context, conn: AsyncConnection, rows: list[_Row], options:
     for cid, row in created:
         if row.extensions:
             await write_extensions(conn, cid, row.extensions)
-    await reindex(ctx, conn, [cid for cid, _ in created])
+    await reindex(ctx, conn, [cid for cid, _ in created], new=True)
     report.imported += len(created)
 
 

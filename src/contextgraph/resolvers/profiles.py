@@ -48,7 +48,7 @@ async def create_profile(ctx: Context, body: Any) -> str:
             sa.insert(customer_t).values(id=customer_id, attributes=attributes, created_ms=now_ms())
         )
         await write_extensions(conn, customer_id, checked)
-        await reindex(ctx, conn, [customer_id])
+        await reindex(ctx, conn, [customer_id], new=True)
     return customer_id
 
 
