@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/contextgraph serve
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -26,7 +26,7 @@ bench: $(STAMP)
 	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 
 clean:

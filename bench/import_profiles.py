@@ -76,8 +76,9 @@ def run(csv: Path, url: str) -> dict[str, float]:
     report = json.loads(output)
     if status != 0 or report["errors"]:
         raise SystemExit(f"import failed: {report}")
-    return {"rows": report["imported"], "seconds": round(seconds, 2),
-            "rows_per_s": round(report["imported"] / seconds), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}  # fmt: skip
+    rows = report["imported"]
+    peak = round(usage.ru_maxrss / 1024, 1)
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds), "peak_rss_mb": peak}
 
 
 def main() -> None:
@@ -99,8 +100,10 @@ def main() -> None:
                 asyncio.run(prepare(url))
                 result = {"database": name, "csv_mb": round(csv.stat().st_size / 2**20, 1)} | run(csv, url)
                 results.append(result)
-                print(f"{name:<11} {result['rows']:>9,} rows  {result['csv_mb']:>6} MB csv  {result['seconds']:>7} s  "
-                      f"{result['rows_per_s']:>7,} rows/s  peak RSS {result['peak_rss_mb']} MB", flush=True)  # fmt: skip
+                line = (f"{name:<11} {result['rows']:>9,} rows  {result['csv_mb']:>6} MB csv  "
+                        f"{result['seconds']:>7} s  {result['rows_per_s']:>7,} rows/s  "
+                        f"peak RSS {result['peak_rss_mb']} MB")  # fmt: skip
+                print(line, flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"import_profiles": results}, indent=2) + "\n")
 
