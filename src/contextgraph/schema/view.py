@@ -20,6 +20,7 @@ from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
+from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
 from contextgraph.schema.query import Query
 from contextgraph.schema.scalars import SCALARS
 
@@ -28,8 +29,8 @@ def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
     """A schema for the current extension schemas; built whole, then swapped in by the caller."""
     install(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
-    query = merge_types("Query", (Query, ExtensionQuery))
-    mutation = merge_types("Mutation", (Mutation, ExtensionMutation))
+    query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
+    mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
     return strawberry.Schema(query=query, mutation=mutation, extensions=[ContextErrors], config=config)
 
 
@@ -44,7 +45,8 @@ class ContextGraphQL(GraphQL):
 
 
 def graphql_app() -> ContextGraphQL:
-    return ContextGraphQL(build_schema(MetadataRegistry()))
+    # Multipart requests carry the CSV of importProfiles (GraphQL multipart request spec).
+    return ContextGraphQL(build_schema(MetadataRegistry()), multipart_uploads_enabled=True)
 
 
 def follow_metadata(app: ContextGraphQL) -> Callable[[MetadataRegistry], None]:
