@@ -168,12 +168,12 @@ def _row(ctx: Context, index: int, columns: list[_Column], fields: list[str]) ->
             positions.setdefault(column.name, []).append((column.position, text))
         else:
             body[column.name] = text
-        if column.extension is None:
-            given.setdefault(column.name, text)
     for name, values in positions.items():
         body[name] = [v for _, v in sorted(values)] + ([body[name]] if name in body else [])
     attributes, unknown = ctx.profile_schema.split(body)
     assert not unknown
+    for name, value in attributes.items():  # an identify parameter takes the primary value
+        given[name] = value[0] if isinstance(value, list) else value
     records = {name: ([record] if (s := ctx.metadata.get("profile", name)) and s.multi else record)
                for name, record in extensions.items()}  # fmt: skip
     return _Row(index, attributes, check_extensions(ctx, "profile", records), given)
