@@ -10,7 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from starlette.applications import Starlette
@@ -123,6 +123,8 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             poller.cancel()
+            with suppress(asyncio.CancelledError):
+                await poller  # it may hold a connection: let it give it back before the pool closes
             await database.dispose()
 
     routes: list[Any] = [
