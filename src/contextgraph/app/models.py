@@ -163,6 +163,35 @@ class IdentityIndex(SQLModel, table=True):
     unique_value: str | None = Field(default=None, sa_type=IndexText)
 
 
+class Interaction(SQLModel, table=True):
+    """A chat, e-mail, call or callback ("Interaction Resources"); contents kept apart from fields."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (
+        sa.Index("ix_interaction_customer", "customer_id", "start_ms"),
+        sa.Index("ix_interaction_service", "service_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)  # the interaction_id the client gives
+    customer_id: str = Field(foreign_key="customer.id", max_length=16)
+    service_id: int | None = Field(default=None, foreign_key="service.id", sa_type=sa.BigInteger)
+    entity_type: int
+    start_ms: int = Field(sa_type=sa.BigInteger)
+    fields: dict[str, Any] = _json(nullable=False)  # every documented field but the contents
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    structured_text: str | None = Field(default=None, sa_type=sa.Text)
+    binary_content: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+
+
+class ServiceInteraction(SQLModel, table=True):
+    """An interaction a service, or one of its states or tasks, names in an event."""
+
+    __tablename__ = "service_interaction"
+
+    service_id: int = Field(primary_key=True, foreign_key="service.id", sa_type=sa.BigInteger)
+    interaction_id: str = Field(primary_key=True, max_length=64)
+
+
 class ServerState(SQLModel, table=True):
     """Server-wide values shared by every worker (the server mode)."""
 
@@ -181,4 +210,6 @@ extension_schema_t: sa.Table = ExtensionSchema.__table__  # type: ignore[attr-de
 extension_record_t: sa.Table = ExtensionRecord.__table__  # type: ignore[attr-defined]
 identification_key_t: sa.Table = IdentificationKey.__table__  # type: ignore[attr-defined]
 identity_index_t: sa.Table = IdentityIndex.__table__  # type: ignore[attr-defined]
+interaction_t: sa.Table = Interaction.__table__  # type: ignore[attr-defined]
+service_interaction_t: sa.Table = ServiceInteraction.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

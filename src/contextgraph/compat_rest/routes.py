@@ -11,7 +11,7 @@ from typing import Any
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Route
 
-from contextgraph.compat_rest import extensions, metadata, profiles, server, services, states, tasks
+from contextgraph.compat_rest import extensions, interactions, metadata, profiles, server, services, states, tasks
 
 
 class _Kinds(Convertor[str]):
@@ -53,6 +53,13 @@ def _routes() -> list[tuple[str, str, Callable[..., Any]]]:
         ("POST", "/customers/{customer_id}/services/{service_id:int}", services.associate_service),
         ("POST", f"{SERVICE}/end", services.complete_service),
         ("GET", SERVICE, services.get_service),
+        ("POST", "/interactions", interactions.record),
+        ("GET", "/interactions/{interaction_id}", interactions.get_one),
+        ("GET", "/interactions/{interaction_id}/plain_text", interactions.content("text")),
+        ("GET", "/interactions/{interaction_id}/structured_text", interactions.content("structured_text")),
+        ("GET", "/interactions/{interaction_id}/binary_content", interactions.content("binary_content")),
+        ("GET", "/customers/{customer_id}/interactions", interactions.of_customer),
+        ("GET", f"{SERVICE}/interactions", interactions.of_service),
         ("GET", "/metadata", metadata.index),
         ("PUT", "/metadata/cache", metadata.reload_cache),
         ("GET", "/metadata/business-attributes", metadata.business_attributes),

@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from contextgraph.app.models import service_t
-from contextgraph.resolvers import journeys
+from contextgraph.resolvers import interactions, journeys
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.extension_schema import ExtensionSchema
 from contextgraph.resolvers.extensions import extension_values
+from contextgraph.resolvers.interactions import Interaction
 from contextgraph.resolvers.journeys import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import get_profiles
 from contextgraph.resolvers.services import ServiceFilter, select_services
@@ -70,3 +71,15 @@ async def extension_records(ctx: Context, keys: Sequence[tuple[ExtensionSchema, 
     async with ctx.read(snapshot=False) as conn:
         values = await extension_values(conn, schemas, owners)
     return [values.get(owner, {}).get(schema.name, [] if schema.multi else None) for schema, owner in keys]
+
+
+async def interactions_of_customers(ctx: Context, customer_ids: Sequence[str]) -> list[list[Interaction]]:
+    async with ctx.read(snapshot=False) as conn:
+        found = await interactions.interactions_of_customers(conn, customer_ids)
+    return [found.get(i, []) for i in customer_ids]
+
+
+async def interactions_of_services(ctx: Context, service_ids: Sequence[int]) -> list[list[Interaction]]:
+    async with ctx.read(snapshot=False) as conn:
+        found = await interactions.interactions_of_services(conn, service_ids)
+    return [found.get(i, []) for i in service_ids]

@@ -12,10 +12,11 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.errors import BadParameter, Conflict, not_found
-from contextgraph.app.models import service_t, state_t, task_t
+from contextgraph.app.models import interaction_t, service_interaction_t, service_t, state_t, task_t
 from contextgraph.resolvers.events import END_LIFTED, START_LIFTED, Event
 
 
@@ -179,6 +180,16 @@ def type_key(value: Any) -> str:
     return str(value)
 
 
+async def link_interaction(conn: AsyncConnection, service_id: int, event: Event) -> None:
+    """Remember that the service's journey names this interaction (it then lists it)."""
+    interaction_id = event.fields.get("interaction_id")
+    if interaction_id is None:
+        return
+    row = {"service_id": service_id, "interaction_id": str(interaction_id)[:64]}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(service_interaction_t).values(row).on_conflict_do_nothing())
+
+
 async def insert_started(conn: AsyncConnection, kind: str, event: Event, type_field: str, **columns: Any) -> int:
     """Insert a started service, state or task; answers the id the database allocated."""
     table = _TABLES[kind]
@@ -191,7 +202,9 @@ async def insert_started(conn: AsyncConnection, kind: str, event: Event, type_fi
         **columns,
     }
     result = await conn.execute(sa.insert(table).values(values).returning(table.c.id))
-    return int(result.scalar_one())
+    row_id = int(result.scalar_one())
+    await link_interaction(conn, columns.get("service_id", row_id), event)
+    return row_id
 
 
 async def complete(conn: AsyncConnection, kind: str, record: JourneyRecord, event: Event, **columns: Any) -> None:
@@ -214,10 +227,13 @@ async def complete(conn: AsyncConnection, kind: str, record: JourneyRecord, even
     update = sa.update(table).where(table.c.id == record.id, table.c.completed_ms.is_(None))
     if (await conn.execute(update.values(values))).rowcount != 1:
         raise Conflict(f"{kind} '{record.id}' is already completed")
+    await link_interaction(conn, getattr(record, "service_id", record.id), event)
 
 
 async def delete_services(conn: AsyncConnection, service_ids: list[int]) -> None:
-    """Delete services with their states, tasks and the extension records of all three."""
+    """Delete services with their states, tasks, the extension records of all three and their
+    links to interactions.
+    """
     from contextgraph.resolvers.extensions import delete_owned_records
 
     if not service_ids:
@@ -229,6 +245,10 @@ async def delete_services(conn: AsyncConnection, service_ids: list[int]) -> None
     await delete_owned_records(conn, "service", service_ids)
     await conn.execute(sa.delete(task_t).where(task_t.c.service_id.in_(service_ids)))
     await conn.execute(sa.delete(state_t).where(state_t.c.service_id.in_(service_ids)))
+    await conn.execute(sa.delete(service_interaction_t).where(service_interaction_t.c.service_id.in_(service_ids)))
+    # The customer's interactions stay theirs; they only stop pointing at the deleted service.
+    detach = sa.update(interaction_t).where(interaction_t.c.service_id.in_(service_ids))
+    await conn.execute(detach.values(service_id=None))
     await conn.execute(sa.delete(service_t).where(service_t.c.id.in_(service_ids)))
 
 

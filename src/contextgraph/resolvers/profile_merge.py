@@ -7,8 +7,8 @@ source is deleted, in one transaction.
 - Extensions: single-valued (and classifier) records: the destination's are kept unless it has
   none or `keep_uniq_from_src`. Multi-valued records are copied; where a source record collides with
   a destination record on unique attributes, `keep_uniq_from_src` decides which stays.
-- Services move to the destination; with `keep_active_service_only`, completed services of the
-  source are deleted instead.
+- Services and interactions move to the destination; with `keep_active_service_only`, completed
+  services of the source are deleted instead (their interactions move all the same).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from contextgraph.app.errors import BadParameter
-from contextgraph.app.models import customer_t, service_t
+from contextgraph.app.models import customer_t, interaction_t, service_t
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import require_object
 from contextgraph.resolvers.extension_schema import ExtensionSchema
@@ -100,8 +100,8 @@ async def merge_profiles(ctx: Context, customer_id: str, source_id: str, body: A
         completed = [r.id for r in services if r.completed_ms is not None]
         if active_only:
             await delete_services(conn, completed)
-        await conn.execute(sa.update(service_t).where(service_t.c.customer_id == source_id).values(
-            customer_id=customer_id))  # fmt: skip
+        for table in (service_t, interaction_t):
+            await conn.execute(sa.update(table).where(table.c.customer_id == source_id).values(customer_id=customer_id))
         await remove_customer(conn, source_id)
         await conn.execute(sa.update(customer_t).where(customer_t.c.id == customer_id).values(attributes=attributes))
         await write_extensions(conn, customer_id, merged)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.errors import BadParameter, not_found
 from contextgraph.app.ids import new_customer_id
-from contextgraph.app.models import customer_t, identity_index_t, service_t
+from contextgraph.app.models import customer_t, identity_index_t, interaction_t, service_t
 from contextgraph.app.timefmt import now_ms
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import require_object
@@ -67,8 +67,11 @@ async def update_profile(ctx: Context, customer_id: str, body: Any) -> None:
 
 
 async def remove_customer(conn: AsyncConnection, customer_id: str) -> None:
-    """Delete a profile row with its extension records and identity rows (not its services)."""
+    """Delete a profile row with its extension records, identity rows and interactions (not its
+    services: delete or move those first).
+    """
     await delete_owned_records(conn, "profile", [customer_id])
+    await conn.execute(sa.delete(interaction_t).where(interaction_t.c.customer_id == customer_id))
     await conn.execute(sa.delete(identity_index_t).where(identity_index_t.c.customer_id == customer_id))
     await conn.execute(sa.delete(customer_t).where(customer_t.c.id == customer_id))
 

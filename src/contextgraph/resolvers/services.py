@@ -112,6 +112,7 @@ async def associate_service(ctx: Context, customer_id: str, service_id: int, bod
         if "est_duration" in event.fields:
             values["est_duration"] = event.fields["est_duration"]
         await conn.execute(sa.update(service_t).where(service_t.c.id == service_id).values(values))
+        await journeys.link_interaction(conn, service_id, event)
         await write_extensions(conn, service_id, checked)
 
 

@@ -28,6 +28,8 @@ class Loaders:
         self.service = DataLoader(lambda ids: batch.services(ctx, ids))
         # Keys are (extension schema, owner id): every extension of a level in one query.
         self.extension: DataLoader[Any, Any] = DataLoader(lambda keys: batch.extension_records(ctx, keys))
+        self.customer_interactions = DataLoader(lambda ids: batch.interactions_of_customers(ctx, ids))
+        self.service_interactions = DataLoader(lambda ids: batch.interactions_of_services(ctx, ids))
 
     def _loader(
         self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from contextgraph.resolvers import composite, profiles, services, states, tasks
+from contextgraph.resolvers import composite, interactions, profiles, services, states, tasks
 from contextgraph.resolvers.context import Context
 from contextgraph.schema.inputs import (
     CompositeStartInput,
@@ -20,7 +20,7 @@ from contextgraph.schema.inputs import (
 )
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long
-from contextgraph.schema.types import Customer, Service, State, Task
+from contextgraph.schema.types import Customer, Interaction, Service, State, Task
 
 
 def _ctx(info: strawberry.Info) -> Context:
@@ -113,6 +113,12 @@ class Mutation:
     ) -> list[CompositeStartResult]:
         results = await composite.composite_start(_ctx(info), {"services": body_of(services)})
         return [CompositeStartResult(**vars(r)) for r in results]
+
+    @strawberry.mutation(description="Record an interaction (a POST /interactions body; binary content in base64).")
+    async def record_interaction(self, info: strawberry.Info, interaction: JSON) -> Interaction:
+        ctx = _ctx(info)
+        interaction_id = await interactions.record_interaction(ctx, interaction)
+        return Interaction.of(await interactions.get_interaction(ctx, interaction_id))
 
     @strawberry.mutation(description="Switch the server mode: production or maintenance.")
     async def set_server_mode(self, info: strawberry.Info, mode: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from contextgraph.resolvers import profiles, services, states, tasks
+from contextgraph.resolvers import interactions, profiles, services, states, tasks
 from contextgraph.resolvers.journeys import Status
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long
-from contextgraph.schema.types import _TYPES, Customer, Service, State, Task, service_filter_of
+from contextgraph.schema.types import _TYPES, Customer, Interaction, Service, State, Task, service_filter_of
 
 
 @strawberry.type
@@ -39,6 +39,10 @@ class Query:
         service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
         trees = await services.anonymous_services(loaders(info).ctx, contact_key, service_filter)
         return [Service.of(t.service) for t in trees]
+
+    @strawberry.field(description="An interaction by its id.")
+    async def interaction(self, info: strawberry.Info, id: str) -> Interaction:
+        return Interaction.of(await interactions.get_interaction(loaders(info).ctx, id))
 
     @strawberry.field(description="The server status, as GET /server/status shows it.")
     async def server_status(self, info: strawberry.Info) -> JSON:

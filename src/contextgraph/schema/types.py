@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from contextgraph.app.timefmt import format_ms
 from contextgraph.resolvers.events import time_param
+from contextgraph.resolvers.interactions import Interaction as InteractionRecord
 from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.services import ServiceFilter
 from contextgraph.schema.loaders import loaders
@@ -107,6 +108,10 @@ class Service(Journey):
         profile = await loaders(info).profile.load(self.customer_id)
         return Customer.of(profile) if profile is not None else None
 
+    @strawberry.field(description="The interactions of this service (recorded with it, or named by its events).")
+    async def interactions(self, info: strawberry.Info) -> list[Interaction]:
+        return [Interaction.of(i) for i in await loaders(info).service_interactions.load(self.id)]
+
     @strawberry.field(description="The states of this service, oldest first.")
     async def states(
         self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
@@ -120,6 +125,48 @@ class Service(Journey):
         return [Task.of(t) for t in await loaders(info).tasks_of_service(status, types).load(self.id)]
 
 
+@strawberry.type(description="A chat, e-mail, phone call, callback or open-media interaction.")
+class Interaction:
+    id: str
+    customer_id: str
+    service_id: Long | None
+    entity_type: int = strawberry.field(description="0 e-mail in, 1 e-mail out, 2 chat, 3 phone call, 5 callback, …")
+    media_type: str
+    type: str
+    status: int
+    start_date: str
+    end_date: str | None
+    subject: str | None
+    fields: JSON = strawberry.field(description="Every recorded field (udata included), as GET /interactions/{id}.")
+    text_url: str | None = strawberry.field(description="Where the plain text is, if any.")
+    structured_text_url: str | None
+    binary_content_url: str | None
+
+    @classmethod
+    def of(cls, i: InteractionRecord) -> Interaction:
+        f = i.fields
+        urls = {name: f"/interactions/{i.id}/{path}" if name in i.contents else None
+                for name, path in (("text", "plain_text"), ("structured_text", "structured_text"),
+                                   ("binary_content", "binary_content"))}  # fmt: skip
+        return cls(id=i.id, customer_id=i.customer_id, service_id=Long(i.service_id) if i.service_id else None,
+                   entity_type=f["entity_type"], media_type=f["media_type"], type=f["type"], status=f["status"],
+                   start_date=f["start_date"], end_date=f.get("end_date"), subject=f.get("subject"),
+                   fields=JSON(f), text_url=urls["text"], structured_text_url=urls["structured_text"],
+                   binary_content_url=urls["binary_content"])  # fmt: skip
+
+    @strawberry.field(description="The customer.")
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        profile = await loaders(info).profile.load(self.customer_id)
+        return Customer.of(profile) if profile is not None else None
+
+    @strawberry.field(description="The service it was recorded with, if any.")
+    async def service(self, info: strawberry.Info) -> Service | None:
+        if self.service_id is None:
+            return None
+        record = await loaders(info).service.load(self.service_id)
+        return Service.of(record) if record is not None else None
+
+
 @strawberry.type(description="A customer profile and the customer's services.")
 class Customer:
     id: strawberry.ID
@@ -129,6 +176,10 @@ class Customer:
     def of(cls, profile: dict[str, Any]) -> Customer:
         attributes = {k: v for k, v in profile.items() if k != "customer_id"}
         return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes))
+
+    @strawberry.field(description="The customer's interactions, oldest first.")
+    async def interactions(self, info: strawberry.Info) -> list[Interaction]:
+        return [Interaction.of(i) for i in await loaders(info).customer_interactions.load(str(self.id))]
 
     @strawberry.field(description="The customer's services, oldest first.")
     async def services(

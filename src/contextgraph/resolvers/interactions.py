@@ -1,0 +1,250 @@
+"""Interactions ("Interaction Resources"): chats, e-mails, phone calls, callbacks, open media.
+
+Recorded with `POST /interactions` (our addition) or the GraphQL mutation; read per customer, per
+service, or by id. Contents (plain text, structured text, binary) are stored apart and served at
+their own URLs; the JSON shows those URLs. An interaction belongs to a service when it was recorded
+with that service id, or when the service or one of its states or tasks names it in an event.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.app.errors import BadParameter, Conflict, not_found
+from contextgraph.app.models import interaction_t, service_interaction_t
+from contextgraph.app.timefmt import parse_ms
+from contextgraph.resolvers import journeys
+from contextgraph.resolvers.events import integer, text, timestamp
+from contextgraph.resolvers.profiles import require_customer
+
+if TYPE_CHECKING:
+    from contextgraph.resolvers.context import Context
+
+Check = Callable[[str, Any], Any]
+ENTITY_TYPES = {0: "EMAIL_IN", 1: "EMAIL_OUT", 2: "CHAT", 3: "PHONE_CALL", 5: "CALLBACK", 6: "COBROWSE",
+                7: "INTERACTION"}  # fmt: skip
+
+
+def one_of(values: Sequence[Any]) -> Check:
+    def check(name: str, value: Any) -> Any:
+        if value not in values or isinstance(value, bool):
+            raise BadParameter(name, f"expected one of {', '.join(map(str, values))}")
+        return value
+
+    return check
+
+
+def boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadParameter(name, "expected true or false")
+    return value
+
+
+def user_data(name: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(v, str | int | float | bool) or v is None for v in value.values()
+    ):
+        raise BadParameter(name, "expected an object of keys and plain values")
+    return dict(value)
+
+
+def address(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping) or set(value) - {"address", "personal"} or "address" not in value:
+        raise BadParameter(name, 'an e-mail address is {"address": "…", "personal": "…"}')
+    return {k: text(1024)(f"{name}.{k}", v) for k, v in value.items()}
+
+
+def addresses(name: str, value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        raise BadParameter(name, "expected an array of e-mail addresses")
+    return [address(f"{name}[{i}]", v) for i, v in enumerate(value)]
+
+
+_STRING = text(256)
+_COMMON: dict[str, Check] = {
+    "status": one_of((0, 1, 2, 3)), "entity_type": one_of(tuple(ENTITY_TYPES)), "type": _STRING,
+    "sub_type": _STRING, "media_type": _STRING, "parent_id": text(64), "thread_id": text(64),
+    "external_id": _STRING, "owner_id": integer, "creator_app_id": integer, "start_date": timestamp,
+    "end_date": timestamp, "timeshift": integer, "category_id": _STRING, "allow_children": boolean,
+    "subject": text(1024), "stopped_reason": _STRING, "text": text(10_000_000),
+    "structured_text": text(10_000_000), "structured_text_mime": text(128), "binary_content": text(20_000_000),
+    "binary_content_mime": text(128), "binary_content_size": integer, "udata": user_data,
+}  # fmt: skip
+_REQUIRED = ("customer_id", "interaction_id", "status", "entity_type", "type", "media_type", "creator_app_id",
+             "start_date")  # fmt: skip
+_EMAIL_IN: dict[str, Check] = {"from": address, "reply_to": address, "to": addresses, "cc": addresses,
+                               "sent_date": timestamp}  # fmt: skip
+_SPECIFIC: dict[int, tuple[dict[str, Check], tuple[str, ...]]] = {
+    0: (_EMAIL_IN, ()),
+    1: (_EMAIL_IN | {"bcc": addresses, "reference_id": integer, "reviewer_id": integer,
+                     "standard_response_id": _STRING}, ()),
+    2: ({"established_date": timestamp, "released_date": timestamp}, ()),
+    3: ({"duration": integer, "outcome": _STRING, "phone_number": text(64), "tconnection_id": text(64)}, ()),
+    5: ({"callback_status": one_of(range(15)), "desired_response_type": one_of(("Voice", "VoIP", "Email")),
+         "start_time": timestamp, "end_time": timestamp, "customer_number": _STRING, "attempts": integer,
+         "dn": _STRING, "location": _STRING, "callback_server_id": _STRING, "call_result": one_of(range(54)),
+         "callback_type": one_of((0, 1, 2))},
+        ("desired_response_type", "start_time", "customer_number", "attempts")),
+    6: ({}, ()),
+    7: ({}, ()),
+}
+CONTENTS = ("text", "structured_text", "binary_content")
+
+
+@dataclass
+class Interaction:
+    id: str
+    customer_id: str
+    service_id: int | None
+    fields: dict[str, Any]
+    contents: frozenset[str]  # which of CONTENTS it has
+
+
+@dataclass
+class _Checked:
+    fields: dict[str, Any]
+    text: str | None
+    structured_text: str | None
+    binary: bytes | None
+
+
+def check_interaction(body: Any) -> _Checked:
+    """Required fields, types, enumerations and the "yes if …" rules of the documents."""
+    if not isinstance(body, Mapping):
+        raise BadParameter("body", "an interaction must be a JSON object")
+    entity_type: int = one_of(tuple(ENTITY_TYPES))("entity_type", body.get("entity_type"))
+    specific, specific_required = _SPECIFIC[entity_type]
+    spec = _COMMON | specific | {"customer_id": text(16), "interaction_id": text(64), "service_id": integer}
+    fields: dict[str, Any] = {}
+    for key, value in body.items():
+        check = spec.get(key)
+        if check is None:
+            raise BadParameter(key, f"not a field of a {ENTITY_TYPES[entity_type].lower()} interaction")
+        if value is not None:
+            fields[key] = check(key, value)
+    for name in _REQUIRED + specific_required:
+        if name not in fields:
+            raise BadParameter(name, "mandatory field is missing")
+    if "structured_text" in fields and "structured_text_mime" not in fields:
+        raise BadParameter("structured_text_mime", "mandatory when structured_text is given")
+    binary = None
+    if "binary_content" in fields:
+        for name in ("binary_content_mime", "binary_content_size"):
+            if name not in fields:
+                raise BadParameter(name, "mandatory when binary_content is given")
+        try:
+            binary = base64.b64decode(fields["binary_content"], validate=True)
+        except (binascii.Error, ValueError):
+            raise BadParameter("binary_content", "expected base64") from None
+        if len(binary) != fields["binary_content_size"]:
+            raise BadParameter("binary_content_size", f"the content has {len(binary)} bytes")
+    fields.setdefault("allow_children", True)
+    contents = {name: fields.pop(name, None) for name in CONTENTS}
+    return _Checked(fields, contents["text"], contents["structured_text"], binary)
+
+
+async def record_interaction(ctx: Context, body: Any) -> str:
+    checked = check_interaction(body)
+    fields = checked.fields
+    interaction_id = fields["interaction_id"]
+    async with ctx.write() as conn:
+        await require_customer(conn, fields["customer_id"])
+        if "service_id" in fields:
+            await journeys.fetch_service(conn, fields["service_id"])
+        taken = await conn.scalar(sa.select(interaction_t.c.id).where(interaction_t.c.id == interaction_id))
+        if taken is not None:
+            raise Conflict(f"interaction '{interaction_id}' is already recorded")
+        await conn.execute(sa.insert(interaction_t).values(
+            id=interaction_id, customer_id=fields["customer_id"], service_id=fields.get("service_id"),
+            entity_type=fields["entity_type"], start_ms=parse_ms(fields["start_date"]), fields=fields,
+            text=checked.text, structured_text=checked.structured_text, binary_content=checked.binary,
+        ))  # fmt: skip
+    return str(interaction_id)
+
+
+# -- reads ------------------------------------------------------------------------------------
+_LISTED = [interaction_t.c.id, interaction_t.c.customer_id, interaction_t.c.service_id, interaction_t.c.fields,
+           (interaction_t.c.text.is_not(None)).label("has_text"),
+           (interaction_t.c.structured_text.is_not(None)).label("has_structured_text"),
+           (interaction_t.c.binary_content.is_not(None)).label("has_binary_content")]  # fmt: skip
+
+
+def _interaction(row: Any) -> Interaction:
+    contents = frozenset(name for name in CONTENTS if getattr(row, f"has_{name}"))
+    return Interaction(row.id, row.customer_id, row.service_id, row.fields, contents)
+
+
+async def interactions_of_customers(conn: AsyncConnection, customer_ids: Sequence[str]) -> dict[str, list[Interaction]]:
+    query = sa.select(*_LISTED).where(interaction_t.c.customer_id.in_(list(customer_ids)))
+    grouped: dict[str, list[Interaction]] = defaultdict(list)
+    for row in await conn.execute(query.order_by(interaction_t.c.start_ms, interaction_t.c.id)):
+        grouped[row.customer_id].append(_interaction(row))
+    return grouped
+
+
+async def interactions_of_services(conn: AsyncConnection, service_ids: Sequence[int]) -> dict[int, list[Interaction]]:
+    """Recorded with the service, or named by its events: one query for any number of services."""
+    ids = list(service_ids)
+    linked = sa.select(service_interaction_t.c.service_id.label("owner"), *_LISTED).join(
+        interaction_t, interaction_t.c.id == service_interaction_t.c.interaction_id
+    ).where(service_interaction_t.c.service_id.in_(ids))  # fmt: skip
+    recorded = sa.select(interaction_t.c.service_id.label("owner"), *_LISTED).where(interaction_t.c.service_id.in_(ids))
+    union = sa.union(linked, recorded).subquery()
+    rows = await _ordered(conn, union)
+    grouped: dict[int, list[Interaction]] = defaultdict(list)
+    for row in rows:
+        grouped[row.owner].append(_interaction(row))
+    return grouped
+
+
+async def _ordered(conn: AsyncConnection, union: sa.Subquery) -> list[Any]:
+    rows = list(await conn.execute(sa.select(union)))
+    return sorted(rows, key=lambda r: (r.fields.get("start_date", ""), r.id))
+
+
+async def customer_interactions(ctx: Context, customer_id: str) -> list[Interaction]:
+    async with ctx.read() as conn:
+        await require_customer(conn, customer_id)
+        return (await interactions_of_customers(conn, [customer_id]))[customer_id]
+
+
+async def service_interactions(ctx: Context, service_id: int) -> list[Interaction]:
+    async with ctx.read() as conn:
+        await journeys.fetch_service(conn, service_id)
+        return (await interactions_of_services(conn, [service_id]))[service_id]
+
+
+async def get_interactions(conn: AsyncConnection, interaction_ids: Sequence[str]) -> dict[str, Interaction]:
+    rows = await conn.execute(sa.select(*_LISTED).where(interaction_t.c.id.in_(list(interaction_ids))))
+    return {row.id: _interaction(row) for row in rows}
+
+
+async def get_interaction(ctx: Context, interaction_id: str) -> Interaction:
+    async with ctx.read(snapshot=False) as conn:
+        found = await get_interactions(conn, [interaction_id])
+    if interaction_id not in found:
+        raise not_found("interaction", interaction_id)
+    return found[interaction_id]
+
+
+async def get_content(ctx: Context, interaction_id: str, name: str) -> tuple[str | bytes, str]:
+    """One content of an interaction and its mime type (404 when it has none)."""
+    column = interaction_t.c[name]
+    async with ctx.read(snapshot=False) as conn:
+        row = (await conn.execute(sa.select(column, interaction_t.c.fields).where(
+            interaction_t.c.id == interaction_id))).first()  # fmt: skip
+    if row is None:
+        raise not_found("interaction", interaction_id)
+    if row[0] is None:
+        raise not_found(f"{name} of interaction", interaction_id)
+    mime = {"text": "text/plain; charset=utf-8", "structured_text": row.fields.get("structured_text_mime"),
+            "binary_content": row.fields.get("binary_content_mime")}[name]  # fmt: skip
+    return row[0], mime or "application/octet-stream"
