@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> Starlette:
         ctx = Context.create(database, settings)
         ctx.listeners.append(follow_metadata(graphql))
         await ctx.refresh()
+        await ctx.live.start()
         app.state.ctx = ctx
         poller = asyncio.create_task(_poll(ctx, settings.refresh_interval))
         try:
@@ -125,6 +126,7 @@ def create_app(settings: Settings) -> Starlette:
             poller.cancel()
             with suppress(asyncio.CancelledError):
                 await poller  # it may hold a connection: let it give it back before the pool closes
+            await ctx.live.stop()
             await database.dispose()
 
     routes: list[Any] = [

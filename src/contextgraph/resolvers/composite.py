@@ -126,4 +126,12 @@ async def composite_start(ctx: Context, body: Any) -> list[CompositeResult]:
         raise BadParameter("services", "expected a non-empty array of Composite Start Events")
     items = [_parse(ctx, i, raw) for i, raw in enumerate(services)]
     async with ctx.write() as conn:
-        return [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]
+        results = [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]
+    for r in results:
+        if r.service_created:
+            await ctx.live.publish("service", "started", r.service_id)
+        if r.state_created:
+            await ctx.live.publish("state", "started", r.service_id, state_id=r.state_id)
+        if r.task_created:
+            await ctx.live.publish("task", "started", r.service_id, task_id=r.task_id)
+    return results

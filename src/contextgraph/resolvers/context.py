@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.app.db import Database
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.business import BusinessAttributes
+from contextgraph.resolvers.live import LiveEvents, listen_dsn
 from contextgraph.resolvers.metadata import MetadataRegistry, load_registry
 from contextgraph.resolvers.profile_schema import ProfileSchema
 from contextgraph.resolvers.server import ServerRuntime
@@ -33,6 +34,7 @@ class Context:
     server: ServerRuntime
     profile_schema: ProfileSchema
     business: BusinessAttributes
+    live: LiveEvents
     metadata: MetadataRegistry = field(default_factory=MetadataRegistry)
     # Called with the new registry after every reload (the GraphQL schema builder listens).
     listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
@@ -41,7 +43,8 @@ class Context:
     def create(cls, db: Database, settings: Settings) -> Context:
         server = ServerRuntime(db, switch_timeout=settings.mode_switch_timeout)
         schema = ProfileSchema(settings.profile_attributes, check_values=settings.check_reserved_values)
-        return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes))
+        live = LiveEvents(db, listen_dsn(settings.async_database_url))
+        return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes), live)
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:

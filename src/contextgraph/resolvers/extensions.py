@@ -130,6 +130,14 @@ async def replace_extension(ctx: Context, kind: str, owner: tuple[Any, int | Non
         owner_id = await _lock_owner(conn, kind, *owner)
         await write_extensions(conn, owner_id, checked)
         await _after_write(ctx, conn, kind, owner_id)
+    await _announce(ctx, kind, owner, schema.name)
+
+
+async def _announce(ctx: Context, kind: str, owner: tuple[Any, int | None], extension: str) -> None:
+    """Subscribers of a journey hear of its extension changes (profiles are not journeys)."""
+    if kind != "profile":
+        ids = {"state_id": owner[1]} if kind == "state" else {"task_id": owner[1]} if kind == "task" else {}
+        await ctx.live.publish(kind, "extension_changed", owner[0], extension=extension, **ids)
 
 
 async def _after_write(ctx: Context, conn: AsyncConnection, kind: str, owner_id: str) -> None:
@@ -183,6 +191,7 @@ async def update_record(ctx: Context, kind: str, owner: tuple[Any, int | None], 
         update = sa.update(extension_record_t).where(extension_record_t.c.id == row_id)
         await conn.execute(update.values(record=updated))
         await _after_write(ctx, conn, kind, owner_id)
+    await _announce(ctx, kind, owner, schema.name)
 
 
 async def delete_record(ctx: Context, kind: str, owner: tuple[Any, int | None], name: str, body: Any) -> None:
@@ -193,4 +202,5 @@ async def delete_record(ctx: Context, kind: str, owner: tuple[Any, int | None], 
         row_id, _, _ = await _find_by_unique(conn, schema, owner_id, body, ctx.settings.check_reserved_values)
         await conn.execute(sa.delete(extension_record_t).where(extension_record_t.c.id == row_id))
         await _after_write(ctx, conn, kind, owner_id)
+    await _announce(ctx, kind, owner, schema.name)
 

@@ -91,7 +91,8 @@ async def start_service(ctx: Context, body: Any) -> int:
     async with ctx.write() as conn:
         service_id = await insert_service(conn, event)
         await write_extensions(conn, service_id, checked)
-        return service_id
+    await ctx.live.publish("service", "started", service_id)
+    return service_id
 
 
 async def associate_service(ctx: Context, customer_id: str, service_id: int, body: Any) -> None:
@@ -114,6 +115,7 @@ async def associate_service(ctx: Context, customer_id: str, service_id: int, bod
         await conn.execute(sa.update(service_t).where(service_t.c.id == service_id).values(values))
         await journeys.link_interaction(conn, service_id, event)
         await write_extensions(conn, service_id, checked)
+    await ctx.live.publish("service", "associated", service_id)
 
 
 async def complete_service(ctx: Context, service_id: int, body: Any) -> None:
@@ -123,6 +125,7 @@ async def complete_service(ctx: Context, service_id: int, body: Any) -> None:
         service = await journeys.fetch_service(conn, service_id, lock=True)
         await journeys.complete(conn, "service", service, event)
         await write_extensions(conn, service_id, checked)
+    await ctx.live.publish("service", "completed", service_id)
 
 
 # -- queries ----------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ async def start_state(ctx: Context, service_id: int, body: Any) -> int:
     async with ctx.write() as conn:
         state_id = await insert_state(conn, service_id, event)
         await write_extensions(conn, state_id, checked)
-        return state_id
+    await ctx.live.publish("state", "started", service_id, state_id=state_id)
+    return state_id
 
 
 async def complete_state(ctx: Context, service_id: int, state_id: int, body: Any) -> None:
@@ -70,6 +71,7 @@ async def complete_state(ctx: Context, service_id: int, state_id: int, body: Any
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
         await journeys.complete(conn, "state", state, event)
         await write_extensions(conn, state_id, checked)
+    await ctx.live.publish("state", "completed", service_id, state_id=state_id)
 
 
 async def transition(ctx: Context, service_id: int, body: Any) -> int:
@@ -94,7 +96,8 @@ async def transition(ctx: Context, service_id: int, body: Any) -> int:
         await write_extensions(conn, state_id, ending_extensions)
         new_state_id = await insert_state(conn, service_id, starting)
         await write_extensions(conn, new_state_id, starting_extensions)
-        return new_state_id
+    await ctx.live.publish("state", "transitioned", service_id, state_id=new_state_id)
+    return new_state_id
 
 
 async def service_states(

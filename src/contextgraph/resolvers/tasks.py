@@ -32,7 +32,8 @@ async def start_task(ctx: Context, service_id: int, body: Any) -> int:
     async with ctx.write() as conn:
         task_id = await insert_task(conn, service_id, event)
         await write_extensions(conn, task_id, checked)
-        return task_id
+    await ctx.live.publish("task", "started", service_id, task_id=task_id)
+    return task_id
 
 
 async def complete_task(ctx: Context, service_id: int, task_id: int, body: Any) -> None:
@@ -46,6 +47,7 @@ async def complete_task(ctx: Context, service_id: int, task_id: int, body: Any) 
             columns["state_id"] = (await journeys.fetch_state(conn, service_id, event.fields["state_id"])).id
         await journeys.complete(conn, "task", task, event, **columns)
         await write_extensions(conn, task_id, checked)
+    await ctx.live.publish("task", "completed", service_id, task_id=task_id)
 
 
 @dataclass

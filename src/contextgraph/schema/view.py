@@ -23,6 +23,7 @@ from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
 from contextgraph.schema.query import Query
 from contextgraph.schema.scalars import SCALARS
+from contextgraph.schema.subscription import Subscription
 
 
 def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
@@ -31,7 +32,8 @@ def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
     config = StrawberryConfig(scalar_map=SCALARS)
     query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
-    return strawberry.Schema(query=query, mutation=mutation, extensions=[ContextErrors], config=config)
+    return strawberry.Schema(query=query, mutation=mutation, subscription=Subscription, extensions=[ContextErrors],
+                             config=config)  # fmt: skip
 
 
 class ContextGraphQL(GraphQL):
