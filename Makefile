@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
+	scripts/with-postgres.sh $(PY) bench/subscriptions.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
