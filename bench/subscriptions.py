@@ -49,7 +49,7 @@ def start(database: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("server did not start")
 
 
-async def measure(reader: str, writer: str, events: int) -> list[float]:
+async def measure(reader: str, writer: str, events: int) -> tuple[list[float], list[float]]:
     async with httpx.AsyncClient(base_url=writer) as http:
         service_id = (await http.post("/services/start", json={"service_type": 1, "contact_key": "b"})).json()["service_id"]
         socket = await connect(reader.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
