@@ -28,6 +28,7 @@ from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers.context import Context
 from contextgraph.schema.view import follow_metadata, graphql_app
+from contextgraph.ui.routes import graphiql_html, ui_routes
 
 log = logging.getLogger("contextgraph")
 
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> Starlette:
     database = Database(settings.async_database_url, pool_size=settings.pool_size)
 
     graphql = graphql_app()
+    graphql.ide_html = graphiql_html()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -132,6 +134,7 @@ def create_app(settings: Settings) -> Starlette:
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        *ui_routes(),
         *rest_routes(),
         Mount(REST_PREFIX, routes=rest_routes()),
     ]

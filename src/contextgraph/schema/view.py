@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 import strawberry
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -36,7 +37,26 @@ def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
                              config=config)  # fmt: skip
 
 
+class _TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws speaks in text frames: browsers cannot parse binary ones as JSON."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class ContextGraphQL(GraphQL):
+    websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+    # The page browsers get at /graphql (the app factory gives one with local assets).
+    ide_html: str | None = None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self.ide_html is None:
+            return await super().render_graphql_ide(request)
+        return HTMLResponse(self.ide_html)
+
     async def get_context(  # type: ignore[override]  # Strawberry types the context as None
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> dict[str, Any]:
@@ -44,6 +64,7 @@ class ContextGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
 
 
 def graphql_app() -> ContextGraphQL:
