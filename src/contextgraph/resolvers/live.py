@@ -53,6 +53,13 @@ class LiveEvents:
 
     # -- publishing -------------------------------------------------------------------------
     async def publish(self, kind: str, action: str, service_id: int, **ids: Any) -> None:
+        """Best effort: the write is committed already, so a failure here is logged, not raised."""
+        try:
+            await self._publish(kind, action, service_id, **ids)
+        except Exception:
+            log.warning("could not publish a %s %s event of service %s", kind, action, service_id, exc_info=True)
+
+    async def _publish(self, kind: str, action: str, service_id: int, **ids: Any) -> None:
         async with self._db.read(snapshot=False) as conn:
             customer_id = await conn.scalar(sa.select(service_t.c.customer_id).where(service_t.c.id == service_id))
         event = JourneyEvent(kind, action, service_id, customer_id, at=format_ms(now_ms()), **ids)
