@@ -30,9 +30,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U contextgraph --no-sync >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "$options" start >/dev/null
 
 export CONTEXTGRAPH_TEST_POSTGRES="postgresql://contextgraph@127.0.0.1:$port/postgres"
-export CONTEXTGRAPH_TEST_PGBIN="$PGBIN" CONTEXTGRAPH_TEST_PGDATA="$dir/data"
+# What a test needs to stop and restart this server (the database-loss test).
+export CONTEXTGRAPH_TEST_PGBIN="$PGBIN" CONTEXTGRAPH_TEST_PGDATA="$dir/data" CONTEXTGRAPH_TEST_PGOPTIONS="$options"
+export CONTEXTGRAPH_TEST_PGLOG="$dir/log"
 "$@"

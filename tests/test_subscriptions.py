@@ -24,6 +24,8 @@ async def _subscribe(url: str, **variables: Any) -> ClientConnection:
     assert json.loads(await socket.recv())["type"] == "connection_ack"
     await socket.send(json.dumps({"id": "1", "type": "subscribe",
                                   "payload": {"query": SUBSCRIPTION, "variables": variables}}))  # fmt: skip
+    # The protocol does not acknowledge a subscription; events from now on are what it promises.
+    await asyncio.sleep(0.5)
     return socket
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from contextgraph.app.errors import Unavailable
+
 _WRITE = "contextgraph_write"
 _NO_SNAPSHOT = "contextgraph_no_snapshot"
 
@@ -26,10 +28,24 @@ class Database:
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
         else:
-            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # A database that went away answers 503 within seconds instead of hanging requests;
+            # pre-ping replaces the pool's dead connections once it is back.
+            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                           pool_timeout=10, connect_args={"timeout": 5})  # fmt: skip
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection; losing the database is a 503 (Unavailable), not a 500."""
+        try:
+            async with self.engine.connect() as conn:
+                yield conn
+        except (sa.exc.DBAPIError, OSError, TimeoutError) as exc:
+            if _unreachable(exc, self.is_sqlite):
+                raise Unavailable("the database is not reachable right now; retry in a moment") from exc
+            raise
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
@@ -38,7 +54,7 @@ class Database:
         `snapshot=False` is for a single query, which is atomic by itself: it saves the
         BEGIN/COMMIT round trips (the batched loads of a GraphQL tree run many of these).
         """
-        async with self.engine.connect() as conn:
+        async with self._connect() as conn:
             if not snapshot:
                 if self.is_sqlite:
                     await conn.execution_options(**{_NO_SNAPSHOT: True})
@@ -50,13 +66,25 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One transaction that commits when the block ends and rolls back if it raises."""
-        async with self.engine.connect() as conn:
+        async with self._connect() as conn:
             await conn.execution_options(**{_WRITE: True})
             async with conn.begin():
                 yield conn
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _unreachable(exc: BaseException, is_sqlite: bool) -> bool:
+    """Whether an error means the database is away (for now), rather than a bug."""
+    if isinstance(exc, OSError | TimeoutError | sa.exc.InterfaceError):
+        return True
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa.exc.OperationalError):
+        # On SQLite an OperationalError is also "no such table"; only a held lock is passing.
+        return not is_sqlite or "database is locked" in str(exc)
+    return False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
