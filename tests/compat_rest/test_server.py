@@ -18,7 +18,7 @@ STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 async def test_status_has_every_documented_field(client: httpx.AsyncClient) -> None:
     status = (await client.get("/server/status")).json()
-    assert set(status) == {"version", "system_time", "mode", "max_memory", "allocated_memory", "used_memory",
+    assert set(status) == {"version", "system_time", "mode", "max_memory", "allocated_memory", "used_memory", "process_id",
                            "free_memory", "started", "last_request", "request_today", "client_errors_today",
                            "server_errors_today"}  # fmt: skip
     assert status["mode"] == "production"

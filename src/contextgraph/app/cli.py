@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 import orjson
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8080; CONTEXTGRAPH_PORT)")
     serve.add_argument("--database", help="sqlite:///FILE or postgresql://… (CONTEXTGRAPH_DATABASE)")
     serve.add_argument("--config", help="TOML config file (CONTEXTGRAPH_CONFIG)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1; CONTEXTGRAPH_WORKERS)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     load = commands.add_parser("import-profiles", help="bulk-import customer profiles from a CSV file (streamed)")
@@ -53,12 +55,22 @@ def main(argv: list[str] | None = None) -> int:
         return _import_profiles(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = load_settings(args.config, host=args.host, port=args.port, database=args.database)
+        settings = load_settings(args.config, host=args.host, port=args.port, database=args.database,
+                                 workers=args.workers)  # fmt: skip
         app = create_app(settings)
     except (ValidationError, ValueError, FileNotFoundError) as exc:
         print(f"contextgraph: configuration error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    if settings.workers == 1:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+        return 0
+    # Each worker process builds its own app from the same settings, handed over in the environment.
+    os.environ.update({"CONTEXTGRAPH_DATABASE": settings.database, "CONTEXTGRAPH_HOST": settings.host,
+                       "CONTEXTGRAPH_PORT": str(settings.port)})  # fmt: skip
+    if args.config:
+        os.environ["CONTEXTGRAPH_CONFIG"] = os.path.abspath(args.config)
+    uvicorn.run("contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers,
+                host=settings.host, port=settings.port, log_level=args.log_level)  # fmt: skip
     return 0
 
 

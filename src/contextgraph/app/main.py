@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contextgraph.app.db import Database
 from contextgraph.app.errors import ContextError, InternalError, MethodNotAllowed, NotFound
 from contextgraph.app.migrate import migrate
-from contextgraph.app.settings import Settings
+from contextgraph.app.settings import Settings, load_settings
 from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers.context import Context
@@ -149,3 +149,8 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.add_middleware(RequestAccounting)
     return app
+
+
+def create_app_from_environment() -> Starlette:
+    """The factory each worker of `contextgraph serve --workers N` calls (settings from CONTEXTGRAPH_*)."""
+    return create_app(load_settings())

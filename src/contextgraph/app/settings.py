@@ -117,6 +117,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     database: str = "sqlite:///./contextgraph.db"
+    workers: int = Field(default=1, ge=1)
     # Reject reserved words ("Unauthorized Strings") as whole attribute values, not only as names.
     check_reserved_values: bool = True
     # How long POST /server/mode waits for in-flight profile/service work before giving up (403).

@@ -132,6 +132,7 @@ class ServerRuntime:
             "request_today": self.request_today,
             "client_errors_today": self.client_errors_today,
             "server_errors_today": self.server_errors_today,
+            "process_id": os.getpid(),  # our addition: which worker answered
         }
 
 
