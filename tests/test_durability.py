@@ -30,6 +30,7 @@ async def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: P
     acknowledged: list[tuple[int, str]] = []
     refused: list[str] = []
     stop = asyncio.Event()
+    enough = asyncio.Event()
 
     async def writer(n: int) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
@@ -46,12 +47,13 @@ async def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: P
                     return  # the server is gone: this write's fate is unknown, so it is not counted
                 if response.status_code == 201:
                     acknowledged.append((response.json()["service_id"], key))
+                    if len(acknowledged) >= 200:
+                        enough.set()
                 elif response.status_code == 400:
                     refused.append(key)
 
     writers = [asyncio.create_task(writer(n)) for n in range(8)]
-    while len(acknowledged) < 200:
-        await asyncio.sleep(0.02)
+    await asyncio.wait_for(enough.wait(), 60)
     process.send_signal(signal.SIGKILL)  # no shutdown, no flush: what was committed must be on disk
     process.wait(10)
     stop.set()
