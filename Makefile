@@ -21,6 +21,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 	scripts/ensure-chromium.sh
+	cd tests/graphql_http && npm install --no-audit --no-fund --silent
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

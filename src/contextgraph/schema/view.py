@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
 
 from contextgraph.resolvers.metadata import MetadataRegistry
 from contextgraph.schema.errors import ContextErrors
@@ -35,6 +37,9 @@ def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
     return strawberry.Schema(query=query, mutation=mutation, subscription=Subscription, extensions=[ContextErrors],
                              config=config)  # fmt: skip
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 class _TextFrames(ASGIWebSocketAdapter):
@@ -64,6 +69,33 @@ class ContextGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    # GraphQL over HTTP: a client that accepts application/graphql-response+json gets that media
+    # type, and a request that never reached execution (a parse, validation or variable error)
+    # gets 400 without a `data` entry.
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        accept = request.headers.get("accept", "")
+        sub_response.graphql_response = GRAPHQL_RESPONSE in accept  # type: ignore[attr-defined]
+        sub_response.graphql_request = request  # type: ignore[attr-defined]
+        return sub_response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        not_executed = result.data is None and result.errors and all(e.path is None for e in result.errors)
+        if not_executed and GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+            response.pop("data", None)
+            request.state.graphql_not_executed = True
+        return response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response", False):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            request = getattr(sub_response, "graphql_request", None)
+            if request is not None and getattr(request.state, "graphql_not_executed", False):
+                response.status_code = 400
+        return response
 
 
 
