@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 
 import orjson
 import uvicorn
@@ -62,15 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"contextgraph: configuration error: {exc}", file=sys.stderr)
         return 2
     if settings.workers == 1:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
         return 0
     # Each worker process builds its own app from the same settings, handed over in the environment.
     os.environ.update({"CONTEXTGRAPH_DATABASE": settings.database, "CONTEXTGRAPH_HOST": settings.host,
                        "CONTEXTGRAPH_PORT": str(settings.port)})  # fmt: skip
     if args.config:
         os.environ["CONTEXTGRAPH_CONFIG"] = os.path.abspath(args.config)
-    uvicorn.run("contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers,
-                host=settings.host, port=settings.port, log_level=args.log_level)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="contextgraph-metrics-") as metrics:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics  # /metrics adds up every worker's numbers
+        uvicorn.run("contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers,
+                    host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)  # fmt: skip
     return 0
 
 

@@ -1,14 +1,14 @@
 """The ASGI app factory: `create_app(settings)` wires the database, REST routes and GraphQL.
 
 The lifespan migrates the database and builds the resolvers' Context; errors of the one error tree
-become the documented JSON body, and anything unexpected a masked 500 logged with a request id.
+become the documented JSON body; RequestObservation (app/observability) gives every request an id,
+an access-log line and metrics, and masks anything unexpected as a 500 logged once with that id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -18,11 +18,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from contextgraph.app.db import Database
-from contextgraph.app.errors import ContextError, InternalError, MethodNotAllowed, NotFound
+from contextgraph.app.errors import ContextError, MethodNotAllowed, NotFound
 from contextgraph.app.migrate import migrate
+from contextgraph.app.observability import RequestObservation, metrics_response
 from contextgraph.app.settings import Settings, load_settings
 from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.routes import rest_routes
@@ -33,42 +34,6 @@ from contextgraph.ui.routes import graphiql_html, ui_routes
 log = logging.getLogger("contextgraph")
 
 REST_PREFIX = "/genesys/1/cs"
-
-
-class RequestAccounting:
-    """Gives each request an id (X-Request-ID) and feeds the status counters of /server/status."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex[:16]
-        scope.setdefault("state", {})["request_id"] = request_id
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            ctx: Context | None = getattr(scope["app"].state, "ctx", None)
-            if ctx is not None:
-                ctx.server.record_request(status)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")[:64]
-    return None
 
 
 async def _context_error(request: Request, exc: Exception) -> Response:
@@ -88,13 +53,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         error.status, error.title = exc.status_code, str(exc.detail).lower()
     headers = dict(exc.headers or {})
     return JSONResponse(error_body(request, error), status_code=error.status, headers=headers)
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    request_id = request.scope.get("state", {}).get("request_id", "-")
-    log.exception("unexpected error in %s %s [request %s]", request.method, request.url.path, request_id)
-    error = InternalError(f"unexpected server error; the log has the details under request id {request_id}")
-    return JSONResponse(error_body(request, error), status_code=500)
 
 
 async def _poll(ctx: Context, interval: float) -> None:
@@ -133,6 +91,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/metrics", _metrics, methods=["GET"]),
         WebSocketRoute("/graphql", graphql),
         *ui_routes(),
         *rest_routes(),
@@ -144,11 +103,21 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={
             ContextError: _context_error,
             HTTPException: _http_error,
-            Exception: _unexpected,
         },
     )
-    app.add_middleware(RequestAccounting)
+    app.add_middleware(RequestObservation, on_answer=_count)
     return app
+
+
+def _count(scope: Scope, status: int) -> None:
+    ctx: Context | None = getattr(scope["app"].state, "ctx", None)
+    if ctx is not None:
+        ctx.server.record_request(status)
+
+
+async def _metrics(request: Request) -> Response:
+    ctx: Context = request.app.state.ctx
+    return metrics_response(ctx.db.engine.sync_engine.pool)
 
 
 def create_app_from_environment() -> Starlette:

@@ -5,9 +5,10 @@ anything else is masked and logged with the request id.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from graphql.error import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from contextgraph.app.errors import ContextError
 
@@ -32,3 +33,19 @@ class ContextErrors(MaskErrors):
                 masked.extensions = {"code": 5000, "status": 500, "request_id": request_id}
                 processed.append(masked)
         return processed
+
+
+class OperationLabel(SchemaExtension):
+    """Names the request's operation for the access log and metrics: `graphql query Tree`."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        request = context.context.get("request") if isinstance(context.context, dict) else None
+        if request is None or request.scope.get("type") != "http":
+            return
+        try:
+            kind = context.operation_type.value
+        except RuntimeError:  # the document did not parse: no operation to name
+            kind = "invalid"
+        request.scope.setdefault("state", {})["graphql_operation"] = f"graphql {kind} {context.operation_name or '-'}"

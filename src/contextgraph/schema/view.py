@@ -17,8 +17,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 
+from contextgraph.app.observability import SCHEMA_REBUILDS
 from contextgraph.resolvers.metadata import MetadataRegistry
-from contextgraph.schema.errors import ContextErrors
+from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.loaders import Loaders
@@ -35,7 +36,8 @@ def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
     config = StrawberryConfig(scalar_map=SCALARS)
     query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
-    return strawberry.Schema(query=query, mutation=mutation, subscription=Subscription, extensions=[ContextErrors],
+    return strawberry.Schema(query=query, mutation=mutation, subscription=Subscription,
+                             extensions=[ContextErrors, OperationLabel],
                              config=config)  # fmt: skip
 
 
@@ -111,5 +113,6 @@ def follow_metadata(app: ContextGraphQL) -> Callable[[MetadataRegistry], None]:
 
     def rebuild(registry: MetadataRegistry) -> None:
         app.schema = build_schema(registry)
+        SCHEMA_REBUILDS.inc()
 
     return rebuild
