@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from pathlib import Path
 
 import httpx
 import pytest
@@ -84,9 +83,9 @@ def test_metrics_add_up_across_workers(serve, database_url: str) -> None:  # typ
     assert counted >= len(pids) + 1  # the wait_ready probe too, whichever worker answered each
 
 
-def test_sigterm_drains_requests_in_flight(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sigterm_drains_requests_in_flight(serve, database_url: str) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'drain.db'}")
+    process = serve("--port", str(port), "--database", database_url)
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
     httpx.post(f"{url}/server/mode", json={"mode": "maintenance"})
