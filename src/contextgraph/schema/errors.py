@@ -35,6 +35,21 @@ class ContextErrors(MaskErrors):
         return processed
 
 
+_NAMES: set[str] = set()
+_MAX_NAMES = 500  # operation names come from clients: bound the metrics' label values
+
+
+def _label(name: str | None) -> str:
+    if not name:
+        return "-"
+    if name in _NAMES:
+        return name
+    if len(_NAMES) >= _MAX_NAMES or len(name) > 64:
+        return "other"
+    _NAMES.add(name)
+    return name
+
+
 class OperationLabel(SchemaExtension):
     """Names the request's operation for the access log and metrics: `graphql query Tree`."""
 
@@ -48,4 +63,4 @@ class OperationLabel(SchemaExtension):
             kind = context.operation_type.value
         except RuntimeError:  # the document did not parse: no operation to name
             kind = "invalid"
-        request.scope.setdefault("state", {})["graphql_operation"] = f"graphql {kind} {context.operation_name or '-'}"
+        request.scope.setdefault("state", {})["graphql_operation"] = f"graphql {kind} {_label(context.operation_name)}"
