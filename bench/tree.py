@@ -132,7 +132,7 @@ def wrk(url: str, method: str, body: str | None, connections: int, seconds: int,
     script.write_text(WRK_SCRIPT.format(method=method, body=json.dumps(body) if body else "nil"))
     command = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s",
                "-s", str(script), url]
-    subprocess.run(command[:6] + ["2s"] + command[7:], capture_output=True, check=True)  # warm-up
+    subprocess.run([*command[:6], "2s", *command[7:]], capture_output=True, check=True)  # warm-up
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]
