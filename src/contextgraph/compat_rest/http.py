@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from contextgraph.app.errors import BadParameter, ContextError, MalformedBody, UnsupportedMedia
+from contextgraph.resolvers import events
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import time_param
 from contextgraph.resolvers.journeys import Status
@@ -80,12 +81,9 @@ def error_body(request: Request, error: ContextError) -> dict[str, Any]:
 
 # -- query parameters -------------------------------------------------------------------------
 def flag(request: Request, name: str) -> bool:
+    """A true/false query parameter; absent or empty is false."""
     value = request.query_params.get(name)
-    if value is None or value == "":
-        return False
-    if value.lower() not in ("true", "false"):
-        raise BadParameter(name, f"expected true or false, got '{value}'")
-    return value.lower() == "true"
+    return events.flag(name, value) if value else False
 
 
 def names(request: Request, *keys: str) -> list[str] | None:

@@ -24,6 +24,7 @@ from contextgraph.resolvers.events import (
     STATE_START,
     TASK_START,
     Event,
+    flag,
     parse_event,
     require_object,
 )
@@ -52,14 +53,6 @@ class _Item:
     extensions: dict[str, Checked]
 
 
-def _flag(value: Any) -> bool:
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise BadParameter("associate_state_task", "expected true or false")
-
-
 def _parse(ctx: Context, index: int, raw: Any) -> _Item:
     item = require_object(raw, f"services[{index}]")
     unknown = set(item) - {"service", "state", "task", "associate_state_task"}
@@ -75,7 +68,8 @@ def _parse(ctx: Context, index: int, raw: Any) -> _Item:
         task = parse_event(item["task"], TASK_START, required=("task_type",), what="task")
     parts = (("service", service), ("state", state), ("task", task))
     extensions = {kind: check_extensions(ctx, kind, event.extensions) for kind, event in parts if event is not None}
-    return _Item(service, state, task, _flag(item.get("associate_state_task")), extensions)
+    associate = flag("associate_state_task", item.get("associate_state_task") or False)
+    return _Item(service, state, task, associate, extensions)
 
 
 async def _newest(conn: AsyncConnection, table: sa.Table, *where: Any) -> int | None:

@@ -75,6 +75,25 @@ def timestamp(name: str, value: Any) -> str:
         raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
 
 
+def flag(name: str, value: Any) -> bool:
+    """A boolean: true/false, or "true"/"false" as the documents' own examples send them."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise BadParameter(name, "expected true or false")
+
+
+def whole_number(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """An integer in a range, given as a JSON integer or as a string of digits ("10")."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value and (high is None or value <= high):
+        return value
+    bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    raise BadParameter(name, f"expected an integer {bounds}")
+
+
 def time_param(name: str, value: str | None) -> int | None:
     """A date/time filter parameter as epoch milliseconds (None when not given)."""
     if value is None:

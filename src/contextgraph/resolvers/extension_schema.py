@@ -17,6 +17,7 @@ from typing import Any
 from contextgraph.app.errors import BadParameter
 from contextgraph.app.timefmt import format_ms, parse_ms
 from contextgraph.resolvers import reserved
+from contextgraph.resolvers.events import flag, whole_number
 
 KINDS = ("profile", "service", "state", "task")
 ATTRIBUTE_TYPES = ("boolean", "string", "integer", "long", "double", "date", "datetime", "currency")
@@ -167,28 +168,12 @@ def check_attribute_value(extension: str, attribute: AttributeSchema, value: Any
 
 
 # -- schemas ----------------------------------------------------------------------------------
-def _flag(where: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise BadParameter(where, "expected true or false")
-
-
-def _length(where: str, value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4000:
-        raise BadParameter(where, "a string length is an integer from 1 to 4000")
-    return value
-
-
 def _default(where: str, kind: str, value: Any, length: int) -> Any:
     """Defaults may be quoted ("5"): the documents quote them; they are stored typed."""
     if isinstance(value, str) and kind in ("integer", "long", "double", "currency", "boolean"):
         text = value.strip()
         if kind == "boolean":
-            value = _flag(where, text)
+            value = flag(where, text)
         else:
             try:
                 value = int(text) if kind in ("integer", "long") else float(text)
@@ -219,13 +204,14 @@ def _attribute(extension: str, index: int, body: Any) -> tuple[AttributeSchema, 
     kind = kind.lower()
     length = 0
     if kind == "string":
-        length = _length(f"{extension}.{name}.length", body["length"]) if body.get("length") is not None else 256
-    mandatory = _flag(f"{extension}.{name}.mandatory", body.get("mandatory", False))
-    encrypt = _flag(f"{extension}.{name}.encrypt", body.get("encrypt", False))
+        given = body.get("length")
+        length = 256 if given is None else whole_number(f"{extension}.{name}.length", given, 1, 4000)
+    mandatory = flag(f"{extension}.{name}.mandatory", body.get("mandatory", False))
+    encrypt = flag(f"{extension}.{name}.encrypt", body.get("encrypt", False))
     default = None
     if body.get("default") is not None:
         default = _default(f"{extension}.{name}.default", kind, body["default"], length or 4000)
-    unique = _flag(f"{extension}.{name}.unique", body.get("unique", False))
+    unique = flag(f"{extension}.{name}.unique", body.get("unique", False))
     return AttributeSchema(name, kind, length, mandatory, encrypt, default), unique
 
 

@@ -25,6 +25,7 @@ from contextgraph.app.errors import BadParameter, Conflict, not_found
 from contextgraph.app.models import customer_t, extension_record_t, identification_key_t, identity_index_t
 from contextgraph.app.timefmt import format_ms, parse_ms
 from contextgraph.resolvers import reserved
+from contextgraph.resolvers.events import flag
 from contextgraph.resolvers.versioning import bump_version, require_maintenance
 
 if TYPE_CHECKING:
@@ -87,11 +88,7 @@ def parse_key(ctx: Context, body: Any) -> tuple[str, str | None, tuple[str, ...]
     attributes = body.get("attributes")
     if not isinstance(attributes, list) or not attributes or not all(isinstance(a, str) for a in attributes):
         raise BadParameter("attributes", "expected a non-empty array of attribute names")
-    unique = body.get("unique", False)
-    if isinstance(unique, str) and unique.lower() in ("true", "false"):
-        unique = unique.lower() == "true"
-    if not isinstance(unique, bool):
-        raise BadParameter("unique", "expected true or false")
+    unique = flag("unique", body.get("unique", False))
     names: list[str] = []
     if source is None or source.lower() == "profile":
         source = None
@@ -232,24 +229,40 @@ def describe_key(ctx: Context, name: str) -> dict[str, Any]:
 
 
 # -- identify ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProfileField:
+    """A profile attribute (`LastName`) or a profile-extension attribute (`Phone.PhoneNumber`)."""
+
+    extension: str | None
+    attribute: str
+    type: str
+
+
+def profile_field(ctx: Context, name: str) -> ProfileField:
+    """What a parameter or CSV column name refers to, with the schema's spelling; 400 if nothing."""
+    extension, _, attribute = name.rpartition(".")
+    if extension:
+        schema = ctx.metadata.get("profile", extension)
+        found = schema.attribute(attribute) if schema is not None else None
+        if schema is None or found is None:
+            raise BadParameter(name, "not an attribute of a profile extension")
+        return ProfileField(schema.name, found.name, found.type)
+    profile_attribute = ctx.profile_schema.attribute(name)
+    if profile_attribute is None:
+        raise BadParameter(name, "not a profile attribute")
+    return ProfileField(None, profile_attribute.name, profile_attribute.type)
+
+
 def _normalise(ctx: Context, key: IdentificationKey, attribute: str, text: str) -> str:
     """A query parameter as the index stores that attribute's values."""
-    if key.source is None:
-        found = ctx.profile_schema.attribute(attribute)
-        kind: str = found.type if found else "string"
-    else:
-        schema = ctx.metadata.get("profile", key.source)
-        found_attribute = schema.attribute(attribute) if schema else None
-        kind = found_attribute.type if found_attribute else "string"
+    kind = profile_field(ctx, key.parameter(attribute)).type
     try:
         if kind in ("integer", "long"):
             return str(int(text))
         if kind in ("double", "currency"):
             return str(float(text)) if not text.strip().lstrip("-").isdigit() else str(int(text))
         if kind == "boolean":
-            if text.lower() not in ("true", "false"):
-                raise ValueError(text)
-            return text.lower()
+            return "true" if flag(key.parameter(attribute), text) else "false"
         if kind == "datetime":
             return format_ms(parse_ms(text))
         if kind == "date":

@@ -27,6 +27,10 @@ from contextgraph.app.timefmt import format_ms, now_ms
 log = logging.getLogger("contextgraph")
 CHANNEL = "contextgraph_journey"
 _QUEUE = 1000  # events a slow subscriber may fall behind before it misses some
+_NOTIFY = sa.text(
+    "SELECT pg_notify(:channel, CAST(CAST(:event AS jsonb) || jsonb_build_object("
+    "'customer_id', (SELECT customer_id FROM service WHERE id = :service)) AS text))"
+)
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,18 @@ class LiveEvents:
             log.warning("could not publish a %s %s event of service %s", kind, action, service_id, exc_info=True)
 
     async def _publish(self, kind: str, action: str, service_id: int, **ids: Any) -> None:
-        async with self._db.read(snapshot=False) as conn:
-            customer_id = await conn.scalar(sa.select(service_t.c.customer_id).where(service_t.c.id == service_id))
-        event = JourneyEvent(kind, action, service_id, customer_id, at=format_ms(now_ms()), **ids)
-        if self._dsn is None:
-            self._deliver(event)
+        if self._dsn is None:  # one process: nobody to tell unless it has subscribers itself
+            if not self._subscribers:
+                return
+            async with self._db.read(snapshot=False) as conn:
+                customer_id = await conn.scalar(sa.select(service_t.c.customer_id).where(service_t.c.id == service_id))
+            self._deliver(JourneyEvent(kind, action, service_id, customer_id, at=format_ms(now_ms()), **ids))
             return
-        payload = orjson.dumps(asdict(event)).decode()
+        # Every worker may have subscribers: one statement adds the customer id and notifies them all.
+        event = asdict(JourneyEvent(kind, action, service_id, None, at=format_ms(now_ms()), **ids))
         async with self._db.read(snapshot=False) as conn:
-            await conn.execute(sa.select(sa.func.pg_notify(CHANNEL, payload)))
+            values = {"channel": CHANNEL, "event": orjson.dumps(event).decode(), "service": service_id}
+            await conn.execute(_NOTIFY, values)
 
     def _deliver(self, event: JourneyEvent) -> None:
         for topic in (f"service:{event.service_id}", f"customer:{event.customer_id}"):

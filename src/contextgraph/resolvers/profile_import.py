@@ -24,8 +24,9 @@ from contextgraph.app.errors import BadParameter, Conflict, ContextError, Forbid
 from contextgraph.app.ids import new_customer_id
 from contextgraph.app.models import customer_t
 from contextgraph.app.timefmt import now_ms
+from contextgraph.resolvers.events import flag, whole_number
 from contextgraph.resolvers.extensions import Checked, check_extensions, write_extensions
-from contextgraph.resolvers.identification import identify_ids, reindex
+from contextgraph.resolvers.identification import identify_ids, profile_field, reindex
 
 if TYPE_CHECKING:
     from contextgraph.resolvers.context import Context
@@ -59,14 +60,6 @@ class ImportReport:
                 "skipped": self.skipped, "stopped": self.stopped}  # fmt: skip
 
 
-def _integer(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise BadParameter(name, f"expected an integer of at least {minimum}")
-    return value
-
-
 def parse_options(description: Any) -> ImportOptions:
     """The JSON `description` part of the request."""
     if not isinstance(description, Mapping):
@@ -87,10 +80,10 @@ def parse_options(description: Any) -> ImportOptions:
     except (LookupError, TypeError):
         raise BadParameter("encoding", f"unknown encoding '{encoding}'") from None
     options.encoding = encoding
-    options.batch_size = _integer("batch-size", description.get("batch-size", 64), 1)
+    options.batch_size = whole_number("batch-size", description.get("batch-size", 64), 1)
     if description.get("max-errors") is not None:
-        options.max_errors = _integer("max-errors", description["max-errors"], 0)
-    options.start_from_index = _integer("start-from-index", description.get("start-from-index", 0), 0)
+        options.max_errors = whole_number("max-errors", description["max-errors"], 0)
+    options.start_from_index = whole_number("start-from-index", description.get("start-from-index", 0), 0)
     options.id_key = description.get("id-key")
     options.path = description.get("profiles")
     return options
@@ -100,7 +93,8 @@ def parse_options(description: Any) -> ImportOptions:
 @dataclass
 class _Column:
     name: str
-    extension: str | None = None
+    extension: str | None
+    type: str
     position: int | None = None
 
 
@@ -116,20 +110,11 @@ def _columns(ctx: Context, header: list[str]) -> list[_Column]:
     columns = []
     for raw in header:
         name = raw.strip()
-        extension, dot, attribute = name.partition(".")
-        if dot:
-            schema = ctx.metadata.get("profile", extension)
-            if schema is None or schema.attribute(attribute) is None:
-                raise BadParameter(name, "not an attribute of a profile extension")
-            columns.append(_Column(schema.attribute(attribute).name, schema.name))  # type: ignore[union-attr]
-            continue
         match = _POSITION.fullmatch(name)
-        position = int(match.group(2)) if match else None
-        base = match.group(1) if match else name
-        attribute_schema = ctx.profile_schema.attribute(base)
-        if attribute_schema is None:
-            raise BadParameter(name, "not a profile attribute")
-        columns.append(_Column(attribute_schema.name, None, position))
+        field = profile_field(ctx, match.group(1) if match else name)
+        if match and field.extension is not None:
+            raise BadParameter(name, "positions ([n]) are for profile attributes only")
+        columns.append(_Column(field.attribute, field.extension, field.type, int(match.group(2)) if match else None))
     return columns
 
 
@@ -139,9 +124,10 @@ def _typed(kind: str, text: str) -> Any:
     if kind in ("double", "currency"):
         return float(text)
     if kind == "boolean":
-        if text.lower() not in ("true", "false"):
-            raise ValueError(text)
-        return text.lower() == "true"
+        try:
+            return flag(kind, text)
+        except BadParameter:
+            raise ValueError(text) from None
     return text
 
 
@@ -156,14 +142,12 @@ def _row(ctx: Context, index: int, columns: list[_Column], fields: list[str]) ->
         if text == "":
             continue
         if column.extension is not None:
-            schema = ctx.metadata.get("profile", column.extension)
-            assert schema is not None
-            kind = schema.attribute(column.name).type  # type: ignore[union-attr]
             try:
-                extensions.setdefault(schema.name, {})[column.name] = _typed(kind, text)
+                extensions.setdefault(column.extension, {})[column.name] = _typed(column.type, text)
             except ValueError:
-                raise BadParameter("Invalid value", f'"{text}" is an invalid value for type \'{kind}\'') from None
-            given.setdefault(f"{schema.name}.{column.name}", text)
+                reason = f'"{text}" is an invalid value for type \'{column.type}\''
+                raise BadParameter("Invalid value", reason) from None
+            given.setdefault(f"{column.extension}.{column.name}", text)
         elif column.position is not None:
             positions.setdefault(column.name, []).append((column.position, text))
         else:

@@ -20,21 +20,12 @@ import sqlalchemy as sa
 from contextgraph.app.errors import BadParameter
 from contextgraph.app.models import customer_t, interaction_t, service_t
 from contextgraph.resolvers.context import Context
-from contextgraph.resolvers.events import require_object
+from contextgraph.resolvers.events import flag, require_object
 from contextgraph.resolvers.extension_schema import ExtensionSchema
 from contextgraph.resolvers.extensions import extension_values, write_extensions
 from contextgraph.resolvers.identification import reindex
 from contextgraph.resolvers.journeys import delete_services
 from contextgraph.resolvers.profiles import remove_customer, require_customer
-
-
-def _flag(body: Any, name: str) -> bool:
-    value = body.get(name, False)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    if not isinstance(value, bool):
-        raise BadParameter(name, "expected true or false")
-    return value
 
 
 def merge_attributes(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +66,8 @@ async def merge_profiles(ctx: Context, customer_id: str, source_id: str, body: A
     unknown = set(body) - {"keep_uniq_from_src", "keep_active_service_only"}
     if unknown:
         raise BadParameter(sorted(unknown)[0], "not a parameter of Merge Customer Profile")
-    keep_src, active_only = _flag(body, "keep_uniq_from_src"), _flag(body, "keep_active_service_only")
+    keep_src = flag("keep_uniq_from_src", body.get("keep_uniq_from_src", False))
+    active_only = flag("keep_active_service_only", body.get("keep_active_service_only", False))
     if customer_id == source_id:
         raise BadParameter("src_id", "a profile cannot be merged into itself")
     schemas = ctx.metadata.of_kind("profile")

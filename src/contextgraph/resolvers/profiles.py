@@ -24,7 +24,7 @@ from contextgraph.resolvers.extensions import (
     schemas_named,
     write_extensions,
 )
-from contextgraph.resolvers.identification import identify_ids, reindex
+from contextgraph.resolvers.identification import identify_ids, profile_field, reindex
 from contextgraph.resolvers.journeys import delete_services
 
 
@@ -110,23 +110,13 @@ async def identify(
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The customers the attributes identify ("Identify Customer"), as profiles or bare ids."""
     for name in given:
-        _check_identify_parameter(ctx, name)
+        profile_field(ctx, name)  # 400 for a name that is no profile or profile-extension attribute
     schemas = schemas_named(ctx.metadata, "profile", extensions)
     async with ctx.read() as conn:
         customer_ids = await identify_ids(ctx, conn, given, key)
         if extensions_only_if_unique and len(customer_ids) != 1:
             schemas = []
         return await profiles_with_extensions(conn, customer_ids, schemas, include_profile)
-
-
-def _check_identify_parameter(ctx: Context, name: str) -> None:
-    extension, _, attribute = name.rpartition(".")
-    if extension:
-        schema = ctx.metadata.get("profile", extension)
-        if schema is None or schema.attribute(attribute) is None:
-            raise BadParameter(name, "not an attribute of a profile extension")
-    elif ctx.profile_schema.attribute(name) is None:
-        raise BadParameter(name, "not a profile attribute")
 
 
 async def get_profile(ctx: Context, customer_id: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
