@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from contextgraph.app.errors import Unavailable
@@ -19,12 +21,26 @@ _WRITE = "contextgraph_write"
 _NO_SNAPSHOT = "contextgraph_no_snapshot"
 
 
+SQL_STATEMENTS = Counter("contextgraph_sql_statements_total", "SQL statements sent to the database")
+
+
+def _count_statement(*_args: Any) -> None:
+    SQL_STATEMENTS.inc()
+
+
+def _json_loads(value: Any) -> Any:
+    if not isinstance(value, str | bytes):  # SQLite hands JSON numbers over as numbers; SQLAlchemy
+        raise TypeError("not JSON text")  # then takes them as they are on a TypeError
+    return orjson.loads(value)
+
+
 class Database:
     """An async engine plus the transaction discipline every resolver uses."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {}
+        # orjson reads JSON columns about five times faster than json (request bodies are read with it too).
+        options: dict[str, Any] = {"json_deserializer": _json_loads}
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
         else:
@@ -35,6 +51,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        sa.event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
 
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[AsyncConnection]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -18,6 +19,28 @@ from sqlmodel import Field, SQLModel
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
 # SQLite only allocates ids (and AUTOINCREMENT never reuses them) on an INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class _JsonRead(sa.types.UserDefinedType[Any]):
+    """Reads a JSON column in one step: on SQLite orjson on the text (numbers arrive as numbers);
+    on PostgreSQL asyncpg has decoded it already. For hot reads of many rows: see `read_json`.
+    """
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "JSON"
+
+    def result_processor(self, dialect: sa.Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return None
+        loads = orjson.loads
+        return lambda value: loads(value) if type(value) is str else value
+
+
+def read_json(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A JSON column to SELECT without SQLAlchemy's generic JSON processing (a third of the cost)."""
+    return sa.type_coerce(column, _JsonRead()).label(column.key)
 
 
 def _json(nullable: bool = True) -> Any:

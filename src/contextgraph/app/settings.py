@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     business_attributes: list[BusinessAttribute] = Field(default_factory=default_business_attributes)
     # A server-side CSV for POST /profiles/import must lie inside this folder (none: uploads only).
     import_dir: str | None = None
+    # Queries run on the level-at-a-time executor (schema/fast_path.py); off: graphql-core's alone.
+    graphql_fast_path: bool = True
 
     @field_validator("profile_attributes")
     @classmethod

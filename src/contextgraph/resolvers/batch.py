@@ -9,7 +9,7 @@ from contextgraph.app.models import service_t
 from contextgraph.resolvers import interactions, journeys
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.extension_schema import ExtensionSchema
-from contextgraph.resolvers.extensions import extension_values
+from contextgraph.resolvers.extensions import records_by_schema
 from contextgraph.resolvers.interactions import Interaction
 from contextgraph.resolvers.journeys import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import get_profiles
@@ -66,11 +66,11 @@ async def services(ctx: Context, service_ids: Sequence[int]) -> list[ServiceReco
 
 async def extension_records(ctx: Context, keys: Sequence[tuple[ExtensionSchema, str]]) -> list[Any]:
     """For each (schema, owner id): the record (single-valued; None if absent) or the list of records."""
-    schemas = list({id(schema): schema for schema, _ in keys}.values())
-    owners = list(dict.fromkeys(owner for _, owner in keys))
+    schemas = list({schema.id: schema for schema, _ in keys}.values())
     async with ctx.read(snapshot=False) as conn:
-        values = await extension_values(conn, schemas, owners)
-    return [values.get(owner, {}).get(schema.name, [] if schema.multi else None) for schema, owner in keys]
+        found = await records_by_schema(conn, schemas, [owner for _, owner in keys])
+    return [found.get((schema.id, owner), []) if schema.multi else found.get((schema.id, owner))
+            for schema, owner in keys]  # fmt: skip
 
 
 async def interactions_of_customers(ctx: Context, customer_ids: Sequence[str]) -> list[list[Interaction]]:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.errors import BadParameter, not_found
-from contextgraph.app.models import customer_t, extension_record_t, extension_schema_t
+from contextgraph.app.models import customer_t, extension_record_t, extension_schema_t, read_json
 from contextgraph.resolvers import journeys
 from contextgraph.resolvers.extension_schema import ExtensionSchema
 from contextgraph.resolvers.identification import reindex
@@ -77,24 +77,36 @@ async def extension_values(
 ) -> dict[str, dict[str, Any]]:
     """{owner id: {extension name: record (single-valued) or [records]}} in one query."""
     values: dict[str, dict[str, Any]] = defaultdict(dict)
-    if not schemas or not owner_ids:
-        return values
-    by_id = {s.id: s for s in schemas}
+    found = await records_by_schema(conn, schemas, owner_ids)
     for schema in schemas:
-        if schema.multi:
-            for owner in owner_ids:
-                values[str(owner)][schema.name] = []
-    query = sa.select(extension_record_t.c.schema_id, extension_record_t.c.owner_id, extension_record_t.c.record).where(
-        extension_record_t.c.schema_id.in_(list(by_id)),
-        extension_record_t.c.owner_id.in_([str(o) for o in owner_ids]),
-    ).order_by(extension_record_t.c.id)  # fmt: skip
-    for row in await conn.execute(query):
-        schema = by_id[row.schema_id]
-        if schema.multi:
-            values[row.owner_id][schema.name].append(row.record)
-        else:
-            values[row.owner_id][schema.name] = row.record
+        for owner in owner_ids:
+            value = found.get((schema.id, str(owner)))
+            if value is not None or schema.multi:
+                values[str(owner)][schema.name] = value if value is not None else []
     return values
+
+
+async def records_by_schema(
+    conn: AsyncConnection, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
+) -> dict[tuple[int | None, str], Any]:
+    """{(schema id, owner id): record (single-valued) or [records] (multi-valued)} in one query;
+    schemas of different kinds may be asked together (their owners' ids may coincide).
+    """
+    found: dict[tuple[int | None, str], Any] = {}
+    if not schemas or not owner_ids:
+        return found
+    by_id = {s.id: s for s in schemas}
+    table = extension_record_t
+    query = sa.select(table.c.schema_id, table.c.owner_id, read_json(table.c.record)).where(
+        table.c.schema_id.in_(list(by_id)), table.c.owner_id.in_(list(dict.fromkeys(str(o) for o in owner_ids))),
+    ).order_by(table.c.id)  # fmt: skip
+    multi = {schema_id for schema_id, schema in by_id.items() if schema.multi}
+    for schema_id, owner_id, record in (await conn.execute(query)).all():
+        if schema_id in multi:
+            found.setdefault((schema_id, owner_id), []).append(record)
+        else:
+            found[(schema_id, owner_id)] = record
+    return found
 
 
 # -- the dedicated operations -----------------------------------------------------------------

@@ -165,8 +165,8 @@ async def get_service(
 async def select_services(
     conn: AsyncConnection, where: list[Any], service_filter: ServiceFilter
 ) -> list[ServiceRecord]:
-    query = sa.select(service_t).where(*where, *service_filter.clauses()).order_by(service_t.c.id)
-    return [ServiceRecord(**row._mapping) for row in await conn.execute(query)]
+    query = journeys.select_records(ServiceRecord).where(*where, *service_filter.clauses()).order_by(service_t.c.id)
+    return journeys.records(ServiceRecord, await conn.execute(query))
 
 
 async def customer_services(

@@ -22,7 +22,7 @@ from strawberry.types.field import StrawberryField
 
 from contextgraph.resolvers.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata import MetadataRegistry
-from contextgraph.schema.loaders import loaders
+from contextgraph.schema.batched import Batched
 from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import Customer, Service, State, Task
 
@@ -63,14 +63,21 @@ def _record_type(schema: ExtensionSchema) -> tuple[type, list[tuple[str, str]]]:
     return record, list(zip((a.name for a in schema.attributes), mangled, strict=True))
 
 
+def _records_of(schema: ExtensionSchema, wrap: Any) -> Batched:
+    """One extension's value for an extensions container; loaded after the rest of the tree."""
+    return Batched(lambda found: found.extension, lambda root: (schema, root.owner_id), wrap, deferred=True)
+
+
 def _classifier_field(schema: ExtensionSchema) -> StrawberryField:
     """A classifier has no attributes: the field says whether the customer has it."""
+    spec = _records_of(schema, lambda value: value is not None)
 
     async def resolve(root: Any, info: strawberry.Info) -> bool:
-        return await loaders(info).extension.load((schema, root.owner_id)) is not None
+        found: bool = await spec.one(root, info)
+        return found
 
     resolve.__name__ = f"resolve_{schema.kind}_{schema.name}"
-    field = strawberry.field(resolver=resolve, name=schema.name,
+    field = strawberry.field(resolver=resolve, name=schema.name, metadata=spec.metadata(),
                              description=f"Whether the classifier extension '{schema.name}' is set.")  # fmt: skip
     field.python_name = f"ext_{schema.id}"
     return field
@@ -84,15 +91,19 @@ def _extension_field(schema: ExtensionSchema) -> StrawberryField:
     def build(record: dict[str, Any]) -> Any:
         return record_type(**{name: record.get(original) for original, name in names})
 
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
-        value = await loaders(info).extension.load((schema, root.owner_id))
+    def value(loaded: Any) -> Any:
         if schema.multi:
-            return [build(r) for r in value]
-        return build(value) if value is not None else None
+            return [build(r) for r in loaded]
+        return build(loaded) if loaded is not None else None
+
+    spec = _records_of(schema, value)
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        return await spec.one(root, info)
 
     resolve.__name__ = f"resolve_{schema.kind}_{schema.name}"  # create_type keys fields by name
     graphql_type = list[record_type] if schema.multi else record_type | None  # type: ignore[valid-type]
-    field = strawberry.field(resolver=resolve, name=schema.name, graphql_type=graphql_type,
+    field = strawberry.field(resolver=resolve, name=schema.name, graphql_type=graphql_type, metadata=spec.metadata(),
                              description=f"The {schema.type} {schema.kind} extension '{schema.name}'.")  # fmt: skip
     field.python_name = f"ext_{schema.id}"
     return field
@@ -102,13 +113,18 @@ def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryFi
     container = create_type(f"{_PREFIX[kind]}Extensions", [_extension_field(s) for s in schemas],
                             description=f"The {kind} extensions, one field per extension schema.")  # fmt: skip
 
-    def resolve(root: Any) -> Any:
+    def make(owner_id: str) -> Any:
         extensions = container()
-        extensions.owner_id = str(root.id)
+        extensions.owner_id = owner_id
         return extensions
 
+    spec = Batched(None, lambda root: str(root.id), make)
+
+    def resolve(root: Any) -> Any:
+        return spec.value(root)
+
     resolve.__name__ = f"resolve_{kind}_extensions"
-    field = strawberry.field(resolver=resolve, graphql_type=container,
+    field = strawberry.field(resolver=resolve, graphql_type=container, metadata=spec.metadata(),
                              description="Extension records, typed by their schemas.")  # fmt: skip
     field.python_name = "extensions"
     return field

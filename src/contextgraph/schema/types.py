@@ -14,6 +14,7 @@ from contextgraph.resolvers.events import time_param
 from contextgraph.resolvers.interactions import Interaction as InteractionRecord
 from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.services import ServiceFilter
+from contextgraph.schema.batched import Batched
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long, LongOrString
 
@@ -21,6 +22,23 @@ from contextgraph.schema.scalars import Long, LongOrString
 strawberry.enum(Status, name="JourneyStatus", description="Active, completed, or all.")
 
 _TYPES = Annotated[list[str] | None, strawberry.argument(description="Only these types (ids or names).")]
+
+
+# The nested fields, each declared once for Strawberry's resolvers and the fast executor.
+_SERVICE = Batched(lambda found: found.service, lambda child: child.service_id, lambda r: Service.of(r))
+_STATE_TASKS = Batched(lambda found, status, types: found.tasks_of_state(status, types), lambda state: state.id,
+                       lambda records: [Task.of(t) for t in records])  # fmt: skip
+_SERVICE_STATES = Batched(lambda found, status, types: found.states_of_service(status, types),
+                          lambda service: service.id, lambda records: [State.of(s) for s in records])  # fmt: skip
+_SERVICE_TASKS = Batched(lambda found, status, types: found.tasks_of_service(status, types),
+                         lambda service: service.id, lambda records: [Task.of(t) for t in records])  # fmt: skip
+_SERVICE_INTERACTIONS = Batched(lambda found: found.service_interactions, lambda service: service.id,
+                                lambda records: [Interaction.of(i) for i in records])  # fmt: skip
+_CUSTOMER_INTERACTIONS = Batched(lambda found: found.customer_interactions, lambda customer: str(customer.id),
+                                 lambda records: [Interaction.of(i) for i in records])  # fmt: skip
+_CUSTOMER_SERVICES = Batched(lambda found, **filters: found.services_of_customer(service_filter_of(**filters)),
+                             lambda customer: str(customer.id),
+                             lambda records: [Service.of(s) for s in records])  # fmt: skip
 
 
 def _common(record: JourneyRecord) -> dict[str, Any]:
@@ -61,9 +79,10 @@ class Task(Journey):
     def of(cls, r: TaskRecord) -> Task:
         return cls(id=r.id, task_type=r.type_value, service_id=Long(r.service_id), state_id=r.state_id, **_common(r))
 
-    @strawberry.field(description="The service this task belongs to.")
+    @strawberry.field(description="The service this task belongs to.", metadata=_SERVICE.metadata())
     async def service(self, info: strawberry.Info) -> Service:
-        return Service.of(await loaders(info).service.load(self.service_id))
+        found: Service = await _SERVICE.one(self, info)
+        return found
 
 
 @strawberry.type(description="A state: one step in the delivery of a service.")
@@ -78,15 +97,17 @@ class State(Journey):
         return cls(id=r.id, state_type=r.type_value, service_id=Long(r.service_id),
                    previous_state_id=r.previous_state_id, **_common(r))  # fmt: skip
 
-    @strawberry.field(description="The tasks started in this state.")
+    @strawberry.field(description="The tasks started in this state.", metadata=_STATE_TASKS.metadata())
     async def tasks(
         self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
     ) -> list[Task]:
-        return [Task.of(t) for t in await loaders(info).tasks_of_state(status, types).load(self.id)]
+        found: list[Task] = await _STATE_TASKS.one(self, info, status=status, types=types)
+        return found
 
-    @strawberry.field(description="The service this state belongs to.")
+    @strawberry.field(description="The service this state belongs to.", metadata=_SERVICE.metadata())
     async def service(self, info: strawberry.Info) -> Service:
-        return Service.of(await loaders(info).service.load(self.service_id))
+        found: Service = await _SERVICE.one(self, info)
+        return found
 
 
 @strawberry.type(description="A service: a promise made to a customer (or to a contact key, while anonymous).")
@@ -108,21 +129,26 @@ class Service(Journey):
         profile = await loaders(info).profile.load(self.customer_id)
         return Customer.of(profile) if profile is not None else None
 
-    @strawberry.field(description="The interactions of this service (recorded with it, or named by its events).")
+    @strawberry.field(description="The interactions of this service (recorded with it, or named by its events).",
+                      metadata=_SERVICE_INTERACTIONS.metadata())  # fmt: skip
     async def interactions(self, info: strawberry.Info) -> list[Interaction]:
-        return [Interaction.of(i) for i in await loaders(info).service_interactions.load(self.id)]
+        found: list[Interaction] = await _SERVICE_INTERACTIONS.one(self, info)
+        return found
 
-    @strawberry.field(description="The states of this service, oldest first.")
+    @strawberry.field(description="The states of this service, oldest first.", metadata=_SERVICE_STATES.metadata())
     async def states(
         self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
     ) -> list[State]:
-        return [State.of(s) for s in await loaders(info).states_of_service(status, types).load(self.id)]
+        found: list[State] = await _SERVICE_STATES.one(self, info, status=status, types=types)
+        return found
 
-    @strawberry.field(description="All tasks of this service (in a state or not), oldest first.")
+    @strawberry.field(description="All tasks of this service (in a state or not), oldest first.",
+                      metadata=_SERVICE_TASKS.metadata())  # fmt: skip
     async def tasks(
         self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
     ) -> list[Task]:
-        return [Task.of(t) for t in await loaders(info).tasks_of_service(status, types).load(self.id)]
+        found: list[Task] = await _SERVICE_TASKS.one(self, info, status=status, types=types)
+        return found
 
 
 @strawberry.type(description="A chat, e-mail, phone call, callback or open-media interaction.")
@@ -177,18 +203,22 @@ class Customer:
         attributes = {k: v for k, v in profile.items() if k != "customer_id"}
         return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes))
 
-    @strawberry.field(description="The customer's interactions, oldest first.")
+    @strawberry.field(description="The customer's interactions, oldest first.",
+                      metadata=_CUSTOMER_INTERACTIONS.metadata())  # fmt: skip
     async def interactions(self, info: strawberry.Info) -> list[Interaction]:
-        return [Interaction.of(i) for i in await loaders(info).customer_interactions.load(str(self.id))]
+        found: list[Interaction] = await _CUSTOMER_INTERACTIONS.one(self, info)
+        return found
 
-    @strawberry.field(description="The customer's services, oldest first.")
+    @strawberry.field(description="The customer's services, oldest first.", metadata=_CUSTOMER_SERVICES.metadata())
     async def services(
         self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None,
         started_from: str | None = None, started_to: str | None = None,
         completed_from: str | None = None, completed_to: str | None = None,
     ) -> list[Service]:  # fmt: skip
-        service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
-        return [Service.of(s) for s in await loaders(info).services_of_customer(service_filter).load(str(self.id))]
+        found: list[Service] = await _CUSTOMER_SERVICES.one(
+            self, info, status=status, types=types, started_from=started_from, started_to=started_to,
+            completed_from=completed_from, completed_to=completed_to)  # fmt: skip
+        return found
 
 
 def service_filter_of(

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
@@ -22,6 +23,7 @@ from contextgraph.resolvers.metadata import MetadataRegistry
 from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
+from contextgraph.schema.fast_path import FastExecutionContext
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
@@ -37,8 +39,8 @@ def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
     query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
     return strawberry.Schema(query=query, mutation=mutation, subscription=Subscription,
-                             extensions=[ContextErrors, OperationLabel],
-                             config=config)  # fmt: skip
+                             extensions=[ParserCache, ValidationCache, ContextErrors, OperationLabel], config=config,
+                             execution_context_class=FastExecutionContext)  # fmt: skip
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -67,7 +69,9 @@ class ContextGraphQL(GraphQL):
     async def get_context(  # type: ignore[override]  # Strawberry types the context as None
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> dict[str, Any]:
-        return {"request": request, "response": response, "loaders": Loaders(request.app.state.ctx)}
+        ctx = request.app.state.ctx
+        return {"request": request, "response": response, "loaders": Loaders(ctx),
+                "fast_path": ctx.settings.graphql_fast_path}  # fmt: skip
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -1,0 +1,50 @@
+"""Fields found for many parents at once, each declared in one place.
+
+A `Batched` says which DataLoader serves a field (for the field's arguments), the key a parent
+asks it for, and how the loaded value becomes the field's value. Strawberry's resolver runs `one`
+per object (the DataLoader batches a level); the fast executor (schema/fast_path.py) runs `many`
+once for a whole level. `deferred` fields — extension records — are loaded by the fast executor
+once for the whole response, after the rest of the tree, so every extension of a tree costs one
+statement. The spec rides on the Strawberry field as `metadata[BATCHED]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from contextgraph.schema.loaders import Loaders, loaders
+
+BATCHED = "contextgraph.batched"
+
+
+@dataclass(frozen=True, slots=True)
+class Batched:
+    loader: Callable[..., DataLoader[Any, Any]] | None  # (Loaders, **the field's arguments); None: no loading
+    key: Callable[[Any], Any]
+    wrap: Callable[[Any], Any]
+    deferred: bool = False
+
+    def metadata(self) -> dict[str, Batched]:
+        return {BATCHED: self}
+
+    def value(self, parent: Any) -> Any:
+        """The value of a field that needs no loading (loader is None)."""
+        return self.wrap(self.key(parent))
+
+    async def one(self, parent: Any, info: strawberry.Info, **arguments: Any) -> Any:
+        assert self.loader is not None
+        return self.wrap(await self.loader(loaders(info), **arguments).load(self.key(parent)))
+
+    async def many(self, parents: Sequence[Any], found: Loaders, arguments: dict[str, Any]) -> list[Any]:
+        if self.loader is None:
+            return [self.value(p) for p in parents]
+        # One call of the loader's batch function for the whole level (no per-key futures).
+        keys = [self.key(p) for p in parents]
+        unique = list(dict.fromkeys(keys))
+        loaded = dict(zip(unique, await self.loader(found, **arguments).load_fn(unique), strict=True))
+        return [self.wrap(loaded[k]) for k in keys]

@@ -1,0 +1,157 @@
+"""The fast executor answers exactly what graphql-core's answers: the same queries, run both ways
+through the real endpoint, give byte-for-byte equal bodies; what it does not cover (errors,
+introspection, mutations) falls back, and the metrics say which executor served each query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from contextgraph.app.db import StatementCounter
+from tests.compat_rest.test_interactions import chat
+from tests.helpers import FEEDBACK, OFFERS, PROPOSAL, new_customer, new_schema, new_service, new_state, new_task
+from tests.test_operations import _metric
+
+CAR = {"car type": "cabriolet", "price": 25000, "seats": 2}
+
+JOURNEY = "id active startedAt completedAt duration disposition dispositionDesc started completed estDuration"
+TREE = f"""
+query Tree($id: ID!, $withTasks: Boolean!, $skipOffers: Boolean = false, $types: [String!]) {{
+  customer(id: $id) {{
+    __typename id attributes
+    interactions {{ id mediaType entityType status startDate endDate subject fields textUrl serviceId }}
+    extensions {{ Vip {{ level }} }}
+    all: services {{ ...service }}
+    open: services(status: ACTIVE, types: $types) {{ id serviceType tasks(status: COMPLETED) {{ id }} }}
+  }}
+}}
+fragment service on Service {{
+  __typename {JOURNEY} serviceType customerId contactKey
+  customer {{ id }}
+  interactions {{ id }}
+  extensions {{ __typename Feedback {{ rating notes FeedbackType }} relatedOffers @skip(if: $skipOffers) {{ offer_name type }} }}
+  states {{
+    ... on State {{ {JOURNEY} stateType serviceId previousStateId }}
+    extensions {{ Feedback {{ rating }} }}
+    tasks @include(if: $withTasks) {{ ...task service {{ id }} }}
+  }}
+  tasks {{ ...task stateId }}
+  renamed: tasks(status: ACTIVE) {{ taskId: id }}
+}}
+fragment task on Task {{ __typename {JOURNEY} taskType serviceId extensions {{ Proposal {{ car_type price seats }} }} }}
+"""
+
+
+async def _tree(client: httpx.AsyncClient) -> tuple[str, int]:
+    assert (await client.post("/server/mode", json={"mode": "maintenance"})).status_code == 200
+    await new_schema(client, "profiles", {"name": "Vip", "type": "single-valued",
+                                             "attributes": [{"name": "level", "type": "integer"}]})  # fmt: skip
+    assert (await client.post("/server/mode", json={"mode": "production"})).status_code == 200
+    await new_schema(client, "services", [FEEDBACK, OFFERS])
+    await new_schema(client, "states", FEEDBACK)  # the same name as the service extension, on purpose
+    await new_schema(client, "tasks", PROPOSAL)
+    customer_id = await new_customer(client, FirstName="Ada", PhoneNumber=["555-1", "555-2"], Vip={"level": 3})
+    first = 0
+    for n in range(4):
+        service_id = await new_service(client, customer_id=customer_id, service_type=n % 2, interaction_id=f"c{n}",
+                                       Feedback={"FeedbackType": "survey", "rating": n},
+                                       relatedOffers=[{"offer_name": f"o{i}", "type": i} for i in range(n)])  # fmt: skip
+        first = first or service_id
+        for s in range(2):
+            state_id = await new_state(client, service_id, state_type=s, Feedback={"FeedbackType": "t", "rating": s})
+            task_id = await new_task(client, service_id, state_id=state_id, task_type=f"t{s}",
+                                     Proposal=[CAR, CAR | {"car type": "van"}])  # fmt: skip
+            if n % 2:
+                ended = await client.post(f"/services/{service_id}/tasks/{task_id}/end", json={"disposition": "done"})
+                assert ended.status_code == 204, ended.text
+        await new_task(client, service_id)  # a task in no state
+        if n == 3:
+            ended = await client.post(f"/services/{service_id}/end", json={"disposition": 7, "disposition_desc": "ok"})
+            assert ended.status_code == 204, ended.text
+        recorded = await client.post("/interactions", json=chat(customer_id) | {"interaction_id": f"c{n}"})
+        assert recorded.status_code == 201, recorded.text
+    return customer_id, first
+
+
+async def _both_ways(app: Starlette, client: httpx.AsyncClient, query: str, variables: dict[str, Any],
+                     served_by: str) -> dict[str, Any]:  # fmt: skip
+    """The body on the fast path and on graphql-core's alone (compared as bytes), and which
+    executor the first one ran on."""
+    settings = app.state.ctx.settings
+    before = (await client.get("/metrics")).text
+    fast = await client.post("/graphql", json={"query": query, "variables": variables})
+    after = (await client.get("/metrics")).text
+    settings.graphql_fast_path = False
+    try:
+        normal = await client.post("/graphql", json={"query": query, "variables": variables})
+    finally:
+        settings.graphql_fast_path = True
+    assert fast.status_code == normal.status_code
+    assert fast.content == normal.content
+    name = "contextgraph_graphql_fast_path_total"
+    assert _metric(after, name, outcome=served_by) - _metric(before, name, outcome=served_by) == 1
+    body: dict[str, Any] = fast.json()
+    return body
+
+
+async def test_the_whole_tree_is_the_same_both_ways(app: Starlette, client: httpx.AsyncClient) -> None:
+    customer_id, _ = await _tree(client)
+    for variables in ({"id": customer_id, "withTasks": True}, {"id": customer_id, "withTasks": False, "skipOffers": True,
+                                                                "types": ["1"]}):  # fmt: skip
+        body = await _both_ways(app, client, TREE, variables, "fast")
+        assert "errors" not in body, body
+        customer = body["data"]["customer"]
+        # The comparison is only worth something if the tree is really there.
+        assert len(customer["all"]) == 4
+        assert len(customer["interactions"]) == 4
+        assert [len(s["states"]) for s in customer["all"]] == [2, 2, 2, 2]
+        assert customer["all"][3]["extensions"]["Feedback"]["rating"] == 3
+        assert customer["all"][0]["states"][1]["extensions"]["Feedback"]["rating"] == 1
+        assert customer["all"][0]["tasks"][0]["extensions"]["Proposal"][1]["price"] == 25000
+        assert customer["all"][3]["completedAt"] is not None
+        assert customer["all"][3]["dispositionDesc"] == "ok"
+        assert ("relatedOffers" in customer["all"][2]["extensions"]) is not variables.get("skipOffers", False)
+        assert ("tasks" in customer["all"][0]["states"][0]) is variables["withTasks"]
+
+
+@pytest.mark.parametrize(
+    ("query", "served_by"),
+    [
+        ("query($s: Long!) { service(id: $s) { id serviceType active startedAt started } }", "fast"),
+        ("query($s: Long!) { a: service(id: $s) { id } b: service(id: $s) { ...on Service { id, x: id } } }", "fast"),
+        ("query($s: Long!) { state(serviceId: $s, id: 1) { id service { id states { id } } } }", "fast"),
+        ("query($s: Long!) { task(serviceId: $s, id: 1) { taskType service { customer { services { id } } } } }", "fast"),
+        ('{ interaction(id: "c1") { id customerId customer { id } service { id } fields } }', "fast"),
+        # errors: a missing customer, a bad argument deep in the tree, a missing service
+        ('{ customer(id: "nobody") { id } }', "normal"),
+        ('query($c: ID!) { customer(id: $c) { services(startedFrom: "yesterday") { id } } }', "normal"),
+        ("{ service(id: 999999) { id } }", "normal"),
+        # introspection belongs to graphql-core
+        ("{ __schema { queryType { name } } __typename }", "normal"),
+    ],
+)
+async def test_small_queries_and_errors_are_the_same_both_ways(
+    app: Starlette, client: httpx.AsyncClient, query: str, served_by: str
+) -> None:
+    customer_id, service_id = await _tree(client)
+    variables = {name: value for name, value in (("s", service_id), ("c", customer_id)) if f"${name}" in query}
+    body = await _both_ways(app, client, query, variables, served_by)
+    assert ("errors" in body) is (served_by == "normal" and "__schema" not in query)
+
+
+async def test_the_tree_costs_five_statements_on_the_fast_path(app: Starlette, client: httpx.AsyncClient) -> None:
+    customer_id, _ = await _tree(client)
+    query = """query($id: ID!) { customer(id: $id) { services { extensions { Feedback { rating } }
+        states { extensions { Feedback { rating } } tasks { extensions { Proposal { price } } } } } } }"""
+    counter = StatementCounter(app.state.ctx.db.engine)
+    try:
+        response = await client.post("/graphql", json={"query": query, "variables": {"id": customer_id}})
+    finally:
+        counter.close()
+    assert "errors" not in response.json()
+    # the customer, services, states, tasks of states, and every extension record at once
+    assert counter.count == 5
