@@ -25,6 +25,8 @@ test: $(STAMP)
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	scripts/ensure-wrk.sh
+	scripts/with-postgres.sh $(PY) bench/tree.py $(TREE_ARGS)
 	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
 	scripts/with-postgres.sh $(PY) bench/subscriptions.py
 

@@ -56,9 +56,11 @@ class _Sqlite:
         await self.conn.close()
 
     async def rows(self, name: str, *args: Any) -> list[Any]:
-        sql = SQL[name].replace(":1", "?").format(schemas="(SELECT value FROM json_each(?))",
-                                                  owners="(SELECT value FROM json_each(?))")  # fmt: skip
-        cursor = await self.conn.execute(sql, [orjson.dumps(a).decode() if isinstance(a, list) else a for a in args])
+        lists = [a for a in args if isinstance(a, list)]
+        sql = SQL[name].replace(":1", "?")
+        if lists:  # id lists as placeholders: SQLite probes the index once per value
+            sql = sql.format(schemas=f"({','.join('?' * len(lists[0]))})", owners=f"({','.join('?' * len(lists[1]))})")
+        cursor = await self.conn.execute(sql, [v for a in args for v in (a if isinstance(a, list) else [a])])
         return list(await cursor.fetchall())
 
 
@@ -77,8 +79,8 @@ class _Postgres:
         await self.pool.close()
 
     async def rows(self, name: str, *args: Any) -> list[Any]:
-        sql = SQL[name].replace(":1", "$1").format(schemas="(SELECT unnest($1::int[]))",
-                                                   owners="(SELECT unnest($2::text[]))")  # fmt: skip
+        sql = SQL[name].replace(":1", "$1").replace("IN {schemas}", "= ANY($1::int[])")
+        sql = sql.replace("IN {owners}", "= ANY($2::text[])")
         async with self.pool.acquire() as conn:
             return list(await conn.fetch(sql, *args))
 

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, host=args.host, port=args.port, database=args.database,
                                  workers=args.workers)  # fmt: skip
-        app = create_app(settings)
+        app = create_app(settings, server_process=True)
     except (ValidationError, ValueError, FileNotFoundError) as exc:
         print(f"contextgraph: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ an access-log line and metrics, and masks anything unexpected as a 500 logged on
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -65,7 +66,8 @@ async def _poll(ctx: Context, interval: float) -> None:
             log.warning("could not refresh the server mode and metadata", exc_info=True)
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, server_process: bool = False) -> Starlette:
+    """The application; `server_process` when it is the process's only app (`contextgraph serve`)."""
     database = Database(settings.async_database_url, pool_size=settings.pool_size)
 
     graphql = graphql_app()
@@ -80,6 +82,8 @@ def create_app(settings: Settings) -> Starlette:
         await ctx.live.start()
         app.state.ctx = ctx
         poller = asyncio.create_task(_poll(ctx, settings.refresh_interval))
+        if server_process:
+            _tune_gc()
         try:
             yield
         finally:
@@ -122,4 +126,14 @@ async def _metrics(request: Request) -> Response:
 
 def create_app_from_environment() -> Starlette:
     """The factory each worker of `contextgraph serve --workers N` calls (settings from CONTEXTGRAPH_*)."""
-    return create_app(load_settings())
+    return create_app(load_settings(), server_process=True)
+
+
+def _tune_gc() -> None:
+    """A tree answer makes tens of thousands of short-lived objects: collect the youngest generation
+    less often, and leave what start-up made (schema, modules) out of every full collection.
+    Measured in-process on the agent-desktop tree: +14 % requests/s at 1 client, +18 % at 32.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
