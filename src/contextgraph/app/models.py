@@ -139,6 +139,7 @@ class ExtensionRecord(SQLModel, table=True):
     __tablename__ = "extension_record"
     __table_args__ = (
         sa.Index("ix_extension_record_owner", "schema_id", "owner_id", "id"),
+        sa.Index("ix_extension_record_owner_id", "owner_id", "schema_id", "id"),  # a tree's records
         {"sqlite_autoincrement": True},
     )
 

@@ -17,6 +17,7 @@ only: running them again changes nothing). Tests run the same queries both ways 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,6 +46,7 @@ from strawberry.types.field import StrawberryField
 
 from contextgraph.schema.batched import BATCHED, Batched
 
+log = logging.getLogger("contextgraph.fast_path")
 FAST_PATH = Counter("contextgraph_graphql_fast_path_total", "GraphQL queries by executor", ["outcome"])
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -71,8 +73,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> dict[str, Any]:
         try:
             data = await _Run(self).operation(root_type, root_value, grouped_field_set)
-        except Exception:  # whatever it was, the normal executor decides
+        except Exception as exc:  # whatever it was, the normal executor decides
             FAST_PATH.labels("normal").inc()
+            log.debug("GraphQL fast path left the operation to graphql-core: %r", exc)
         else:
             FAST_PATH.labels("fast").inc()
             return data
