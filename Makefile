@@ -20,12 +20,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
-	scripts/ensure-chromium.sh
+	scripts/ensure-deb.sh chromium "the browser tests"
 	cd tests/graphql_http && npm install --no-audit --no-fund --silent
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	scripts/ensure-wrk.sh
+	scripts/ensure-deb.sh wrk "the tree benchmark"
 	scripts/with-postgres.sh $(PY) bench/tree.py $(TREE_ARGS)
 	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
 	scripts/with-postgres.sh $(PY) bench/subscriptions.py

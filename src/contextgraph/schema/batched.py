@@ -38,13 +38,14 @@ class Batched:
 
     async def one(self, parent: Any, info: strawberry.Info, **arguments: Any) -> Any:
         assert self.loader is not None
-        return self.wrap(await self.loader(loaders(info), **arguments).load(self.key(parent)))
+        key = self.key(parent)  # None: nothing to load (a service no customer has yet)
+        return self.wrap(None if key is None else await self.loader(loaders(info), **arguments).load(key))
 
     async def many(self, parents: Sequence[Any], found: Loaders, arguments: dict[str, Any]) -> list[Any]:
         if self.loader is None:
             return [self.value(p) for p in parents]
         # One call of the loader's batch function for the whole level (no per-key futures).
         keys = [self.key(p) for p in parents]
-        unique = list(dict.fromkeys(keys))
-        loaded = dict(zip(unique, await self.loader(found, **arguments).load_fn(unique), strict=True))
-        return [self.wrap(loaded[k]) for k in keys]
+        unique = [k for k in dict.fromkeys(keys) if k is not None]
+        loaded = dict(zip(unique, await self.loader(found, **arguments).load_fn(unique), strict=True)) if unique else {}
+        return [self.wrap(loaded.get(k)) for k in keys]

@@ -200,7 +200,8 @@ class _Run:
         info = self.context.build_resolve_info(field_def, [d.node for d in details], parent_type,
                                                Path(None, key, parent_type.name))  # fmt: skip
         values = [field_def.resolve(p, info, **raw) for p in parents]
-        values = [await v if self.context.is_awaitable(v) else v for v in values]
+        if any(self.context.is_awaitable(v) for v in values):  # together, so their loads batch
+            values = await asyncio.gather(*(v if self.context.is_awaitable(v) else asyncio.sleep(0, v) for v in values))
         for result, value in zip(results, await self.complete(field_def.type, details, values), strict=True):
             result[key] = value
 

@@ -15,7 +15,6 @@ from contextgraph.resolvers.interactions import Interaction as InteractionRecord
 from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.services import ServiceFilter
 from contextgraph.schema.batched import Batched
-from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long, LongOrString
 
 # Registers the resolvers' Status enum with GraphQL (strawberry.enum marks the class in place).
@@ -25,7 +24,10 @@ _TYPES = Annotated[list[str] | None, strawberry.argument(description="Only these
 
 
 # The nested fields, each declared once for Strawberry's resolvers and the fast executor.
-_SERVICE = Batched(lambda found: found.service, lambda child: child.service_id, lambda r: Service.of(r))
+_SERVICE = Batched(lambda found: found.service, lambda child: child.service_id,
+                   lambda r: Service.of(r) if r is not None else None)  # fmt: skip
+_CUSTOMER = Batched(lambda found: found.profile, lambda child: child.customer_id,
+                    lambda profile: Customer.of(profile) if profile is not None else None)  # fmt: skip
 _STATE_TASKS = Batched(lambda found, status, types: found.tasks_of_state(status, types), lambda state: state.id,
                        lambda records: [Task.of(t) for t in records])  # fmt: skip
 _SERVICE_STATES = Batched(lambda found, status, types: found.states_of_service(status, types),
@@ -122,12 +124,11 @@ class Service(Journey):
         return cls(id=Long(r.id), service_type=r.type_value, customer_id=r.customer_id,
                    contact_key=r.contact_key, **_common(r))  # fmt: skip
 
-    @strawberry.field(description="The customer, once the service is associated with one.")
+    @strawberry.field(description="The customer, once the service is associated with one.",
+                      metadata=_CUSTOMER.metadata())  # fmt: skip
     async def customer(self, info: strawberry.Info) -> Customer | None:
-        if self.customer_id is None:
-            return None
-        profile = await loaders(info).profile.load(self.customer_id)
-        return Customer.of(profile) if profile is not None else None
+        found: Customer | None = await _CUSTOMER.one(self, info)
+        return found
 
     @strawberry.field(description="The interactions of this service (recorded with it, or named by its events).",
                       metadata=_SERVICE_INTERACTIONS.metadata())  # fmt: skip
@@ -180,17 +181,15 @@ class Interaction:
                    fields=JSON(f), text_url=urls["text"], structured_text_url=urls["structured_text"],
                    binary_content_url=urls["binary_content"])  # fmt: skip
 
-    @strawberry.field(description="The customer.")
+    @strawberry.field(description="The customer.", metadata=_CUSTOMER.metadata())
     async def customer(self, info: strawberry.Info) -> Customer | None:
-        profile = await loaders(info).profile.load(self.customer_id)
-        return Customer.of(profile) if profile is not None else None
+        found: Customer | None = await _CUSTOMER.one(self, info)
+        return found
 
-    @strawberry.field(description="The service it was recorded with, if any.")
+    @strawberry.field(description="The service it was recorded with, if any.", metadata=_SERVICE.metadata())
     async def service(self, info: strawberry.Info) -> Service | None:
-        if self.service_id is None:
-            return None
-        record = await loaders(info).service.load(self.service_id)
-        return Service.of(record) if record is not None else None
+        found: Service | None = await _SERVICE.one(self, info)
+        return found
 
 
 @strawberry.type(description="A customer profile and the customer's services.")
