@@ -26,7 +26,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.servers import COMMAND, free_port
+from tests.servers import AUTH, COMMAND, KEY, free_port
 
 from bench.import_profiles import fresh_postgres
 
@@ -35,7 +35,7 @@ QUERY = "subscription($s: Long) { journey(serviceId: $s) { action stateId } }"
 
 def start(database: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY}
     with log.open("wb") as out:
         process = subprocess.Popen([COMMAND, "serve", "--port", str(port), "--database", database, "--log-level",
                                     "warning"], stdout=out, stderr=subprocess.STDOUT, env=env)  # fmt: skip
@@ -50,10 +50,10 @@ def start(database: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 async def measure(reader: str, writer: str, events: int) -> tuple[list[float], list[float]]:
-    async with httpx.AsyncClient(base_url=writer) as http:
+    async with httpx.AsyncClient(base_url=writer, headers=AUTH) as http:
         service_id = (await http.post("/services/start", json={"service_type": 1, "contact_key": "b"})).json()["service_id"]
         socket = await connect(reader.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
-        await socket.send(json.dumps({"type": "connection_init"}))
+        await socket.send(json.dumps({"type": "connection_init", "payload": AUTH}))
         await socket.recv()
         await socket.send(json.dumps({"id": "1", "type": "subscribe",
                                       "payload": {"query": QUERY, "variables": {"s": service_id}}}))  # fmt: skip

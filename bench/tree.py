@@ -34,7 +34,7 @@ import orjson
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.servers import COMMAND, free_port
+from tests.servers import AUTH, COMMAND, KEY, free_port
 
 from bench.import_profiles import fresh_postgres
 from contextgraph.app.db import Database
@@ -70,6 +70,7 @@ WRK_SCRIPT = """
 wrk.method = "{method}"
 wrk.body = {body}
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "{authorization}"
 done = function(summary, latency, requests)
   io.write(string.format('{{"p50": %f, "p95": %f, "requests": %d, "errors": %d, "seconds": %f}}\\n',
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests,
@@ -116,7 +117,7 @@ async def seed_background(url: str, first: int, count: int) -> None:
 
 
 def seed_desktop(base: str) -> tuple[str, int]:
-    with httpx.Client(base_url=base, timeout=30) as http:
+    with httpx.Client(base_url=base, timeout=30, headers=AUTH) as http:
         customer = http.post("/profiles", json={"FirstName": "Agent", "LastName": "Desktop"}).json()["customer_id"]
         first = 0
         for n in range(50):
@@ -159,7 +160,7 @@ def wait(url: str) -> None:
 
 def wrk(url: str, method: str, body: str | None, connections: int, seconds: int, tmp: Path) -> dict[str, float]:
     script = tmp / "wrk.lua"
-    script.write_text(WRK_SCRIPT.format(method=method, body=json.dumps(body) if body else "nil"))
+    script.write_text(WRK_SCRIPT.format(method=method, body=json.dumps(body) if body else "nil", authorization=AUTH["Authorization"]))
     options = ["-t", str(min(connections, 2)), "-c", str(connections), "--timeout", "60s", "-s", str(script), url]
     subprocess.run(["wrk", "-d", "2s", *options], capture_output=True, check=True)  # warm-up
     output = subprocess.run(["wrk", "-d", f"{seconds}s", *options], capture_output=True, text=True, check=True).stdout
@@ -172,7 +173,7 @@ def statements(base: str, target: str, method: str, body: str | None) -> int:
     """SQL statements one request costs, read off the server's own counter."""
 
     def counted() -> float:
-        for line in httpx.get(f"{base}/metrics").text.splitlines():
+        for line in httpx.get(f"{base}/metrics", headers=AUTH).text.splitlines():
             if line.startswith("contextgraph_sql_statements_total "):
                 return float(line.split()[1])
         raise SystemExit("the server does not count its SQL statements")
@@ -180,7 +181,7 @@ def statements(base: str, target: str, method: str, body: str | None) -> int:
     deltas = []
     for _ in range(5):  # the fewest of five: the server's own 0.5 s refresh may land in between
         before = counted()
-        httpx.request(method, target, content=body, headers={"content-type": "application/json"}, timeout=60)
+        httpx.request(method, target, content=body, headers={"content-type": "application/json", **AUTH}, timeout=60)
         deltas.append(int(counted() - before))
     return min(deltas)
 
@@ -196,7 +197,7 @@ async def query_plans(url: str, customer: str) -> list[dict[str, Any]]:
     """EXPLAIN of every statement the GraphQL tree runs (captured from the app itself, in-process)."""
     from contextgraph.app.main import create_app
 
-    app = create_app(load_settings(None, database=url, refresh_interval=3600))
+    app = create_app(load_settings(None, database=url, refresh_interval=3600, bootstrap_key=KEY))
     seen: list[tuple[str, Any]] = []
     async with app.router.lifespan_context(app):
         engine = app.state.ctx.db.engine
@@ -205,7 +206,7 @@ async def query_plans(url: str, customer: str) -> list[dict[str, Any]]:
             seen.append((statement, parameters))
 
         sa.event.listen(engine.sync_engine, "before_cursor_execute", capture)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=AUTH) as client:
             response = await client.post("/graphql", json={"query": TREE, "variables": {"id": customer}})
             assert "errors" not in response.json()
         sa.event.remove(engine.sync_engine, "before_cursor_execute", capture)
@@ -221,7 +222,7 @@ async def query_plans(url: str, customer: str) -> list[dict[str, Any]]:
 
 
 def run(name: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY}
     port, floor_port = free_port(), free_port()
     server = start([COMMAND, "serve", "--port", str(port), "--database", url, "--log-level", "warning"], env, tmp / f"{name}.log")
     base, floor = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
@@ -229,7 +230,7 @@ def run(name: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str, A
     try:
         wait(f"{base}/server/status")
         for word, body in SCHEMAS.items():
-            assert httpx.post(f"{base}/metadata/{word}/extensions", json=body).status_code == 201
+            assert httpx.post(f"{base}/metadata/{word}/extensions", json=body, headers=AUTH).status_code == 201
         time.sleep(1)
         asyncio.run(seed_background(url, 0, 100))
         customer, service = seed_desktop(base)
@@ -247,7 +248,7 @@ def run(name: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str, A
             "graphql small": (f"{base}/graphql", "POST", json.dumps({"query": SMALL, "variables": {"id": service}})),
             "rest small": (f"{base}/services/{service}", "GET", None),
         }
-        answers = {case: httpx.request(method, target, content=body, headers={"content-type": "application/json"}, timeout=60).content
+        answers = {case: httpx.request(method, target, content=body, headers={"content-type": "application/json", **AUTH}, timeout=60).content
                    for case, (target, method, body) in cases.items()}  # fmt: skip
         for floor_case, graphql_case in (("baseline tree", "graphql tree"), ("baseline small", "graphql small")):
             if orjson.loads(answers[floor_case]) != orjson.loads(answers[graphql_case]):

@@ -22,9 +22,10 @@ from contextgraph.app.main import create_app
 from contextgraph.app.migrate import migrate
 from contextgraph.app.models import metadata
 from contextgraph.app.settings import load_settings
-from tests.servers import serve  # noqa: F401 - a fixture
+from tests.servers import AUTH, KEY, serve  # noqa: F401 - a fixture
 
 PG_URL = os.environ.get("CONTEXTGRAPH_TEST_POSTGRES")
+
 _TEMPLATE = "contextgraph_template"
 
 
@@ -82,6 +83,7 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 async def app(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIterator[Starlette]:
     overrides = dict(settings_overrides)
+    overrides.setdefault("bootstrap_key", KEY)
     settings = load_settings(overrides.pop("config_file", None), database=database_url, **overrides)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
@@ -91,7 +93,7 @@ async def app(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIte
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=AUTH) as http:
         yield http
 
 

@@ -14,6 +14,9 @@ import httpx
 import pytest
 
 COMMAND = str(Path(sys.executable).with_name("contextgraph"))
+# Every served process starts with this all-roles key (CONTEXTGRAPH_BOOTSTRAP_KEY); clients send AUTH.
+KEY = "test-bootstrap-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
 def free_port() -> int:
@@ -28,7 +31,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
         if process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode}; see its log in the test's tmp_path")
         try:
-            return httpx.get(f"{url}/server/status", timeout=1)
+            return httpx.get(f"{url}/server/status", timeout=1, headers=AUTH)
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError("server did not answer within 30 s")
@@ -41,7 +44,8 @@ def serve(tmp_path: Path) -> Iterator[object]:
     def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
         with open(tmp_path / f"server-{len(processes)}.log", "wb") as log:
-            process = subprocess.Popen([COMMAND, "serve", *args], cwd=tmp_path, env=clean | (env or {}),
+            process = subprocess.Popen([COMMAND, "serve", *args], cwd=tmp_path,
+                                       env=clean | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY} | (env or {}),
                                        stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         processes.append(process)
         return process

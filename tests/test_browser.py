@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.servers import free_port, wait_ready
+from tests.servers import AUTH, KEY, free_port, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -41,7 +41,8 @@ def server(serve, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
+    # The person at the browser answers its Basic prompt: any user name, the API key as password.
+    context = browser.new_context(http_credentials={"username": "agent", "password": KEY})
     opened = context.new_page()
     requested: list[str] = []
     opened.on("request", lambda request: requested.append(request.url))
@@ -52,7 +53,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def test_journey_viewer_shows_and_follows_a_customer(server: str, page: Page) -> None:
-    with httpx.Client(base_url=server) as api:
+    with httpx.Client(base_url=server, headers=AUTH) as api:
         _journey(api, page, server)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
 
-from tests.servers import COMMAND, free_port, wait_ready
+from tests.servers import AUTH, COMMAND, free_port, wait_ready
 
 
 def test_serve_with_flags_on_sqlite(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -17,10 +19,10 @@ def test_serve_with_flags_on_sqlite(serve, tmp_path: Path) -> None:  # type: ign
     process = serve("--port", str(port), "--database", f"sqlite:///{database}")
     url = f"http://127.0.0.1:{port}"
     assert wait_ready(url, process).json()["mode"] == "production"
-    response = httpx.post(f"{url}/genesys/1/cs/services/start", json={"service_type": 1, "contact_key": "k"})
+    response = httpx.post(f"{url}/genesys/1/cs/services/start", headers=AUTH, json={"service_type": 1, "contact_key": "k"})
     assert response.status_code == 201
     assert database.exists()
-    assert httpx.get(f"{url}/graphql", headers={"accept": "text/html"}).status_code == 200
+    assert httpx.get(f"{url}/graphql", headers={"accept": "text/html", **AUTH}).status_code == 200
 
 
 def test_serve_defaults_and_environment(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -36,9 +38,9 @@ def test_serve_on_postgresql(serve) -> None:  # type: ignore[no-untyped-def]
     process = serve("--port", str(port), env={"CONTEXTGRAPH_DATABASE": url})
     base = f"http://127.0.0.1:{port}"
     wait_ready(base, process)
-    response = httpx.post(f"{base}/services/start", json={"service_type": 1, "contact_key": "pg"})
+    response = httpx.post(f"{base}/services/start", headers=AUTH, json={"service_type": 1, "contact_key": "pg"})
     service_id = response.json()["service_id"]
-    assert httpx.get(f"{base}/services/{service_id}").json()["contact_key"] == "pg"
+    assert httpx.get(f"{base}/services/{service_id}", headers=AUTH).json()["contact_key"] == "pg"
 
 
 def test_config_file_and_flag_precedence(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -60,3 +62,43 @@ def test_bad_configuration_exits_with_a_message(tmp_path: Path) -> None:
                             env=clean, cwd=tmp_path, timeout=30)  # fmt: skip
     assert result.returncode == 2
     assert "missing.toml" in result.stderr
+
+
+def _keys(*args: str, database: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
+    return subprocess.run([COMMAND, "keys", *args, "--database", database], capture_output=True, text=True,
+                          env=clean, cwd=cwd, timeout=60)  # fmt: skip
+
+
+def test_keys_create_list_revoke_against_a_running_server(serve, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    created = _keys("create", "--name", "desktop", "--roles", "UCS.Service.startService,UCS.Service.readService",
+                    database=database_url, cwd=tmp_path)  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)
+    assert key["secret"].startswith(f"cg_{key['id']}_")
+    assert key["roles"] == ["UCS.Service.startService", "UCS.Service.readService"]
+    port = free_port()
+    process = serve("--port", str(port), "--database", database_url, env={"CONTEXTGRAPH_REFRESH_INTERVAL": "0.1"})
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url, process)
+    mine = {"Authorization": f"Bearer {key['secret']}"}
+    started = httpx.post(f"{url}/services/start", headers=mine, json={"service_type": 1, "contact_key": "k"})
+    assert started.status_code == 201
+    assert httpx.post(f"{url}/profiles", headers=mine, json={"FirstName": "A"}).status_code == 403
+
+    listed = _keys("list", database=database_url, cwd=tmp_path)
+    assert [(k["name"], k["revoked"]) for k in json.loads(listed.stdout)] == [("desktop", None), ("bootstrap", None)]
+    assert key["secret"] not in listed.stdout
+    assert "secret" not in listed.stdout
+    assert _keys("revoke", "desktop", database=database_url, cwd=tmp_path).returncode == 0
+    deadline = time.monotonic() + 5
+    while httpx.get(f"{url}/services/{started.json()['service_id']}", headers=mine).status_code != 401:
+        assert time.monotonic() < deadline, "the running server still takes a revoked key"
+        time.sleep(0.1)
+
+    duplicate = _keys("create", "--name", "desktop", "--roles", "all", database=database_url, cwd=tmp_path)
+    assert duplicate.returncode == 2
+    assert "exists already" in duplicate.stderr
+    unknown = _keys("create", "--name", "x", "--roles", "UCS.Nothing.atAll", database=database_url, cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "unknown role(s) UCS.Nothing.atAll" in unknown.stderr

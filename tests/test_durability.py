@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import COMMAND, free_port, wait_ready
+from tests.servers import AUTH, COMMAND, KEY, free_port, wait_ready
 
 
 def _start(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY}
     with log.open("ab") as out:
         process = subprocess.Popen([COMMAND, "serve", "--port", str(port), "--database", database_url],
                                    stdout=out, stderr=subprocess.STDOUT, env=env)  # fmt: skip
@@ -33,7 +33,7 @@ async def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: P
     enough = asyncio.Event()
 
     async def writer(n: int) -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=10, headers=AUTH) as http:
             for i in range(10_000):
                 if stop.is_set():
                     return
@@ -61,7 +61,7 @@ async def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: P
 
     restarted = _start(database_url, port, tmp_path / "server.log")
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=10, headers=AUTH) as http:
             for service_id, key in acknowledged:
                 response = await http.get(f"/services/{service_id}")
                 assert response.status_code == 200, (service_id, key)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.helpers import OFFERS
-from tests.servers import free_port, wait_ready
+from tests.servers import AUTH, free_port, wait_ready
 
 CLIENTS = 50
 
@@ -22,7 +22,7 @@ async def test_fifty_clients_keep_every_invariant(serve, database_url: str, tmp_
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
     limits = httpx.Limits(max_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60, headers=AUTH) as http:
         for word in ("services", "tasks"):
             assert (await http.post(f"/metadata/{word}/extensions", json=OFFERS)).status_code == 201
         await asyncio.sleep(0.1)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from tests.helpers import new_service
-from tests.servers import free_port, wait_ready
+from tests.servers import AUTH, free_port, wait_ready
 
 
 def _metric(text: str, name: str, **labels: str) -> float:
@@ -74,11 +74,11 @@ def test_metrics_add_up_across_workers(serve, database_url: str) -> None:  # typ
     wait_ready(url, process)
     pids = set()
     for _ in range(200):
-        pids.add(httpx.get(f"{url}/server/status").json()["process_id"])  # a new connection each time
+        pids.add(httpx.get(f"{url}/server/status", headers=AUTH).json()["process_id"])  # a new connection each time
         if len(pids) == 2:
             break
     assert len(pids) == 2
-    text = httpx.get(f"{url}/metrics").text
+    text = httpx.get(f"{url}/metrics", headers=AUTH).text
     counted = _metric(text, "contextgraph_requests_total", operation="/server/status", status="200")
     assert counted >= len(pids) + 1  # the wait_ready probe too, whichever worker answered each
 
@@ -88,12 +88,12 @@ def test_sigterm_drains_requests_in_flight(serve, database_url: str) -> None:  #
     process = serve("--port", str(port), "--database", database_url)
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
-    httpx.post(f"{url}/server/mode", json={"mode": "maintenance"})
+    httpx.post(f"{url}/server/mode", headers=AUTH, json={"mode": "maintenance"})
     csv = "FirstName,LastName\n" + "".join(f"F{n},L{n}\n" for n in range(30_000))
     answer: dict[str, httpx.Response] = {}
 
     def upload() -> None:  # a request that takes a while
-        answer["import"] = httpx.post(f"{url}/profiles/import", timeout=120, files={
+        answer["import"] = httpx.post(f"{url}/profiles/import", headers=AUTH, timeout=120, files={
             "description": (None, '{"format": "csv", "batch-size": 500}', "application/json"),
             "profiles": ("p.csv", csv.encode(), "text/csv")})  # fmt: skip
 
@@ -106,4 +106,4 @@ def test_sigterm_drains_requests_in_flight(serve, database_url: str) -> None:  #
     assert answer["import"].json()["imported"] == 30_000  # finished, though shutdown had begun
     assert process.wait(30) in (0, -15)
     with pytest.raises(httpx.TransportError):
-        httpx.get(f"{url}/server/status")
+        httpx.get(f"{url}/server/status", headers=AUTH)

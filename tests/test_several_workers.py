@@ -13,7 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.helpers import FEEDBACK
-from tests.servers import free_port, wait_ready
+from tests.servers import AUTH, free_port, wait_ready
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -24,7 +24,7 @@ async def test_two_workers_share_one_database(serve, database_url: str) -> None:
     wait_ready(url, process)
 
     async def fresh(method: str, path: str, **kwargs: object) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=url) as http:  # a new connection: the kernel picks the worker
+        async with httpx.AsyncClient(base_url=url, headers=AUTH) as http:  # a new connection: the kernel picks the worker
             return await http.request(method, path, **kwargs)  # type: ignore[arg-type]
 
     pids: set[int] = set()
@@ -40,7 +40,8 @@ async def test_two_workers_share_one_database(serve, database_url: str) -> None:
     ids = [r.json()["service_id"] for r in started]
     assert len(set(ids)) == 40
 
-    socket = await connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    socket = await connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                           additional_headers=AUTH)  # the key on the upgrade request
     try:
         await socket.send(json.dumps({"type": "connection_init"}))
         await socket.recv()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.servers import free_port, wait_ready
+from tests.servers import AUTH, free_port, wait_ready
 
 SUBSCRIPTION = """subscription($c: String, $s: Long) { journey(customerId: $c, serviceId: $s) {
     kind action serviceId customerId stateId taskId extension at service { id active states { id active } } } }"""
@@ -20,7 +20,8 @@ SUBSCRIPTION = """subscription($c: String, $s: Long) { journey(customerId: $c, s
 
 async def _subscribe(url: str, **variables: Any) -> ClientConnection:
     socket = await connect(url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
-    await socket.send(json.dumps({"type": "connection_init"}))
+    # Browsers cannot set headers on a websocket: the key travels in connection_init.
+    await socket.send(json.dumps({"type": "connection_init", "payload": AUTH}))
     assert json.loads(await socket.recv())["type"] == "connection_ack"
     await socket.send(json.dumps({"id": "1", "type": "subscribe",
                                   "payload": {"query": SUBSCRIPTION, "variables": variables}}))  # fmt: skip
@@ -51,7 +52,7 @@ def servers(serve, database_url: str) -> tuple[str, str]:  # type: ignore[no-unt
 
 async def test_service_journey_events_reach_the_subscriber(servers: tuple[str, str]) -> None:
     reader, writer = servers
-    async with httpx.AsyncClient(base_url=writer) as http:
+    async with httpx.AsyncClient(base_url=writer, headers=AUTH) as http:
         schema = {"name": "Feedback", "type": "single-valued", "attributes": [{"name": "rating", "type": "integer"}]}
         assert (await http.post("/metadata/states/extensions", json=schema)).status_code == 201
         service_id = (await http.post("/services/start", json={"service_type": 1, "contact_key": "k"})).json()["service_id"]
@@ -87,7 +88,7 @@ async def test_service_journey_events_reach_the_subscriber(servers: tuple[str, s
 
 async def test_customer_journey_events_and_refusals(servers: tuple[str, str]) -> None:
     reader, writer = servers
-    async with httpx.AsyncClient(base_url=writer) as http:
+    async with httpx.AsyncClient(base_url=writer, headers=AUTH) as http:
         customer_id = (await http.post("/profiles", json={"FirstName": "Ada"})).json()["customer_id"]
         other = (await http.post("/profiles", json={"FirstName": "Bob"})).json()["customer_id"]
         anonymous = (await http.post("/services/start", json={"service_type": 1, "contact_key": "k"})).json()["service_id"]

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import load_settings
 from tests.helpers import assert_error, new_customer, new_service
+from tests.servers import AUTH
 
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
@@ -73,7 +74,7 @@ async def test_mode_is_shared_through_the_database(
     other = create_app(load_settings(None, database=database_url, refresh_interval=0.05))
     async with other.router.lifespan_context(other):
         transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url="http://other") as other_client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://other", headers=AUTH) as other_client:
             await client.post("/server/mode", json={"mode": "maintenance"})
             for _ in range(40):  # the other worker's poller takes it within a few intervals
                 if (await other_client.get("/server/status")).json()["mode"] == "maintenance":

@@ -2,6 +2,7 @@
 
     contextgraph serve [--host H] [--port P] [--database URL] [--config FILE]
     contextgraph import-profiles FILE.csv [--database URL] [--config FILE] [--batch-size N] …
+    contextgraph keys create --name NAME --roles ROLE,… | keys list | keys revoke NAME
 
 Each flag also reads CONTEXTGRAPH_<NAME> from the environment; flags win.
 """
@@ -13,15 +14,20 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from typing import TypeVar
 
 import orjson
 import uvicorn
 from pydantic import ValidationError
 
 from contextgraph import __version__
+from contextgraph.app import keys_command
 from contextgraph.app.errors import ContextError
 from contextgraph.app.main import create_app
-from contextgraph.app.settings import load_settings
+from contextgraph.app.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,8 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("import-profiles", help="bulk-import customer profiles from a CSV file (streamed)")
     load.add_argument("file", help="the CSV file: a header of attribute names, then one profile per record")
-    load.add_argument("--database", help="sqlite:///FILE or postgresql://… (CONTEXTGRAPH_DATABASE)")
-    load.add_argument("--config", help="TOML config file (CONTEXTGRAPH_CONFIG)")
+    _database_flags(load)
     load.add_argument("--delimiter", default=",")
     load.add_argument("--encoding", default="utf-8")
     load.add_argument("--batch-size", type=int, default=1000, help="profiles per transaction (default 1000)")
@@ -47,13 +52,21 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--start-from-index", type=int, default=0, help="skip the records before this index")
     load.add_argument("--id-key", help="skip records that an identification key finds already")
     load.add_argument("--quiet", action="store_true", help="no progress bar")
+    keys_command.add_parser(commands, _database_flags)
     return parser
+
+
+def _database_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database", help="sqlite:///FILE or postgresql://… (CONTEXTGRAPH_DATABASE)")
+    parser.add_argument("--config", help="TOML config file (CONTEXTGRAPH_CONFIG)")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "import-profiles":
         return _import_profiles(args)
+    if args.command == "keys":
+        return _keys(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(args.config, host=args.host, port=args.port, database=args.database,
@@ -77,20 +90,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _offline(args: argparse.Namespace, run: Callable[[Settings], T]) -> T | None:
+    """Run a command on the database without a server; None (after saying why) when it fails."""
+    try:
+        return run(load_settings(args.config, database=args.database))
+    except (ValidationError, ValueError, FileNotFoundError) as exc:
+        print(f"contextgraph: {exc}", file=sys.stderr)
+    except ContextError as exc:
+        print(f"contextgraph: {exc.description}", file=sys.stderr)
+    return None
+
+
 def _import_profiles(args: argparse.Namespace) -> int:
     from contextgraph.app.import_command import run_import
 
-    try:
-        settings = load_settings(args.config, database=args.database)
-        report = run_import(settings, args)
-    except (ValidationError, ValueError, FileNotFoundError) as exc:
-        print(f"contextgraph: {exc}", file=sys.stderr)
-        return 2
-    except ContextError as exc:
-        print(f"contextgraph: {exc.description}", file=sys.stderr)
+    report = _offline(args, lambda settings: run_import(settings, args))
+    if report is None:
         return 2
     print(orjson.dumps(report.describe(), option=orjson.OPT_INDENT_2).decode())
     return 1 if report.errors or report.ambiguous else 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    answer = _offline(args, lambda settings: keys_command.run_keys(settings, args))
+    if answer is None:
+        return 2
+    print(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode())
+    return 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Scope
 
+from contextgraph.app.auth import Authentication, principal_of
 from contextgraph.app.db import Database
 from contextgraph.app.errors import ContextError, MethodNotAllowed, NotFound
 from contextgraph.app.migrate import migrate
@@ -70,14 +71,15 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
     """The application; `server_process` when it is the process's only app (`contextgraph serve`)."""
     database = Database(settings.async_database_url, pool_size=settings.pool_size)
 
-    graphql = graphql_app()
+    graphql = graphql_app(settings)
     graphql.ide_html = graphiql_html()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(database)
         ctx = Context.create(database, settings)
-        ctx.listeners.append(follow_metadata(graphql))
+        ctx.listeners.append(follow_metadata(graphql, settings))
+        await ctx.bootstrap()
         await ctx.refresh()
         await ctx.live.start()
         app.state.ctx = ctx
@@ -109,6 +111,7 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
             HTTPException: _http_error,
         },
     )
+    app.add_middleware(Authentication)
     app.add_middleware(RequestObservation, on_answer=_count)
     return app
 
@@ -120,6 +123,7 @@ def _count(scope: Scope, status: int) -> None:
 
 
 async def _metrics(request: Request) -> Response:
+    principal_of(request.scope).require("UCS.SystemMgt.readServerInfo")
     ctx: Context = request.app.state.ctx
     return metrics_response(ctx.db.engine.sync_engine.pool)
 

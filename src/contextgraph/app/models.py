@@ -225,6 +225,20 @@ class ServerState(SQLModel, table=True):
     value: str = Field(max_length=256)
 
 
+class ApiKey(SQLModel, table=True):
+    """An API key: its roles (task names) and a salted hash of its secret, never the secret."""
+
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=32)  # public: the `cg_<id>_` of the secret
+    name: str = Field(max_length=128, unique=True)
+    roles: list[str] = _json(nullable=False)
+    salt: str = Field(max_length=64)
+    secret_hash: str = Field(max_length=128)
+    created_ms: int = Field(sa_type=sa.BigInteger)
+    revoked_ms: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+
 customer_t: sa.Table = Customer.__table__  # type: ignore[attr-defined]
 service_t: sa.Table = Service.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = State.__table__  # type: ignore[attr-defined]
@@ -236,4 +250,5 @@ identification_key_t: sa.Table = IdentificationKey.__table__  # type: ignore[att
 identity_index_t: sa.Table = IdentityIndex.__table__  # type: ignore[attr-defined]
 interaction_t: sa.Table = Interaction.__table__  # type: ignore[attr-defined]
 service_interaction_t: sa.Table = ServiceInteraction.__table__  # type: ignore[attr-defined]
+api_key_t: sa.Table = ApiKey.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

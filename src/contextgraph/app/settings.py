@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -130,6 +130,20 @@ class Settings(BaseSettings):
     business_attributes: list[BusinessAttribute] = Field(default_factory=default_business_attributes)
     # A server-side CSV for POST /profiles/import must lie inside this folder (none: uploads only).
     import_dir: str | None = None
+    # At start, ensure an API key with every role and this secret exists (the operator contract).
+    bootstrap_key: SecretStr | None = None
+    # GraphQL limits (README "Limits"): each refusal is an error before anything runs.
+    graphql_max_depth: int = Field(default=15, ge=1)
+    graphql_max_aliases: int = Field(default=30, ge=0)
+    graphql_max_tokens: int = Field(default=5000, ge=100)
+    graphql_max_cost: int = Field(default=100_000, ge=1)
+    # What a list field without `first` counts for in the cost.
+    graphql_list_estimate: int = Field(default=10, ge=1)
+    # Seconds a query or mutation may run (subscriptions are not limited).
+    graphql_timeout: float = Field(default=30.0, gt=0)
+    graphql_introspection: bool = True
+    # "Did you mean …?" in validation errors tells strangers the schema: off unless asked for.
+    graphql_suggestions: bool = False
     # Queries run on the level-at-a-time executor (schema/fast_path.py); off: graphql-core's alone.
     graphql_fast_path: bool = True
 

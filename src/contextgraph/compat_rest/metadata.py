@@ -63,4 +63,4 @@ async def business_attributes(request: Request) -> Response:
 
 
 async def roles(request: Request) -> Response:
-    return JSONResponse(describe_roles())
+    return JSONResponse(await describe_roles(ctx(request)))

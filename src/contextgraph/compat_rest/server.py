@@ -14,6 +14,11 @@ async def server_status(request: Request) -> Response:
     return JSONResponse(await ctx(request).server.status())
 
 
+async def readiness(_request: Request) -> Response:
+    """GET /server/status without a key: only that the server is up (see app/auth)."""
+    return JSONResponse({"ready": True})
+
+
 async def server_mode(request: Request) -> Response:
     body = require_object(await read_json(request))
     mode = await ctx(request).server.set_mode(body.get("mode"))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.app.db import Database
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.business import BusinessAttributes
+from contextgraph.resolvers.keys import Keyring, ensure_bootstrap, read_keys_version
 from contextgraph.resolvers.live import LiveEvents, listen_dsn
 from contextgraph.resolvers.metadata import MetadataRegistry, load_registry
 from contextgraph.resolvers.profile_schema import ProfileSchema
@@ -36,6 +37,7 @@ class Context:
     business: BusinessAttributes
     live: LiveEvents
     metadata: MetadataRegistry = field(default_factory=MetadataRegistry)
+    keyring: Keyring = field(default_factory=Keyring)
     # Called with the new registry after every reload (the GraphQL schema builder listens).
     listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
 
@@ -72,11 +74,22 @@ class Context:
             except Exception:  # the change is committed; a listener's failure must not undo the answer
                 log.exception("a metadata listener failed for version %s", registry.version)
 
+    async def bootstrap(self) -> None:
+        """Ensure the all-roles key of CONTEXTGRAPH_BOOTSTRAP_KEY, if the operator gave one."""
+        if self.settings.bootstrap_key is not None:
+            async with self.db.write() as conn:
+                if await ensure_bootstrap(conn, self.settings.bootstrap_key.get_secret_value()):
+                    log.info("the bootstrap API key was created or reset")
+
     async def refresh(self) -> None:
-        """Take changes other workers made: the server mode and, if its version moved, the metadata."""
+        """Take changes other workers made: the server mode, the API keys and, if its version moved,
+        the metadata.
+        """
         await self.server.read_mode()
         async with self.db.read(snapshot=False) as conn:
             version = await read_version(conn)
+            if await read_keys_version(conn) != self.keyring.version:
+                await self.keyring.load(conn)
         if version != self.metadata.version:
             log.info("metadata version %s -> %s: reloading extension schemas", self.metadata.version, version)
             await self.reload_metadata()

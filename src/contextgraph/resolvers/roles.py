@@ -1,13 +1,28 @@
-"""The role (task) names of Context Services, one per operation; `GET /metadata/roles` lists them.
+"""The role (task) names of Context Services, one per operation, and the one check of them.
 
 The documents name some (UCS.Customer.createProfile, UCS.Service.startService,
 UCS.SchemaMgt.handleMetadata, UCS.SystemMgt.changeServerMode, UCS.Customer.executeBulkImport, …);
-the others follow the same pattern so that every operation has exactly one.
+the others follow the same pattern so that every operation has exactly one. An API key holds a set
+of them; `Principal.require(task)` is where every REST operation and GraphQL field is checked.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from contextgraph.app.errors import Forbidden
+from contextgraph.app.models import api_key_t
+
+if TYPE_CHECKING:
+    from contextgraph.resolvers.context import Context
+
+# Prefixes of the task names, for the tables that map operations to them.
+CUSTOMER, SERVICE, SCHEMA, SYSTEM, INTERACTION = (
+    "UCS.Customer.", "UCS.Service.", "UCS.SchemaMgt.", "UCS.SystemMgt.", "UCS.Interaction."
+)
 
 TASKS: tuple[str, ...] = (
     "UCS.Customer.createProfile", "UCS.Customer.readProfile", "UCS.Customer.updateProfile",
@@ -25,6 +40,7 @@ TASKS: tuple[str, ...] = (
     "UCS.Service.updateStateExtension", "UCS.Service.deleteStateExtension",
     "UCS.Service.createTaskExtension", "UCS.Service.readTaskExtension",
     "UCS.Service.updateTaskExtension", "UCS.Service.deleteTaskExtension",
+    "UCS.Interaction.recordInteraction", "UCS.Interaction.readInteraction",
     "UCS.SchemaMgt.handleMetadata", "UCS.SchemaMgt.readProfileSchema",
     "UCS.SchemaMgt.readProfileExtensionSchema", "UCS.SchemaMgt.readServiceExtensionSchema",
     "UCS.SchemaMgt.readStateExtensionSchema", "UCS.SchemaMgt.readTaskExtensionSchema",
@@ -33,10 +49,42 @@ TASKS: tuple[str, ...] = (
     "UCS.SystemMgt.readServerInfo", "UCS.SystemMgt.changeServerMode",
 )  # fmt: skip
 
+_KIND_WORD = {"profile": ("Customer", "Profile"), "service": ("Service", "Service"),
+              "state": ("Service", "State"), "task": ("Service", "Task")}  # fmt: skip
 
-def describe_roles() -> list[dict[str, Any]]:
-    """The roles as "Query Metadata Roles" shows them. Until API keys carry roles (a later issue),
-    the one built-in role can do every task.
-    """
-    tasks = [{"name": name, "capableOf": True} for name in TASKS]
-    return [{"role_DBID": 1, "role_name": "contextgraph_all", "role_enabled": True, "tasks": tasks}]
+
+def extension_task(action: str, kind: str) -> str:
+    """`extension_task("update", "state")` → UCS.Service.updateStateExtension."""
+    group, word = _KIND_WORD[kind]
+    return f"UCS.{group}.{action}{word}Extension"
+
+
+def extension_schema_task(kind: str) -> str:
+    """The task that reads the extension schemas of one owner kind."""
+    return f"UCS.SchemaMgt.read{_KIND_WORD[kind][1]}ExtensionSchema"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: an API key's id, name and tasks."""
+
+    key_id: str
+    name: str
+    tasks: frozenset[str]
+
+    def require(self, *tasks: str) -> None:
+        """Refuse (403) unless the key holds every one of `tasks`."""
+        missing = [task for task in tasks if task not in self.tasks]
+        if missing:
+            raise Forbidden(f"the API key '{self.name}' lacks the role {', '.join(missing)}")
+
+
+async def describe_roles(ctx: Context) -> list[dict[str, Any]]:
+    """"Query Metadata Roles": each API key is a role; every task is listed with `capableOf`."""
+    async with ctx.db.read() as conn:
+        rows = await conn.execute(sa.select(api_key_t).order_by(api_key_t.c.created_ms, api_key_t.c.id))
+    return [
+        {"role_DBID": row.id, "role_name": row.name, "role_enabled": row.revoked_ms is None,
+         "tasks": [{"name": task, "capableOf": task in row.roles} for task in TASKS]}
+        for row in rows
+    ]

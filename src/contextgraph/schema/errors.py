@@ -1,10 +1,12 @@
 """GraphQL errors: ContextErrors keep their message and carry `code` and `status` in `extensions`;
-anything else is masked and logged with the request id.
+anything else is masked and logged with the request id; "Did you mean …?" hints are dropped
+unless `graphql_suggestions` is on.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql.error import GraphQLError
@@ -15,7 +17,15 @@ from contextgraph.app.errors import ContextError
 log = logging.getLogger("contextgraph")
 
 
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class ContextErrors(MaskErrors):
+    def _suggestions(self) -> bool:
+        context = self.execution_context.context
+        request = context.get("request") if isinstance(context, dict) else None
+        return bool(request is not None and request.app.state.ctx.settings.graphql_suggestions)
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed: list[GraphQLError] = []
         for error in errors:
@@ -24,6 +34,8 @@ class ContextErrors(MaskErrors):
                 error.extensions = {**(error.extensions or {}), "code": original.code, "status": original.status}
                 processed.append(error)
             elif original is None or isinstance(original, GraphQLError):  # the client's own mistake
+                if not self._suggestions():
+                    error.message = _SUGGESTION.sub("", error.message)
                 processed.append(error)
             else:
                 request = self.execution_context.context.get("request")

@@ -40,8 +40,8 @@ class ProfileQuery:
         return JSON(loaders(info).ctx.business.describe(name, cv_attribute))
 
     @strawberry.field(description="The roles and the tasks (operations) each may perform.")
-    def roles(self) -> JSON:
-        return JSON(describe_roles())
+    async def roles(self, info: strawberry.Info) -> JSON:
+        return JSON(await describe_roles(loaders(info).ctx))
 
 
 @strawberry.type

@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 import strawberry
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
+from contextgraph.app.auth import authenticate
+from contextgraph.app.errors import ContextError, NotAuthorized
 from contextgraph.app.observability import SCHEMA_REBUILDS
+from contextgraph.app.settings import Settings
 from contextgraph.resolvers.metadata import MetadataRegistry
 from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.fast_path import FastExecutionContext
+from contextgraph.schema.guard import guard, timed_out
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
@@ -32,15 +40,27 @@ from contextgraph.schema.scalars import SCALARS
 from contextgraph.schema.subscription import Subscription
 
 
-def build_schema(registry: MetadataRegistry) -> strawberry.Schema:
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log only what went wrong on our side: a refusal or a client's mistake is the client's news."""
+        unexpected = [e for e in errors if e.original_error is not None
+                      and not isinstance(e.original_error, (ContextError, GraphQLError))]  # fmt: skip
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(registry: MetadataRegistry, settings: Settings) -> strawberry.Schema:
     """A schema for the current extension schemas; built whole, then swapped in by the caller."""
     install(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
     query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
-    return strawberry.Schema(query=query, mutation=mutation, subscription=Subscription,
-                             extensions=[ParserCache, ValidationCache, ContextErrors, OperationLabel], config=config,
-                             execution_context_class=FastExecutionContext)  # fmt: skip
+    extensions: list[Any] = [lambda: MaxTokensLimiter(settings.graphql_max_tokens), ParserCache, ValidationCache,
+                             guard(settings), ContextErrors, OperationLabel]  # fmt: skip
+    if not settings.graphql_introspection:
+        extensions.append(DisableIntrospection)
+    return _Schema(query=query, mutation=mutation, subscription=Subscription, extensions=extensions, config=config,
+                   execution_context_class=FastExecutionContext)
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -58,6 +78,7 @@ class _TextFrames(ASGIWebSocketAdapter):
 
 class ContextGraphQL(GraphQL):
     websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+    settings: Settings
     # The page browsers get at /graphql (the app factory gives one with local assets).
     ide_html: str | None = None
 
@@ -70,8 +91,38 @@ class ContextGraphQL(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> dict[str, Any]:
         ctx = request.app.state.ctx
+        principal = request.scope["state"]["principal"]
         return {"request": request, "response": response, "loaders": Loaders(ctx),
-                "fast_path": ctx.settings.graphql_fast_path}  # fmt: skip
+                "fast_path": ctx.settings.graphql_fast_path, "principal": principal}  # fmt: skip
+
+    async def on_ws_connect(self, context: dict[str, Any]) -> None:  # type: ignore[override]
+        """A websocket without an Authorization header names its key in `connection_init`."""
+        if context["principal"] is not None:
+            return
+        params = context.get("connection_params")
+        header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
+        try:
+            context["principal"] = authenticate(context["request"].app.state.ctx.keyring, header)
+        except NotAuthorized:
+            raise ConnectionRejectionError from None
+        if context["principal"] is None:
+            raise ConnectionRejectionError
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            if isinstance(request, Request):  # uploaded files, even of a refused operation
+                await request.close()
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """One query or mutation over HTTP, stopped after `graphql_timeout` seconds."""
+        settings = self.settings
+        try:
+            async with asyncio.timeout(settings.graphql_timeout):
+                return await super().execute_single(*args, **kwargs)
+        except TimeoutError:
+            return ExecutionResult(data=None, errors=[timed_out(settings)])
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -105,18 +156,20 @@ class ContextGraphQL(GraphQL):
 
 
 
-def graphql_app() -> ContextGraphQL:
+def graphql_app(settings: Settings) -> ContextGraphQL:
     # Multipart requests carry the CSV of importProfiles (GraphQL multipart request spec).
-    return ContextGraphQL(build_schema(MetadataRegistry()), multipart_uploads_enabled=True)
+    app = ContextGraphQL(build_schema(MetadataRegistry(), settings), multipart_uploads_enabled=True)
+    app.settings = settings
+    return app
 
 
-def follow_metadata(app: ContextGraphQL) -> Callable[[MetadataRegistry], None]:
+def follow_metadata(app: ContextGraphQL, settings: Settings) -> Callable[[MetadataRegistry], None]:
     """A metadata listener that swaps a rebuilt schema into the endpoint; requests already running
     finish on the schema they started with.
     """
 
     def rebuild(registry: MetadataRegistry) -> None:
-        app.schema = build_schema(registry)
+        app.schema = build_schema(registry, settings)
         SCHEMA_REBUILDS.inc()
 
     return rebuild

@@ -1,0 +1,122 @@
+"""Authentication: every HTTP request and websocket names an API key, or is refused with 401.
+
+    Authorization: Bearer <key>            (clients, DESIGN's operator contract)
+    Authorization: Basic <user:key>        (legacy clients and browsers: the key is the password)
+
+The key's Principal goes to `scope["state"]["principal"]`; what it may do is checked per operation
+(compat_rest routes, schema/guard). Two exceptions, both without a key:
+- `GET /server/status` answers readiness (`{"ready": true}`) so load balancers and orchestrators can
+  probe without a secret; the documented status body needs a key with UCS.SystemMgt.readServerInfo.
+- A websocket without the header may still open: graphql-transport-ws then authenticates its
+  `connection_init` payload (`{"Authorization": "Bearer …"}`), since browsers cannot set headers.
+A wrong key is refused everywhere, the anonymous paths included.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from contextgraph.app.errors import NotAuthorized
+from contextgraph.resolvers.keys import Keyring
+from contextgraph.resolvers.roles import Principal
+
+KEY_REQUIRED = "an API key is required: send Authorization: Bearer <key>"
+# Two challenges, one header each: browsers answer Basic with a prompt; API clients read Bearer.
+CHALLENGES = [(b"www-authenticate", b'Basic realm="Context Graph", charset="UTF-8"'),
+              (b"www-authenticate", b'Bearer realm="Context Graph"')]  # fmt: skip
+_STATUS_PATHS = frozenset({"/server/status", "/server/status/", "/genesys/1/cs/server/status",
+                           "/genesys/1/cs/server/status/"})  # fmt: skip
+
+
+def credential(authorization: str | None) -> str | None:
+    """The secret of an Authorization header value (Bearer, or Basic's password); None if absent."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    scheme, value = scheme.lower(), value.strip()
+    if scheme == "bearer":
+        return value or ""
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return decoded.partition(":")[2]
+    return ""  # an unknown scheme is a wrong credential, not a missing one
+
+
+def authenticate(keyring: Keyring, authorization: str | None) -> Principal | None:
+    """The principal of a header; None when there is none; NotAuthorized when it is wrong."""
+    secret = credential(authorization)
+    if secret is None:
+        return None
+    principal = keyring.authenticate(secret) if secret else None
+    if principal is None:
+        raise NotAuthorized("the API key is unknown or revoked")
+    return principal
+
+
+def principal_of(scope: Scope) -> Principal:
+    """The request's principal; only the anonymous status probe may run without one."""
+    principal: Principal | None = scope.get("state", {}).get("principal")
+    if principal is None:
+        raise NotAuthorized(KEY_REQUIRED)
+    return principal
+
+
+class Authentication:
+    """ASGI middleware: resolves the principal before any route runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        header = _header(scope, b"authorization")
+        keyring: Keyring = scope["app"].state.ctx.keyring
+        try:
+            principal = authenticate(keyring, header)
+        except NotAuthorized as error:
+            await _refuse(scope, receive, send, error)
+            return
+        anonymous_ok = scope["type"] == "websocket" or (
+            scope["method"] in ("GET", "HEAD") and scope["path"] in _STATUS_PATHS
+        )
+        if principal is None and not anonymous_ok:
+            await _refuse(scope, receive, send, NotAuthorized(KEY_REQUIRED))
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: NotAuthorized) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 4401, "reason": "Unauthorized"})
+        return
+    body: dict[str, Any]
+    if scope["path"].rstrip("/") == "/graphql":
+        body = {"errors": [{"message": error.description, "extensions": {"code": error.code, "status": error.status}}]}
+    else:
+        query = scope.get("query_string", b"").decode("latin-1")
+        host = _header(scope, b"host") or "localhost"
+        uri = f"{scope.get('scheme', 'http')}://{host}{scope['path']}" + (f"?{query}" if query else "")
+        body = {"http_method": scope["method"], "title": error.title, "description": error.description,
+                "code": error.code, "uri": uri}  # fmt: skip
+    payload = orjson.dumps(body)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *CHALLENGES]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

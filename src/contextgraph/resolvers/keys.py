@@ -1,0 +1,157 @@
+"""API keys: created with their roles (task names), stored as salted hashes, revoked; and the
+Keyring every worker holds to authenticate a request without a database round trip.
+
+A key's secret reads `cg_<id>_<random>`: the id finds the row, the salted hash proves the rest. The
+bootstrap key (CONTEXTGRAPH_BOOTSTRAP_KEY) is the operator's own string; it lives under the id
+`bootstrap`. Every change bumps `keys_version`, which each worker's poller watches (Context.refresh),
+so a revoked key stops working everywhere within `refresh_interval`.
+
+Secrets are 256-bit random values, not passwords: one salted SHA-256 is as strong as a slow hash
+against guessing them, and costs a microsecond per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.app.errors import BadParameter, Conflict, not_found
+from contextgraph.app.models import api_key_t, server_state_t
+from contextgraph.app.timefmt import format_ms, now_ms
+from contextgraph.resolvers.roles import TASKS, Principal
+
+BOOTSTRAP_ID = "bootstrap"
+_TOKEN = re.compile(r"cg_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}")
+_VERSION = "keys_version"
+
+
+def _digest(salt: str, secret: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
+
+
+def parse_roles(text: str) -> list[str]:
+    """`UCS.Customer.readProfile,UCS.Service.readService` or `all` (every task) to a checked list."""
+    wanted = [item.strip() for item in text.split(",") if item.strip()]
+    if wanted == ["all"]:
+        return list(TASKS)
+    unknown = [name for name in wanted if name not in TASKS]
+    if unknown or not wanted:
+        raise BadParameter("roles", f"unknown role(s) {', '.join(unknown) or '(none given)'}; see GET /metadata/roles")
+    return list(dict.fromkeys(wanted))
+
+
+async def create_key(conn: AsyncConnection, *, name: str, roles: list[str]) -> tuple[dict[str, Any], str]:
+    """A new key: its description, and the secret (shown once, never stored)."""
+    name = name.strip()
+    if not name or len(name) > 128:
+        raise BadParameter("name", "a key needs a name of 1 to 128 characters")
+    if await conn.scalar(sa.select(api_key_t.c.id).where(api_key_t.c.name == name)) is not None:
+        raise Conflict(f"an API key named '{name}' exists already")
+    key_id = secrets.token_hex(6)
+    secret = f"cg_{key_id}_{secrets.token_urlsafe(32)}"
+    await _store(conn, key_id, name, roles, secret)
+    return await describe_key(conn, key_id), secret
+
+
+async def _store(conn: AsyncConnection, key_id: str, name: str, roles: list[str], secret: str) -> None:
+    salt = secrets.token_hex(16)
+    values = {"name": name, "roles": roles, "salt": salt, "secret_hash": _digest(salt, secret),
+              "created_ms": now_ms(), "revoked_ms": None}  # fmt: skip
+    await conn.execute(sa.delete(api_key_t).where(api_key_t.c.id == key_id))
+    await conn.execute(sa.insert(api_key_t).values(id=key_id, **values))
+    await _bump(conn)
+
+
+async def ensure_bootstrap(conn: AsyncConnection, secret: str) -> bool:
+    """Make the bootstrap key an all-roles key with this secret; True when something changed."""
+    row = (await conn.execute(sa.select(api_key_t).where(api_key_t.c.id == BOOTSTRAP_ID))).first()
+    if row is not None and row.revoked_ms is None and set(row.roles) == set(TASKS) and hmac.compare_digest(
+        row.secret_hash, _digest(row.salt, secret)
+    ):
+        return False
+    await conn.execute(sa.delete(api_key_t).where(api_key_t.c.name == BOOTSTRAP_ID, api_key_t.c.id != BOOTSTRAP_ID))
+    await _store(conn, BOOTSTRAP_ID, BOOTSTRAP_ID, list(TASKS), secret)
+    return True
+
+
+async def revoke_key(conn: AsyncConnection, name_or_id: str) -> dict[str, Any]:
+    where = sa.or_(api_key_t.c.name == name_or_id, api_key_t.c.id == name_or_id)
+    key_id = await conn.scalar(sa.select(api_key_t.c.id).where(where))
+    if key_id is None:
+        raise not_found("API key", name_or_id)
+    await conn.execute(sa.update(api_key_t).where(api_key_t.c.id == key_id, api_key_t.c.revoked_ms.is_(None))
+                       .values(revoked_ms=now_ms()))  # fmt: skip
+    await _bump(conn)
+    return await describe_key(conn, key_id)
+
+
+async def list_keys(conn: AsyncConnection) -> list[dict[str, Any]]:
+    rows = await conn.execute(sa.select(api_key_t).order_by(api_key_t.c.created_ms, api_key_t.c.id))
+    return [_describe(row) for row in rows]
+
+
+async def describe_key(conn: AsyncConnection, key_id: str) -> dict[str, Any]:
+    row = (await conn.execute(sa.select(api_key_t).where(api_key_t.c.id == key_id))).one()
+    return _describe(row)
+
+
+def _describe(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "roles": list(row.roles), "created": format_ms(row.created_ms),
+            "revoked": format_ms(row.revoked_ms) if row.revoked_ms is not None else None}  # fmt: skip
+
+
+async def _bump(conn: AsyncConnection) -> None:
+    """Tell every worker the keys changed (the row appears on the first change)."""
+    updated = await conn.execute(
+        sa.update(server_state_t).where(server_state_t.c.key == _VERSION)
+        .values(value=sa.cast(sa.cast(server_state_t.c.value, sa.Integer) + 1, sa.String))
+    )  # fmt: skip
+    if updated.rowcount == 0:
+        await conn.execute(sa.insert(server_state_t).values(key=_VERSION, value="1"))
+
+
+async def read_keys_version(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(sa.select(server_state_t.c.value).where(server_state_t.c.key == _VERSION)) or 0)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    principal: Principal
+    salt: bytes
+    secret_hash: str
+
+
+class Keyring:
+    """The enabled keys of the database as of `version`, for authenticating requests in memory."""
+
+    def __init__(self) -> None:
+        self.version = -1
+        self._entries: dict[str, _Entry] = {}
+
+    async def load(self, conn: AsyncConnection) -> None:
+        version = await read_keys_version(conn)
+        rows = await conn.execute(sa.select(api_key_t).where(api_key_t.c.revoked_ms.is_(None)))
+        self._entries = {
+            row.id: _Entry(Principal(row.id, row.name, frozenset(row.roles)), bytes.fromhex(row.salt), row.secret_hash)
+            for row in rows
+        }
+        self.version = version
+
+    def authenticate(self, secret: str) -> Principal | None:
+        """The key's principal, or None for an unknown, revoked or wrong secret."""
+        match = _TOKEN.fullmatch(secret)
+        entry = self._entries.get(match.group(1) if match else BOOTSTRAP_ID)
+        if entry is None:
+            return None
+        digest = hashlib.sha256(entry.salt + secret.encode()).hexdigest()
+        return entry.principal if hmac.compare_digest(digest, entry.secret_hash) else None
+
+    def principals(self) -> list[Principal]:
+        return [entry.principal for entry in self._entries.values()]

@@ -1,0 +1,252 @@
+"""What a GraphQL operation may ask, decided once before it runs: the roles its fields need, its
+depth, aliases and cost; then it runs under a time limit.
+
+One walk of the validated document (fragments walked once each, so a fragment bomb costs what it
+is, not what it would expand to) gives, for the operation:
+- the tasks its fields need (`FIELD_TASKS`; argument-dependent ones from the `kind` they name),
+  checked through `Principal.require` — the same check the REST routes make;
+- depth (introspection fields included), aliases, and cost: every field costs 1, and a list field
+  multiplies what is below it by its `first` argument, or by `graphql_list_estimate` without one.
+A refusal is a GraphQL error with `code`/`status` in its extensions, and nothing has run. The time
+limit (`graphql_timeout`) is kept by the view around each query or mutation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLCompositeType,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    is_composite_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from strawberry.extensions import SchemaExtension
+
+from contextgraph.app.auth import KEY_REQUIRED
+from contextgraph.app.errors import BadParameter, ContextError, NotAuthorized, Unavailable
+from contextgraph.app.settings import Settings
+from contextgraph.resolvers.roles import CUSTOMER as C
+from contextgraph.resolvers.roles import INTERACTION as IA
+from contextgraph.resolvers.roles import SCHEMA as M
+from contextgraph.resolvers.roles import SERVICE as S
+from contextgraph.resolvers.roles import SYSTEM as Y
+from contextgraph.resolvers.roles import Principal, extension_schema_task, extension_task
+
+_Rule = tuple[str, ...] | Callable[[dict[str, Any]], tuple[str, ...]]
+
+
+def _kind(value: Any) -> str:
+    value = value.get("kind") if isinstance(value, Mapping) else getattr(value, "kind", value)
+    return str(getattr(value, "value", value))
+
+
+def _by_kind(action: str, argument: str) -> Callable[[dict[str, Any]], tuple[str, ...]]:
+    return lambda args: (extension_task(action, _kind(args[argument])),)
+
+
+# The task each field needs; a field not named here needs none beyond its parent's.
+FIELD_TASKS: dict[tuple[str, str], _Rule] = {
+    ("Query", "customer"): (C + "readProfile",),
+    ("Query", "service"): (S + "readService",),
+    ("Query", "state"): (S + "readState",),
+    ("Query", "task"): (S + "readTask",),
+    ("Query", "anonymousServices"): (S + "readService",),
+    ("Query", "interaction"): (IA + "readInteraction",),
+    ("Query", "serverStatus"): (Y + "readServerInfo",),
+    ("Query", "extensionSchemas"): lambda args: (extension_schema_task(_kind(args["kind"])),),
+    ("Query", "identify"): (C + "identifyCustomer",),
+    ("Query", "identificationKeys"): (M + "readIdentificationKey",),
+    ("Query", "profileSchema"): (M + "readProfileSchema",),
+    ("Query", "businessAttributes"): (M + "readBusinessAttribute",),
+    ("Query", "roles"): (M + "readGenAdminRole",),
+    ("Mutation", "createProfile"): (C + "createProfile",),
+    ("Mutation", "updateProfile"): (C + "updateProfile",),
+    ("Mutation", "deleteProfile"): (C + "deleteProfile",),
+    ("Mutation", "mergeProfiles"): (C + "mergeProfile",),
+    ("Mutation", "importProfiles"): (C + "executeBulkImport", C + "createProfile"),
+    ("Mutation", "startService"): (S + "startService",),
+    ("Mutation", "associateService"): (S + "associateService",),
+    ("Mutation", "completeService"): (S + "completeService",),
+    ("Mutation", "startState"): (S + "startState",),
+    ("Mutation", "completeState"): (S + "completeState",),
+    ("Mutation", "transitionState"): (S + "transitionState",),
+    ("Mutation", "startTask"): (S + "startTask",),
+    ("Mutation", "completeTask"): (S + "completeTask",),
+    ("Mutation", "compositeStart"): (S + "startService", S + "startState"),
+    ("Mutation", "recordInteraction"): (IA + "recordInteraction",),
+    ("Mutation", "setServerMode"): (Y + "changeServerMode",),
+    ("Mutation", "createExtensionSchema"): (M + "handleMetadata",),
+    ("Mutation", "deleteExtensionSchema"): (M + "handleMetadata",),
+    ("Mutation", "createIdentificationKey"): (M + "handleMetadata",),
+    ("Mutation", "deleteIdentificationKey"): (M + "handleMetadata",),
+    ("Mutation", "replaceExtension"): _by_kind("update", "owner"),
+    ("Mutation", "updateExtensionRecord"): _by_kind("update", "owner"),
+    ("Mutation", "deleteExtensionRecord"): _by_kind("delete", "owner"),
+    ("Subscription", "journey"): (S + "readService",),
+    ("Customer", "services"): (S + "readService",),
+    ("Customer", "interactions"): (IA + "readInteraction",),
+    ("Customer", "extensions"): (C + "readProfileExtension",),
+    ("Service", "customer"): (C + "readProfile",),
+    ("Service", "states"): (S + "readState",),
+    ("Service", "tasks"): (S + "readTask",),
+    ("Service", "interactions"): (IA + "readInteraction",),
+    ("Service", "extensions"): (S + "readServiceExtension",),
+    ("State", "service"): (S + "readService",),
+    ("State", "tasks"): (S + "readTask",),
+    ("State", "extensions"): (S + "readStateExtension",),
+    ("Task", "service"): (S + "readService",),
+    ("Task", "extensions"): (S + "readTaskExtension",),
+    ("Interaction", "customer"): (C + "readProfile",),
+    ("Interaction", "service"): (S + "readService",),
+    ("JourneyEvent", "service"): (S + "readService",),
+}
+
+
+@dataclass
+class Measure:
+    """What a selection set asks for."""
+
+    depth: int = 0
+    cost: int = 0
+    aliases: int = 0
+    tasks: set[str] = field(default_factory=set)
+
+
+class _Walk:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
+                 variables: VariableValues, list_estimate: int) -> None:  # fmt: skip
+        self.schema, self.fragments, self.variables = schema, fragments, variables
+        self.list_estimate = list_estimate
+        self.memo: dict[str, Measure] = {}
+
+    def selections(self, parent: GraphQLCompositeType, selection_set: SelectionSetNode) -> Measure:
+        total = Measure()
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                part = self.field(parent, node)
+            elif isinstance(node, InlineFragmentNode):
+                condition = node.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                part = self.selections(inner, node.selection_set)  # type: ignore[arg-type]
+            else:
+                assert isinstance(node, FragmentSpreadNode)
+                part = self.fragment(node.name.value)
+            total.depth = max(total.depth, part.depth)
+            total.cost += part.cost
+            total.aliases += part.aliases
+            total.tasks |= part.tasks
+        return total
+
+    def fragment(self, name: str) -> Measure:
+        if name not in self.memo:
+            definition = self.fragments[name]
+            self.memo[name] = Measure()  # validation forbids cycles; this only ends a malformed one
+            inner = self.schema.get_type(definition.type_condition.name.value)
+            self.memo[name] = self.selections(inner, definition.selection_set)  # type: ignore[arg-type]
+        return self.memo[name]
+
+    def field(self, parent: GraphQLCompositeType, node: FieldNode) -> Measure:
+        definition = self.schema.get_field(parent, node.name.value)
+        measure = Measure(depth=1, cost=1, aliases=1 if node.alias else 0)
+        if definition is None:
+            return measure
+        rule = FIELD_TASKS.get((parent.name, node.name.value))
+        args = get_argument_values(definition, node, self.variables) if definition.args else {}
+        if rule is not None:
+            measure.tasks.update(rule(args) if callable(rule) else rule)
+        named = get_named_type(definition.type)
+        if node.selection_set is not None and is_composite_type(named):
+            inner = self.selections(named, node.selection_set)  # type: ignore[arg-type]
+            many = args.get("first") or self.list_estimate if _is_list(definition.type) else 1
+            measure.depth += inner.depth
+            measure.cost += many * inner.cost
+            measure.aliases += inner.aliases
+            measure.tasks |= inner.tasks
+        return measure
+
+
+def _is_list(type_: Any) -> bool:
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+def measure(schema: GraphQLSchema, document: Any, operation_name: str | None, raw_variables: dict[str, Any] | None,
+            list_estimate: int) -> tuple[OperationDefinitionNode, Measure] | None:  # fmt: skip
+    """The measure of the operation to run; None when graphql-core will refuse it anyway (no such
+    operation, bad variables): then nothing runs and there is nothing to check.
+    """
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1:
+        return None
+    operation = chosen[0]
+    coerced = get_variable_values(schema, operation.variable_definitions or (), raw_variables or {})
+    if isinstance(coerced, list):
+        return None
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return None
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return operation, _Walk(schema, fragments, coerced, list_estimate).selections(root, operation.selection_set)
+
+
+class QueryRefused(BadParameter):
+    """An operation over a configured limit (depth, aliases, cost)."""
+
+    def __init__(self, limit: str, value: int, allowed: int) -> None:
+        super().__init__("query", f"its {limit} is {value}; the server allows at most {allowed}")
+
+
+def guard(settings: Settings) -> type[SchemaExtension]:
+    """The extension class for a schema built under `settings`."""
+
+    class Guard(SchemaExtension):
+        def on_execute(self) -> Iterator[None]:
+            context = self.execution_context
+            try:
+                found = measure(context.schema._schema, context.graphql_document, context.operation_name,
+                                context.variables, settings.graphql_list_estimate)  # fmt: skip
+                if found is not None:
+                    _check(settings, context.context.get("principal"), found[1])
+            except ContextError as refusal:
+                if context.operation_type == OperationType.SUBSCRIPTION:
+                    raise  # a subscription's errors are mapped as they stream (ContextErrors)
+                # Answered here, execution never starts; ContextErrors maps it like any other.
+                error = GraphQLError(refusal.description, original_error=refusal)
+                context.result = GraphQLExecutionResult(data=None, errors=[error])
+            yield
+
+    return Guard
+
+
+def _check(settings: Settings, principal: Principal | None, asked: Measure) -> None:
+    for limit, value, allowed in (("depth", asked.depth, settings.graphql_max_depth),
+                                  ("number of aliases", asked.aliases, settings.graphql_max_aliases),
+                                  ("cost", asked.cost, settings.graphql_max_cost)):  # fmt: skip
+        if value > allowed:
+            raise QueryRefused(limit, value, allowed)
+    if principal is None:  # only a websocket that named no key gets this far
+        raise NotAuthorized(KEY_REQUIRED)
+    principal.require(*sorted(asked.tasks))
+
+
+def timed_out(settings: Settings) -> GraphQLError:
+    """The error of a query or mutation stopped after `graphql_timeout` (the view enforces it)."""
+    error = Unavailable(f"the query did not finish within {settings.graphql_timeout:g} s")
+    return GraphQLError(error.description, extensions={"code": error.code, "status": error.status})
