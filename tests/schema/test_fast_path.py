@@ -143,6 +143,11 @@ async def test_small_queries_and_errors_are_the_same_both_ways(
     assert ("errors" in body) is (served_by == "normal" and "__schema" not in query)
 
 
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"refresh_interval": 3600}  # the poller's queries would count too
+
+
 async def test_the_tree_costs_five_statements_on_the_fast_path(app: Starlette, client: httpx.AsyncClient) -> None:
     customer_id, _ = await _tree(client)
     query = """query($id: ID!) { customer(id: $id) { services { extensions { Feedback { rating } }

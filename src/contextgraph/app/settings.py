@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=30, ge=0)
     graphql_max_tokens: int = Field(default=5000, ge=100)
     graphql_max_cost: int = Field(default=100_000, ge=1)
+    # The most items a GraphQL list answers (its `first`, or all up to this); page on with `offset`.
+    graphql_max_list: int = Field(default=1000, ge=1)
     # What a list field without `first` counts for in the cost.
     graphql_list_estimate: int = Field(default=10, ge=1)
     # Seconds a query or mutation may run (subscriptions are not limited).

@@ -5,7 +5,8 @@ asks it for, and how the loaded value becomes the field's value. Strawberry's re
 per object (the DataLoader batches a level); the fast executor (schema/fast_path.py) runs `many`
 once for a whole level. `deferred` fields — extension records — are loaded by the fast executor
 once for the whole response, after the rest of the tree, so every extension of a tree costs one
-statement. The spec rides on the Strawberry field as `metadata[BATCHED]`.
+statement. `paged` lists take `first`/`offset` (resolvers/paging). The spec rides on the Strawberry
+field as `metadata[BATCHED]`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from contextgraph.resolvers.paging import page
 from contextgraph.schema.loaders import Loaders, loaders
 
 BATCHED = "contextgraph.batched"
@@ -28,6 +30,7 @@ class Batched:
     key: Callable[[Any], Any]
     wrap: Callable[[Any], Any]
     deferred: bool = False
+    paged: bool = False
 
     def metadata(self) -> dict[str, Batched]:
         return {BATCHED: self}
@@ -38,14 +41,30 @@ class Batched:
 
     async def one(self, parent: Any, info: strawberry.Info, **arguments: Any) -> Any:
         assert self.loader is not None
+        found = loaders(info)
+        cut = self._pager(found, arguments)
         key = self.key(parent)  # None: nothing to load (a service no customer has yet)
-        return self.wrap(None if key is None else await self.loader(loaders(info), **arguments).load(key))
+        return self.wrap(cut(None if key is None else await self.loader(found, **arguments).load(key)))
 
     async def many(self, parents: Sequence[Any], found: Loaders, arguments: dict[str, Any]) -> list[Any]:
         if self.loader is None:
             return [self.value(p) for p in parents]
+        cut = self._pager(found, arguments := dict(arguments))
         # One call of the loader's batch function for the whole level (no per-key futures).
         keys = [self.key(p) for p in parents]
         unique = [k for k in dict.fromkeys(keys) if k is not None]
         loaded = dict(zip(unique, await self.loader(found, **arguments).load_fn(unique), strict=True)) if unique else {}
-        return [self.wrap(loaded.get(k)) for k in keys]
+        return [self.wrap(cut(loaded.get(k))) for k in keys]
+
+    def _pager(self, found: Loaders, arguments: dict[str, Any]) -> Callable[[Any], Any]:
+        """Takes `first`/`offset` out of the arguments; the function that cuts each parent's page."""
+        if not self.paged:
+            return _same
+        first, offset = arguments.pop("first", None), arguments.pop("offset", 0)
+        cap = found.ctx.settings.graphql_max_list
+        page(None, first, offset, cap)  # a bad page is refused even where nothing was found
+        return lambda items: page(items, first, offset, cap)
+
+
+def _same(value: Any) -> Any:
+    return value

@@ -12,18 +12,21 @@ from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from contextgraph.resolvers import identification, profile_import, profile_merge, profiles
+from contextgraph.resolvers.paging import page
 from contextgraph.resolvers.roles import describe_roles
 from contextgraph.schema.loaders import loaders
-from contextgraph.schema.types import Customer
+from contextgraph.schema.types import FIRST, OFFSET, Customer
 
 
 @strawberry.type
 class ProfileQuery:
     @strawberry.field(description='Customers identified by attributes: {"LastName": "Doe", "Phone.PhoneNumber": "…"}.')
-    async def identify(self, info: strawberry.Info, attributes: JSON, key: str | None = None) -> list[Customer]:
+    async def identify(self, info: strawberry.Info, attributes: JSON, key: str | None = None, first: FIRST = None,
+                       offset: OFFSET = 0) -> list[Customer]:  # fmt: skip
         given = {str(k): str(v) for k, v in dict(attributes).items()}  # type: ignore[call-overload]
-        found = await profiles.identify(loaders(info).ctx, given, key=key, include_profile=True)
-        return [Customer.of(profile) for profile in found]
+        ctx = loaders(info).ctx
+        found = await profiles.identify(ctx, given, key=key, include_profile=True)
+        return [Customer.of(profile) for profile in page(found, first, offset, ctx.settings.graphql_max_list)]
 
     @strawberry.field(description="The identification keys.")
     def identification_keys(self, info: strawberry.Info) -> JSON:

@@ -7,9 +7,20 @@ from strawberry.scalars import JSON
 
 from contextgraph.resolvers import interactions, profiles, services, states, tasks
 from contextgraph.resolvers.journeys import Status
+from contextgraph.resolvers.paging import page
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long
-from contextgraph.schema.types import _TYPES, Customer, Interaction, Service, State, Task, service_filter_of
+from contextgraph.schema.types import (
+    _TYPES,
+    FIRST,
+    OFFSET,
+    Customer,
+    Interaction,
+    Service,
+    State,
+    Task,
+    service_filter_of,
+)
 
 
 @strawberry.type
@@ -34,11 +45,12 @@ class Query:
     async def anonymous_services(
         self, info: strawberry.Info, contact_key: str, status: Status = Status.ALL, types: _TYPES = None,
         started_from: str | None = None, started_to: str | None = None,
-        completed_from: str | None = None, completed_to: str | None = None,
+        completed_from: str | None = None, completed_to: str | None = None, first: FIRST = None, offset: OFFSET = 0,
     ) -> list[Service]:  # fmt: skip
         service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
-        trees = await services.anonymous_services(loaders(info).ctx, contact_key, service_filter)
-        return [Service.of(t.service) for t in trees]
+        ctx = loaders(info).ctx
+        trees = await services.anonymous_services(ctx, contact_key, service_filter)
+        return [Service.of(t.service) for t in page(trees, first, offset, ctx.settings.graphql_max_list)]
 
     @strawberry.field(description="An interaction by its id.")
     async def interaction(self, info: strawberry.Info, id: str) -> Interaction:

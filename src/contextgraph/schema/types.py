@@ -21,6 +21,8 @@ from contextgraph.schema.scalars import Long, LongOrString
 strawberry.enum(Status, name="JourneyStatus", description="Active, completed, or all.")
 
 _TYPES = Annotated[list[str] | None, strawberry.argument(description="Only these types (ids or names).")]
+FIRST = Annotated[int | None, strawberry.argument(description="At most this many (1 … graphql_max_list, the default).")]
+OFFSET = Annotated[int, strawberry.argument(description="Skip this many first.")]
 
 
 # The nested fields, each declared once for Strawberry's resolvers and the fast executor.
@@ -29,18 +31,20 @@ _SERVICE = Batched(lambda found: found.service, lambda child: child.service_id,
 _CUSTOMER = Batched(lambda found: found.profile, lambda child: child.customer_id,
                     lambda profile: Customer.of(profile) if profile is not None else None)  # fmt: skip
 _STATE_TASKS = Batched(lambda found, status, types: found.tasks_of_state(status, types), lambda state: state.id,
-                       lambda records: [Task.of(t) for t in records])  # fmt: skip
+                       lambda records: [Task.of(t) for t in records], paged=True)  # fmt: skip
 _SERVICE_STATES = Batched(lambda found, status, types: found.states_of_service(status, types),
-                          lambda service: service.id, lambda records: [State.of(s) for s in records])  # fmt: skip
+                          lambda service: service.id, lambda records: [State.of(s) for s in records],
+                          paged=True)  # fmt: skip
 _SERVICE_TASKS = Batched(lambda found, status, types: found.tasks_of_service(status, types),
-                         lambda service: service.id, lambda records: [Task.of(t) for t in records])  # fmt: skip
+                         lambda service: service.id, lambda records: [Task.of(t) for t in records],
+                         paged=True)  # fmt: skip
 _SERVICE_INTERACTIONS = Batched(lambda found: found.service_interactions, lambda service: service.id,
-                                lambda records: [Interaction.of(i) for i in records])  # fmt: skip
+                                lambda records: [Interaction.of(i) for i in records], paged=True)  # fmt: skip
 _CUSTOMER_INTERACTIONS = Batched(lambda found: found.customer_interactions, lambda customer: str(customer.id),
-                                 lambda records: [Interaction.of(i) for i in records])  # fmt: skip
+                                 lambda records: [Interaction.of(i) for i in records], paged=True)  # fmt: skip
 _CUSTOMER_SERVICES = Batched(lambda found, **filters: found.services_of_customer(service_filter_of(**filters)),
                              lambda customer: str(customer.id),
-                             lambda records: [Service.of(s) for s in records])  # fmt: skip
+                             lambda records: [Service.of(s) for s in records], paged=True)  # fmt: skip
 
 
 def _common(record: JourneyRecord) -> dict[str, Any]:
@@ -101,9 +105,10 @@ class State(Journey):
 
     @strawberry.field(description="The tasks started in this state.", metadata=_STATE_TASKS.metadata())
     async def tasks(
-        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
-    ) -> list[Task]:
-        found: list[Task] = await _STATE_TASKS.one(self, info, status=status, types=types)
+        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None, first: FIRST = None,
+        offset: OFFSET = 0,
+    ) -> list[Task]:  # fmt: skip
+        found: list[Task] = await _STATE_TASKS.one(self, info, status=status, types=types, first=first, offset=offset)
         return found
 
     @strawberry.field(description="The service this state belongs to.", metadata=_SERVICE.metadata())
@@ -132,23 +137,27 @@ class Service(Journey):
 
     @strawberry.field(description="The interactions of this service (recorded with it, or named by its events).",
                       metadata=_SERVICE_INTERACTIONS.metadata())  # fmt: skip
-    async def interactions(self, info: strawberry.Info) -> list[Interaction]:
-        found: list[Interaction] = await _SERVICE_INTERACTIONS.one(self, info)
+    async def interactions(self, info: strawberry.Info, first: FIRST = None, offset: OFFSET = 0) -> list[Interaction]:
+        found: list[Interaction] = await _SERVICE_INTERACTIONS.one(self, info, first=first, offset=offset)
         return found
 
     @strawberry.field(description="The states of this service, oldest first.", metadata=_SERVICE_STATES.metadata())
     async def states(
-        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
-    ) -> list[State]:
-        found: list[State] = await _SERVICE_STATES.one(self, info, status=status, types=types)
+        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None, first: FIRST = None,
+        offset: OFFSET = 0,
+    ) -> list[State]:  # fmt: skip
+        found: list[State] = await _SERVICE_STATES.one(self, info, status=status, types=types, first=first,
+                                                      offset=offset)  # fmt: skip
         return found
 
     @strawberry.field(description="All tasks of this service (in a state or not), oldest first.",
                       metadata=_SERVICE_TASKS.metadata())  # fmt: skip
     async def tasks(
-        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None
-    ) -> list[Task]:
-        found: list[Task] = await _SERVICE_TASKS.one(self, info, status=status, types=types)
+        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None, first: FIRST = None,
+        offset: OFFSET = 0,
+    ) -> list[Task]:  # fmt: skip
+        found: list[Task] = await _SERVICE_TASKS.one(self, info, status=status, types=types, first=first,
+                                                     offset=offset)  # fmt: skip
         return found
 
 
@@ -204,19 +213,19 @@ class Customer:
 
     @strawberry.field(description="The customer's interactions, oldest first.",
                       metadata=_CUSTOMER_INTERACTIONS.metadata())  # fmt: skip
-    async def interactions(self, info: strawberry.Info) -> list[Interaction]:
-        found: list[Interaction] = await _CUSTOMER_INTERACTIONS.one(self, info)
+    async def interactions(self, info: strawberry.Info, first: FIRST = None, offset: OFFSET = 0) -> list[Interaction]:
+        found: list[Interaction] = await _CUSTOMER_INTERACTIONS.one(self, info, first=first, offset=offset)
         return found
 
     @strawberry.field(description="The customer's services, oldest first.", metadata=_CUSTOMER_SERVICES.metadata())
     async def services(
         self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None,
         started_from: str | None = None, started_to: str | None = None,
-        completed_from: str | None = None, completed_to: str | None = None,
+        completed_from: str | None = None, completed_to: str | None = None, first: FIRST = None, offset: OFFSET = 0,
     ) -> list[Service]:  # fmt: skip
         found: list[Service] = await _CUSTOMER_SERVICES.one(
             self, info, status=status, types=types, started_from=started_from, started_to=started_to,
-            completed_from=completed_from, completed_to=completed_to)  # fmt: skip
+            completed_from=completed_from, completed_to=completed_to, first=first, offset=offset)  # fmt: skip
         return found
 
 

@@ -1,0 +1,24 @@
+"""Pages of lists that can grow: `first` items from `offset`, never more than the server's cap.
+
+`page(items, first=None, offset=0, cap=1000)`: without `first` a list answers its first `cap` items;
+with it, `first` must lie in 1..cap. The GraphQL lists (services, states, tasks, interactions,
+identified customers) take `first` and `offset`; `graphql_max_list` is the cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from contextgraph.app.errors import BadParameter
+
+T = TypeVar("T")
+
+
+def page(items: Sequence[T] | None, first: int | None, offset: int, cap: int) -> list[T]:
+    if first is not None and not 1 <= first <= cap:
+        raise BadParameter("first", f"must be between 1 and {cap}, not {first}")
+    if offset < 0:
+        raise BadParameter("offset", f"must not be negative, not {offset}")
+    count = cap if first is None else first
+    return list(items[offset : offset + count]) if items else []
