@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ bench: $(STAMP)
 	scripts/with-postgres.sh $(PY) bench/tree.py $(TREE_ARGS)
 	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
 	scripts/with-postgres.sh $(PY) bench/subscriptions.py
+
+# Schemathesis at length against the REST layer's /openapi.json and the GraphQL endpoint (make test runs
+# the same with a few examples per operation).
+fuzz: $(STAMP)
+	CONTEXTGRAPH_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} scripts/with-postgres.sh $(PY) -m pytest tests/test_fuzz.py -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

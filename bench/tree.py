@@ -222,7 +222,7 @@ async def query_plans(url: str, customer: str) -> list[dict[str, Any]]:
 
 
 def run(name: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"}  # measure the server, not its limit
     port, floor_port = free_port(), free_port()
     server = start([COMMAND, "serve", "--port", str(port), "--database", url, "--log-level", "warning"], env, tmp / f"{name}.log")
     base, floor = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"

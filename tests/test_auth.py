@@ -262,3 +262,32 @@ async def test_bootstrap_key_follows_the_environment(database_url: str) -> None:
     assert await status(KEY) == 200
     assert await status("a-new-bootstrap-secret-000000") == 401  # the old secret no longer opens anything
     assert await status(KEY) == 200
+
+
+async def test_extension_values_in_events_need_the_extension_roles(app: Starlette, client: httpx.AsyncClient) -> None:
+    schema = {"name": "Feedback", "type": "single-valued", "attributes": [{"name": "rating", "type": "integer"}]}
+    assert (await client.post("/metadata/services/extensions", json=schema)).status_code == 201
+    assert (await client.post("/metadata/states/extensions", json=schema)).status_code == 201
+    starter = await make_key(app, ["UCS.Service.startService", "UCS.Service.startState", "UCS.Service.completeService",
+                                   "UCS.Service.createServiceExtension"])  # fmt: skip
+    before = await snapshot(app)
+    body = {"service_type": 1, "contact_key": "k", "Feedback": {"rating": 5}}
+    service = await client.post("/services/start", json=body, headers=starter)
+    assert service.status_code == 201
+    service_id = service.json()["service_id"]
+    state = await client.post(f"/services/{service_id}/states/start", json={"state_type": 1, "Feedback": {"rating": 1}},
+                              headers=starter)  # fmt: skip
+    assert_error(state, 403, method="POST", fragment="UCS.Service.createStateExtension")
+    ended = await client.post(f"/services/{service_id}/end", json={"Feedback": {"rating": 2}}, headers=starter)
+    assert_error(ended, 403, method="POST", fragment="UCS.Service.updateServiceExtension")
+    composite = await client.post("/services_composite/start", headers=starter, json={"services": [
+        {"service": {"service_type": 1, "contact_key": "c"}, "state": {"state_type": 1, "Feedback": {"rating": 1}}}]})
+    assert_error(composite, 403, method="POST", fragment="UCS.Service.createStateExtension")
+    mutation = 'mutation { startState(serviceId: %d, input: {stateType: 1, extensions: {Feedback: {rating: 1}}}) { id } }'
+    graphql = (await client.post("/graphql", json={"query": mutation % service_id}, headers=starter)).json()
+    assert graphql["errors"][0]["extensions"]["status"] == 403
+    assert "UCS.Service.createStateExtension" in graphql["errors"][0]["message"]
+    after = await snapshot(app)
+    assert len(after["service"]) == len(before["service"]) + 1  # the one allowed start, nothing else
+    assert after["state"] == before["state"]
+    assert len(after["extension_record"]) == len(before["extension_record"]) + 1

@@ -18,7 +18,7 @@ CLIENTS = 50
 
 async def test_fifty_clients_keep_every_invariant(serve, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    process = serve("--port", str(port), "--database", database_url)
+    process = serve("--port", str(port), "--database", database_url, env={"CONTEXTGRAPH_RATE_LIMIT": "0"})  # load, not its limit
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
     limits = httpx.Limits(max_connections=CLIENTS)

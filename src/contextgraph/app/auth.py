@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contextgraph.app.errors import NotAuthorized
+from contextgraph.app.errors import NotAuthorized, TooManyRequests
+from contextgraph.app.ratelimit import RateLimiter
+from contextgraph.app.respond import send_error
 from contextgraph.resolvers.keys import Keyring
-from contextgraph.resolvers.roles import Principal
+from contextgraph.resolvers.roles import CURRENT, Principal
 
 KEY_REQUIRED = "an API key is required: send Authorization: Bearer <key>"
 # Two challenges, one header each: browsers answer Basic with a prompt; API clients read Bearer.
@@ -70,10 +70,12 @@ def principal_of(scope: Scope) -> Principal:
 
 
 class Authentication:
-    """ASGI middleware: resolves the principal before any route runs."""
+    """ASGI middleware: resolves the principal before any route runs, and spends one request of
+    its rate limit (429 with Retry-After over it).
+    """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app, self.limiter = app, limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -84,16 +86,26 @@ class Authentication:
         try:
             principal = authenticate(keyring, header)
         except NotAuthorized as error:
-            await _refuse(scope, receive, send, error)
+            await _refuse(scope, send, error)
             return
         anonymous_ok = scope["type"] == "websocket" or (
             scope["method"] in ("GET", "HEAD") and scope["path"] in _STATUS_PATHS
         )
         if principal is None and not anonymous_ok:
-            await _refuse(scope, receive, send, NotAuthorized(KEY_REQUIRED))
+            await _refuse(scope, send, NotAuthorized(KEY_REQUIRED))
             return
+        if principal is not None:
+            try:
+                self.limiter.take(principal.key_id)
+            except TooManyRequests as error:
+                await _throttle(scope, send, error)
+                return
         scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
+        token = CURRENT.set(principal)  # for the rules deep in resolvers (roles.require_current)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(token)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -103,20 +115,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, error: NotAuthorized) -> None:
+async def _throttle(scope: Scope, send: Send, error: TooManyRequests) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 4429, "reason": "Too many requests"})
+        return
+    await send_error(scope, send, error, [(b"retry-after", str(error.retry_after).encode())])
+
+
+async def _refuse(scope: Scope, send: Send, error: NotAuthorized) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 4401, "reason": "Unauthorized"})
         return
-    body: dict[str, Any]
-    if scope["path"].rstrip("/") == "/graphql":
-        body = {"errors": [{"message": error.description, "extensions": {"code": error.code, "status": error.status}}]}
-    else:
-        query = scope.get("query_string", b"").decode("latin-1")
-        host = _header(scope, b"host") or "localhost"
-        uri = f"{scope.get('scheme', 'http')}://{host}{scope['path']}" + (f"?{query}" if query else "")
-        body = {"http_method": scope["method"], "title": error.title, "description": error.description,
-                "code": error.code, "uri": uri}  # fmt: skip
-    payload = orjson.dumps(body)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *CHALLENGES]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
+    await send_error(scope, send, error, CHALLENGES)

@@ -2,12 +2,14 @@
 
     ContextError
      ├── BadParameter        400  missing/ill-typed parameter, malformed body, reserved word
-     ├── NotAuthorized       401
-     ├── Forbidden           403  maintenance mode, mode switch timed out
+     ├── NotAuthorized       401  no API key, or an unknown or revoked one
+     ├── Forbidden           403  a key without the role; maintenance mode, mode switch timed out
      ├── NotFound            404  unknown resource or path
      ├── MethodNotAllowed    405
      ├── Conflict            409  completing what is completed, starting under a completed parent
+     ├── PayloadTooLarge     413  a body over the configured limit
      ├── UnsupportedMedia    415  a body that is not JSON where JSON is required
+     ├── TooManyRequests     429  a key over its rate limit
      ├── InternalError       500  anything unexpected (masked; details only in the log)
      └── Unavailable         503  the server is switching modes
 """
@@ -86,6 +88,26 @@ class Conflict(ContextError):
     status = 409
     code = 4090
     title = "conflict"
+
+
+class PayloadTooLarge(ContextError):
+    """The request body is larger than the server accepts."""
+
+    status = 413
+    code = 4130
+    title = "payload too large"
+
+
+class TooManyRequests(ContextError):
+    """The API key sent more requests than its rate limit allows; retry after `retry_after` s."""
+
+    status = 429
+    code = 4290
+    title = "too many requests"
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after
 
 
 class UnsupportedMedia(ContextError):

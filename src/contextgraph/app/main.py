@@ -24,10 +24,13 @@ from starlette.types import Scope
 from contextgraph.app.auth import Authentication, principal_of
 from contextgraph.app.db import Database
 from contextgraph.app.errors import ContextError, MethodNotAllowed, NotFound
+from contextgraph.app.limits import InputLimits
 from contextgraph.app.migrate import migrate
 from contextgraph.app.observability import RequestObservation, metrics_response
+from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.settings import Settings, load_settings
 from contextgraph.compat_rest.http import JSONResponse, error_body
+from contextgraph.compat_rest.openapi import openapi
 from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers.context import Context
 from contextgraph.schema.view import follow_metadata, graphql_app
@@ -98,6 +101,7 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/metrics", _metrics, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
         WebSocketRoute("/graphql", graphql),
         *ui_routes(),
         *rest_routes(),
@@ -111,7 +115,8 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
             HTTPException: _http_error,
         },
     )
-    app.add_middleware(Authentication)
+    app.add_middleware(Authentication, limiter=RateLimiter(settings.rate_limit, settings.rate_limit_burst))
+    app.add_middleware(InputLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(RequestObservation, on_answer=_count)
     return app
 

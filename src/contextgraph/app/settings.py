@@ -132,6 +132,14 @@ class Settings(BaseSettings):
     import_dir: str | None = None
     # At start, ensure an API key with every role and this secret exists (the operator contract).
     bootstrap_key: SecretStr | None = None
+    # Requests per second per API key (0: no limit), and how many may come at once.
+    rate_limit: float = Field(default=100.0, ge=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
+    # Request bodies: most requests, and the bulk imports (REST /profiles/import, GraphQL multipart).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_upload_bytes: int = Field(default=104_857_600, ge=1024)
+    # How deep JSON bodies and variables may nest (arrays and objects).
+    max_json_depth: int = Field(default=32, ge=2)
     # GraphQL limits (README "Limits"): each refusal is an error before anything runs.
     graphql_max_depth: int = Field(default=15, ge=1)
     graphql_max_aliases: int = Field(default=30, ge=0)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from contextgraph.app.errors import BadParameter, ContextError, MalformedBody, UnsupportedMedia
+from contextgraph.app.limits import check_json
 from contextgraph.resolvers import events
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import time_param
@@ -63,9 +64,10 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
     if media != "application/json" and not media.endswith("+json"):
         raise UnsupportedMedia(f"Content-Type must be application/json, not '{media or 'none'}'")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    return check_json(body, ctx(request).settings.max_json_depth)
 
 
 def error_body(request: Request, error: ContextError) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from contextgraph.resolvers import journeys
 from contextgraph.resolvers.extension_schema import ExtensionSchema
 from contextgraph.resolvers.identification import reindex
 from contextgraph.resolvers.metadata import MetadataRegistry
+from contextgraph.resolvers.roles import extension_task, require_current
 
 if TYPE_CHECKING:
     from contextgraph.resolvers.context import Context
@@ -28,8 +29,12 @@ if TYPE_CHECKING:
 Checked = dict[ExtensionSchema, list[dict[str, Any]]]
 
 
-def check_extensions(ctx: Context, kind: str, extensions: Mapping[str, Any]) -> Checked:
-    """Check extension values named in a body; 400 for an undefined name or an invalid record."""
+def check_extensions(ctx: Context, kind: str, extensions: Mapping[str, Any], *, action: str = "create") -> Checked:
+    """Check extension values named in a body: the caller's key must hold the `action` task of the
+    kind (403: UCS.Service.createStateExtension, …); 400 for an undefined name or an invalid record.
+    """
+    if extensions:
+        require_current(extension_task(action, kind))
     checked: Checked = {}
     for name, value in extensions.items():
         schema = ctx.metadata.get(kind, name)

@@ -58,7 +58,7 @@ async def update_profile(ctx: Context, customer_id: str, body: Any) -> None:
     if body.get("customer_id", customer_id) != customer_id:
         raise BadParameter("customer_id", "does not match the customer id of the path")
     attributes, extensions = ctx.profile_schema.split({k: v for k, v in body.items() if k != "customer_id"})
-    checked = check_extensions(ctx, "profile", extensions)
+    checked = check_extensions(ctx, "profile", extensions, action="update")
     async with ctx.write() as conn:
         await require_customer(conn, customer_id, lock=True)
         await conn.execute(sa.update(customer_t).where(customer_t.c.id == customer_id).values(attributes=attributes))

@@ -8,6 +8,7 @@ of them; `Principal.require(task)` is where every REST operation and GraphQL fie
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,17 @@ def extension_task(action: str, kind: str) -> str:
 def extension_schema_task(kind: str) -> str:
     """The task that reads the extension schemas of one owner kind."""
     return f"UCS.SchemaMgt.read{_KIND_WORD[kind][1]}ExtensionSchema"
+
+
+# The principal of the request (or GraphQL operation) being served; None outside of one (the CLI).
+CURRENT: ContextVar[Principal | None] = ContextVar("contextgraph_principal", default=None)
+
+
+def require_current(*tasks: str) -> None:
+    """Refuse (403) unless the request's key holds `tasks`; the operator's CLI has no key to check."""
+    principal = CURRENT.get()
+    if principal is not None:
+        principal.require(*tasks)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ async def associate_service(ctx: Context, customer_id: str, service_id: int, bod
     """Give the service to this customer (replacing any earlier one), updating start fields given."""
     # The start time stays: a timestamp in this body dates the association, not the start.
     event = parse_event(body if body is not None else {}, SERVICE_UPDATE, stamp=False)
-    checked = check_extensions(ctx, "service", event.extensions)
+    checked = check_extensions(ctx, "service", event.extensions, action="update")
     async with ctx.write() as conn:
         await require_customer(conn, customer_id)
         service = await journeys.fetch_service(conn, service_id, lock=True)
@@ -120,7 +120,7 @@ async def associate_service(ctx: Context, customer_id: str, service_id: int, bod
 
 async def complete_service(ctx: Context, service_id: int, body: Any) -> None:
     event = parse_event(body if body is not None else {}, SERVICE_END)
-    checked = check_extensions(ctx, "service", event.extensions)
+    checked = check_extensions(ctx, "service", event.extensions, action="update")
     async with ctx.write() as conn:
         service = await journeys.fetch_service(conn, service_id, lock=True)
         await journeys.complete(conn, "service", service, event)

@@ -66,7 +66,7 @@ async def start_state(ctx: Context, service_id: int, body: Any) -> int:
 
 async def complete_state(ctx: Context, service_id: int, state_id: int, body: Any) -> None:
     event = parse_event(body if body is not None else {}, STATE_END)
-    checked = check_extensions(ctx, "state", event.extensions)
+    checked = check_extensions(ctx, "state", event.extensions, action="update")
     async with ctx.write() as conn:
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
         await journeys.complete(conn, "state", state, event)
@@ -85,7 +85,7 @@ async def transition(ctx: Context, service_id: int, body: Any) -> int:
     target = parse_event(body["to"], TRANSITION_TO, required=("state_type",), what="'to'", stamp=False)
     for key in shared.extensions:  # extension values belong to the state they describe
         raise BadParameter(key, "not a field of a State Transition Event; put extensions in 'from' or 'to'")
-    ending_extensions = check_extensions(ctx, "state", source.extensions)
+    ending_extensions = check_extensions(ctx, "state", source.extensions, action="update")
     starting_extensions = check_extensions(ctx, "state", target.extensions)
     state_id = source.fields.pop("state_id")
     ending = Event(shared.fields | source.fields)

@@ -39,7 +39,7 @@ async def start_task(ctx: Context, service_id: int, body: Any) -> int:
 async def complete_task(ctx: Context, service_id: int, task_id: int, body: Any) -> None:
     """Complete a task; a `state_id` in the end event attaches it to that state of the service."""
     event = parse_event(body if body is not None else {}, TASK_END)
-    checked = check_extensions(ctx, "task", event.extensions)
+    checked = check_extensions(ctx, "task", event.extensions, action="update")
     async with ctx.write() as conn:
         task = await journeys.fetch_task(conn, service_id, task_id, lock=True)
         columns: dict[str, Any] = {}

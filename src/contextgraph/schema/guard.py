@@ -39,13 +39,14 @@ from strawberry.extensions import SchemaExtension
 
 from contextgraph.app.auth import KEY_REQUIRED
 from contextgraph.app.errors import BadParameter, ContextError, NotAuthorized, Unavailable
+from contextgraph.app.limits import check_json
 from contextgraph.app.settings import Settings
+from contextgraph.resolvers.roles import CURRENT, Principal, extension_schema_task, extension_task
 from contextgraph.resolvers.roles import CUSTOMER as C
 from contextgraph.resolvers.roles import INTERACTION as IA
 from contextgraph.resolvers.roles import SCHEMA as M
 from contextgraph.resolvers.roles import SERVICE as S
 from contextgraph.resolvers.roles import SYSTEM as Y
-from contextgraph.resolvers.roles import Principal, extension_schema_task, extension_task
 
 _Rule = tuple[str, ...] | Callable[[dict[str, Any]], tuple[str, ...]]
 
@@ -129,9 +130,9 @@ class Measure:
 
 class _Walk:
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
-                 variables: VariableValues, list_estimate: int) -> None:  # fmt: skip
+                 variables: VariableValues, list_estimate: int, json_depth: int) -> None:  # fmt: skip
         self.schema, self.fragments, self.variables = schema, fragments, variables
-        self.list_estimate = list_estimate
+        self.list_estimate, self.json_depth = list_estimate, json_depth
         self.memo: dict[str, Measure] = {}
 
     def selections(self, parent: GraphQLCompositeType, selection_set: SelectionSetNode) -> Measure:
@@ -167,6 +168,7 @@ class _Walk:
             return measure
         rule = FIELD_TASKS.get((parent.name, node.name.value))
         args = get_argument_values(definition, node, self.variables) if definition.args else {}
+        check_json(args, self.json_depth)  # literals in the document: no NUL, no deeper than a body
         if rule is not None:
             measure.tasks.update(rule(args) if callable(rule) else rule)
         named = get_named_type(definition.type)
@@ -187,7 +189,7 @@ def _is_list(type_: Any) -> bool:
 
 
 def measure(schema: GraphQLSchema, document: Any, operation_name: str | None, raw_variables: dict[str, Any] | None,
-            list_estimate: int) -> tuple[OperationDefinitionNode, Measure] | None:  # fmt: skip
+            list_estimate: int, json_depth: int = 32) -> tuple[OperationDefinitionNode, Measure] | None:  # fmt: skip
     """The measure of the operation to run; None when graphql-core will refuse it anyway (no such
     operation, bad variables): then nothing runs and there is nothing to check.
     """
@@ -203,7 +205,8 @@ def measure(schema: GraphQLSchema, document: Any, operation_name: str | None, ra
     if root is None:
         return None
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    return operation, _Walk(schema, fragments, coerced, list_estimate).selections(root, operation.selection_set)
+    walk = _Walk(schema, fragments, coerced, list_estimate, json_depth)
+    return operation, walk.selections(root, operation.selection_set)
 
 
 class QueryRefused(BadParameter):
@@ -219,9 +222,11 @@ def guard(settings: Settings) -> type[SchemaExtension]:
     class Guard(SchemaExtension):
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
+            # A websocket's operations run in tasks of their own, with the key of connection_init.
+            CURRENT.set(context.context.get("principal"))
             try:
                 found = measure(context.schema._schema, context.graphql_document, context.operation_name,
-                                context.variables, settings.graphql_list_estimate)  # fmt: skip
+                                context.variables, settings.graphql_list_estimate, settings.max_json_depth)  # fmt: skip
                 if found is not None:
                     _check(settings, context.context.get("principal"), found[1])
             except ContextError as refusal:

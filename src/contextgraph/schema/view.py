@@ -16,6 +16,7 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.base import HTTPException  # what Strawberry answers 400s with
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -23,7 +24,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from contextgraph.app.auth import authenticate
-from contextgraph.app.errors import ContextError, NotAuthorized
+from contextgraph.app.errors import ContextError, MalformedBody, NotAuthorized
+from contextgraph.app.limits import check_json
 from contextgraph.app.observability import SCHEMA_REBUILDS
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.metadata import MetadataRegistry
@@ -123,6 +125,13 @@ class ContextGraphQL(GraphQL):
                 return await super().execute_single(*args, **kwargs)
         except TimeoutError:
             return ExecutionResult(data=None, errors=[timed_out(settings)])
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Bodies and variables: orjson, and no deeper than `max_json_depth`."""
+        try:
+            return check_json(orjson.loads(data), self.settings.max_json_depth)
+        except MalformedBody as error:
+            raise HTTPException(400, error.description) from None
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -1,0 +1,97 @@
+"""Bounded inputs: request bodies (413), JSON nesting and NUL characters (400).
+
+`InputLimits` refuses a body over `max_body_bytes` — at once from its Content-Length, or as soon as
+a streamed body passes the limit — and allows `max_upload_bytes` to the bulk imports (REST
+`POST /profiles/import`, GraphQL multipart requests); and a path or query string with a NUL.
+`check_json` refuses JSON nested deeper than `max_json_depth`, or with a NUL in a string, wherever a
+body is parsed (REST and GraphQL); GraphQL arguments written in the document are checked by
+schema/guard. PostgreSQL cannot store NUL in text and SQLite would: both refuse it alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contextgraph.app.errors import MalformedBody, PayloadTooLarge
+from contextgraph.app.respond import send_error
+
+_IMPORT_PATHS = ("/profiles/import", "/profiles/import/", "/genesys/1/cs/profiles/import",
+                 "/genesys/1/cs/profiles/import/")  # fmt: skip
+
+
+NUL = "\x00"
+
+
+def check_json(value: Any, depth_limit: int) -> Any:
+    """`value` unchanged, or MalformedBody when arrays and objects nest deeper than `depth_limit`
+    or a string (key or value) holds a NUL character.
+    """
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                raise MalformedBody("a string holds a NUL character (\\u0000)")
+            continue
+        if isinstance(item, dict):
+            children: Any = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > depth_limit:
+            raise MalformedBody(f"the JSON nests deeper than {depth_limit} levels")
+        level.extend((child, depth + 1) if not isinstance(child, str) else (child, depth) for child in children)
+    return value
+
+
+class InputLimits:
+    """ASGI middleware; the limits come from the app's settings."""
+
+    def __init__(self, app: ASGIApp, max_body: int, max_upload: int) -> None:
+        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"\x00" in scope.get("raw_path", b"") or NUL in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await send_error(scope, send, MalformedBody("the path or query holds a NUL character"))
+            return
+        limit = self.max_upload if self._is_upload(scope) else self.max_body
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            error = PayloadTooLarge(f"the body is {declared} bytes; this path accepts at most {limit}")
+            await send_error(scope, send, error)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise PayloadTooLarge(f"the body is over {limit} bytes, the most this path accepts")
+            return message
+
+        await self.app(scope, counted, send)
+
+    @staticmethod
+    def _is_upload(scope: Scope) -> bool:
+        if scope["path"] in _IMPORT_PATHS:
+            return True
+        if scope["path"].rstrip("/") != "/graphql":
+            return False
+        return any(k == b"content-type" and v.lower().startswith(b"multipart/") for k, v in scope["headers"])
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

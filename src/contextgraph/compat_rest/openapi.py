@@ -1,0 +1,81 @@
+"""`GET /openapi.json`: an OpenAPI 3.0 document of the REST layer, made from the route table itself
+(every path, method, path parameter and role), for legacy client developers and for fuzzing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from contextgraph import __version__
+from contextgraph.compat_rest.http import JSONResponse
+from contextgraph.compat_rest.routes import route_roles
+
+_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_FLAGS = ("active_states", "completed_states", "active_tasks", "completed_tasks")
+_ERROR = {"type": "object", "required": ["http_method", "title", "description", "code", "uri"], "properties": {
+    "http_method": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+    "code": {"type": "integer"}, "uri": {"type": "string"}}}  # fmt: skip
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+_FAILURES = {"400": "bad parameter or body", "401": "no API key, or an unknown or revoked one",
+             "403": "the key lacks the role, or the server mode forbids it", "404": "not found",
+             "409": "conflict", "413": "body too large", "415": "not JSON", "429": "over the key's rate limit",
+             "503": "switching modes, or the database is away"}  # fmt: skip
+
+
+def _operation(method: str, path: str, tasks: Any) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True,
+         "schema": {"type": "integer", "format": "int64"} if kind == "int" else {"type": "string", "minLength": 1}}
+        for name, kind in _PARAM.findall(path)
+    ]  # fmt: skip
+    if method == "GET" and "/services" in path:
+        parameters += [{"name": f, "in": "query", "schema": {"type": "boolean"}} for f in _FLAGS]
+        parameters.append({"name": "extensions", "in": "query", "schema": {"type": "string"},
+                           "description": "comma-separated extension names"})  # fmt: skip
+    roles = list(tasks) if not callable(tasks) else ["the read/update/delete task of the path's owner kind"]
+    operation: dict[str, Any] = {
+        "operationId": f"{method.lower()}{re.sub(r'[^A-Za-z0-9]+', '_', path)}",
+        "description": f"Needs the role(s): {', '.join(roles)}.",
+        "x-contextgraph-roles": roles,
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "done"}, "201": {"description": "created"}, "204": {"description": "done, no body"},
+            **{code: {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
+               for code, text in _FAILURES.items()},
+        },
+    }  # fmt: skip
+    if path.endswith("/profiles/import"):
+        operation["requestBody"] = {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            "description": {"type": "string"}, "profiles": {"type": "string", "format": "binary"}}}}}}  # fmt: skip
+    elif method in ("POST", "PUT"):
+        operation["requestBody"] = {"content": {"application/json": {"schema": {}}}}
+    return operation
+
+
+def document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, tasks in route_roles():
+        plain = _PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
+        paths.setdefault(plain, {})[method.lower()] = _operation(method, path, tasks)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Context Graph — Context Services REST API", "version": __version__,
+                 "description": "The documented Context Services operations (spec/004), served at / and "
+                                "under /genesys/1/cs. Every operation needs an API key."},
+        "servers": [{"url": "/"}, {"url": "/genesys/1/cs"}],
+        "security": [{"bearer": []}, {"basic": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "basic": {"type": "http", "scheme": "basic", "description": "the key as password"}},
+            "schemas": {"Error": _ERROR},
+        },
+        "paths": paths,
+    }
+
+
+async def openapi(_request: Request) -> Response:
+    return JSONResponse(document())
