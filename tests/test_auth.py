@@ -291,3 +291,23 @@ async def test_extension_values_in_events_need_the_extension_roles(app: Starlett
     assert len(after["service"]) == len(before["service"]) + 1  # the one allowed start, nothing else
     assert after["state"] == before["state"]
     assert len(after["extension_record"]) == len(before["extension_record"]) + 1
+
+
+async def test_a_cross_site_write_is_refused(app: Starlette, client: httpx.AsyncClient) -> None:
+    """A page elsewhere could post a form with the Basic credentials the browser holds for us."""
+    basic = {"Authorization": "Basic " + base64.b64encode(f"agent:{KEY}".encode()).decode()}
+    before = await snapshot(app)
+    for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
+        response = await client.post("/services/start", json={"service_type": 1, "contact_key": "x"},
+                                     headers=basic | {"Origin": origin})  # fmt: skip
+        assert_error(response, 403, method="POST", fragment="cross-site")
+    graphql = await client.post("/graphql", headers=basic | {"Origin": "https://evil.example"},
+                                json={"query": 'mutation { startService(input: {serviceType: 1}) { id } }'})  # fmt: skip
+    assert graphql.status_code == 403
+    assert graphql.json()["errors"][0]["extensions"]["status"] == 403
+    assert await snapshot(app) == before
+    same_site = await client.post("/services/start", json={"service_type": 1, "contact_key": "x"},
+                                  headers=basic | {"Origin": "http://testserver"})  # fmt: skip
+    assert same_site.status_code == 201
+    reading = await client.get(f"/services/{same_site.json()['service_id']}", headers={"Origin": "https://evil.example"})
+    assert reading.status_code == 200  # a read: the browser keeps the answer from the other page anyway

@@ -102,3 +102,24 @@ def test_keys_create_list_revoke_against_a_running_server(serve, database_url: s
     unknown = _keys("create", "--name", "x", "--roles", "UCS.Nothing.atAll", database=database_url, cwd=tmp_path)
     assert unknown.returncode == 2
     assert "unknown role(s) UCS.Nothing.atAll" in unknown.stderr
+
+
+def test_without_any_key_the_server_says_how_to_make_one(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'nokey.db'}",
+                    env={"CONTEXTGRAPH_BOOTSTRAP_KEY": ""})  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    assert wait_ready(url, process).status_code == 401  # the bootstrap key of the tests does not exist here
+    assert httpx.get(f"{url}/server/status").json() == {"ready": True}  # the probe needs no key
+    log = (tmp_path / "server-0.log").read_text()
+    assert "no API key exists" in log
+    assert "CONTEXTGRAPH_BOOTSTRAP_KEY" in log
+
+
+def test_a_short_bootstrap_key_is_a_configuration_error(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
+    result = subprocess.run([COMMAND, "serve"], capture_output=True, text=True, cwd=tmp_path, timeout=30,
+                            env=clean | {"CONTEXTGRAPH_BOOTSTRAP_KEY": "short"})  # fmt: skip
+    assert result.returncode == 2
+    assert "at least 16 characters" in result.stderr
+    assert "short" not in result.stderr.replace("at least 16 characters", "")  # the secret is not echoed

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from typing import Any
 
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.servers import AUTH, free_port, wait_ready
+from tests.servers import AUTH, COMMAND, free_port, wait_ready
 
 SUBSCRIPTION = """subscription($c: String, $s: Long) { journey(customerId: $c, serviceId: $s) {
     kind action serviceId customerId stateId taskId extension at service { id active states { id active } } } }"""
@@ -111,5 +113,37 @@ async def test_customer_journey_events_and_refusals(servers: tuple[str, str]) ->
         assert message["type"] == "error" or message["payload"].get("errors"), message
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["status"] == 404
+    finally:
+        await socket.close()
+
+
+async def test_a_subscription_needs_a_key_with_its_role(servers: tuple[str, str], database_url: str) -> None:
+    reader, _writer = servers
+    url = reader.replace("http", "ws") + "/graphql"
+    anonymous = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    await anonymous.send(json.dumps({"type": "connection_init"}))  # no key in the header nor here
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(anonymous.recv(), 5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403
+    with pytest.raises(InvalidStatus) as refused:  # another site's page, with the browser's credentials
+        await connect(url, subprotocols=["graphql-transport-ws"], additional_headers=AUTH,  # type: ignore[list-item]
+                      origin="https://evil.example")  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 403
+    created = await asyncio.to_thread(subprocess.run, [COMMAND, "keys", "create", "--name", "profiles-only", "--roles",
+                                      "UCS.Customer.readProfile", "--database", database_url],
+                                      capture_output=True, text=True, check=True)  # fmt: skip
+    secret = json.loads(created.stdout)["secret"]
+    await asyncio.sleep(1)  # the server takes the new key within refresh_interval
+    socket = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    try:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {secret}"}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION,
+                                                                                "variables": {"s": 1}}}))  # fmt: skip
+        message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["status"] == 403, message
+        assert "UCS.Service.readService" in errors[0]["message"]
     finally:
         await socket.close()

@@ -9,17 +9,21 @@ The key's Principal goes to `scope["state"]["principal"]`; what it may do is che
   probe without a secret; the documented status body needs a key with UCS.SystemMgt.readServerInfo.
 - A websocket without the header may still open: graphql-transport-ws then authenticates its
   `connection_init` payload (`{"Authorization": "Bearer …"}`), since browsers cannot set headers.
-A wrong key is refused everywhere, the anonymous paths included.
+A wrong key is refused everywhere, the anonymous paths included; so is a browser's write or
+websocket whose Origin is another site (cross-site request forgery with the browser's Basic
+credentials).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contextgraph.app.errors import NotAuthorized, TooManyRequests
+from contextgraph.app.errors import ContextError, Forbidden, NotAuthorized, TooManyRequests
 from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.respond import send_error
 from contextgraph.resolvers.keys import Keyring
@@ -81,24 +85,27 @@ class Authentication:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        if _cross_site(scope):
+            await _deny(scope, send, Forbidden("a cross-site request is refused (its Origin is not this server)"), 4403)
+            return
         header = _header(scope, b"authorization")
         keyring: Keyring = scope["app"].state.ctx.keyring
         try:
             principal = authenticate(keyring, header)
         except NotAuthorized as error:
-            await _refuse(scope, send, error)
+            await _deny(scope, send, error, 4401, CHALLENGES)
             return
         anonymous_ok = scope["type"] == "websocket" or (
             scope["method"] in ("GET", "HEAD") and scope["path"] in _STATUS_PATHS
         )
         if principal is None and not anonymous_ok:
-            await _refuse(scope, send, NotAuthorized(KEY_REQUIRED))
+            await _deny(scope, send, NotAuthorized(KEY_REQUIRED), 4401, CHALLENGES)
             return
         if principal is not None:
             try:
                 self.limiter.take(principal.key_id)
             except TooManyRequests as error:
-                await _throttle(scope, send, error)
+                await _deny(scope, send, error, 4429, [(b"retry-after", str(error.retry_after).encode())])
                 return
         scope.setdefault("state", {})["principal"] = principal
         token = CURRENT.set(principal)  # for the rules deep in resolvers (roles.require_current)
@@ -108,6 +115,19 @@ class Authentication:
             CURRENT.reset(token)
 
 
+def _cross_site(scope: Scope) -> bool:
+    """A browser's write or websocket from another site's page. Browsers send Basic credentials
+    they hold for this server along with such requests (a form post, a websocket), so a page
+    elsewhere could act with them: refuse whatever names an Origin that is not this host.
+    """
+    if scope["type"] == "http" and scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        return False
+    origin = _header(scope, b"origin")
+    if origin is None:  # not a browser (or a same-origin GET): nothing to fear
+        return False
+    return origin == "null" or urlsplit(origin).netloc.lower() != (_header(scope, b"host") or "").lower()
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -115,15 +135,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _throttle(scope: Scope, send: Send, error: TooManyRequests) -> None:
+async def _deny(scope: Scope, send: Send, error: ContextError, close_code: int,
+                headers: Sequence[tuple[bytes, bytes]] = ()) -> None:  # fmt: skip
+    """The documented error; a websocket is closed with `close_code` (4401, 4403, 4429)."""
     if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 4429, "reason": "Too many requests"})
+        await send({"type": "websocket.close", "code": close_code, "reason": error.title})
         return
-    await send_error(scope, send, error, [(b"retry-after", str(error.retry_after).encode())])
-
-
-async def _refuse(scope: Scope, send: Send, error: NotAuthorized) -> None:
-    if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 4401, "reason": "Unauthorized"})
-        return
-    await send_error(scope, send, error, CHALLENGES)
+    await send_error(scope, send, error, headers)

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                                  workers=args.workers)  # fmt: skip
         app = create_app(settings, server_process=True)
     except (ValidationError, ValueError, FileNotFoundError) as exc:
-        print(f"contextgraph: configuration error: {exc}", file=sys.stderr)
+        print(f"contextgraph: configuration error: {_reason(exc)}", file=sys.stderr)
         return 2
     if settings.workers == 1:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
@@ -90,12 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _reason(exc: Exception) -> str:
+    """What was wrong, without the values given: a setting may be a secret (the bootstrap key)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                         for e in exc.errors(include_input=False, include_url=False))  # fmt: skip
+    return str(exc)
+
+
 def _offline(args: argparse.Namespace, run: Callable[[Settings], T]) -> T | None:
     """Run a command on the database without a server; None (after saying why) when it fails."""
     try:
         return run(load_settings(args.config, database=args.database))
     except (ValidationError, ValueError, FileNotFoundError) as exc:
-        print(f"contextgraph: {exc}", file=sys.stderr)
+        print(f"contextgraph: {_reason(exc)}", file=sys.stderr)
     except ContextError as exc:
         print(f"contextgraph: {exc.description}", file=sys.stderr)
     return None

@@ -84,6 +84,9 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
         ctx.listeners.append(follow_metadata(graphql, settings))
         await ctx.bootstrap()
         await ctx.refresh()
+        if not ctx.keyring.principals():
+            log.warning("no API key exists, so every request but the readiness probe is refused: set "
+                        "CONTEXTGRAPH_BOOTSTRAP_KEY or run `contextgraph keys create`")  # fmt: skip
         await ctx.live.start()
         app.state.ctx = ctx
         poller = asyncio.create_task(_poll(ctx, settings.refresh_interval))

@@ -157,6 +157,15 @@ class Settings(BaseSettings):
     # Queries run on the level-at-a-time executor (schema/fast_path.py); off: graphql-core's alone.
     graphql_fast_path: bool = True
 
+    @field_validator("bootstrap_key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None or not key.get_secret_value():
+            return None  # CONTEXTGRAPH_BOOTSTRAP_KEY= (empty) means none
+        if len(key.get_secret_value()) < 16:
+            raise ValueError("the bootstrap key must be at least 16 characters long")
+        return key
+
     @field_validator("profile_attributes")
     @classmethod
     def _unique_names(cls, attributes: list[ProfileAttribute]) -> list[ProfileAttribute]:

@@ -29,7 +29,6 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
-    OperationType,
     SelectionSetNode,
     get_named_type,
     is_composite_type,
@@ -230,7 +229,7 @@ def guard(settings: Settings) -> type[SchemaExtension]:
                 if found is not None:
                     _check(settings, context.context.get("principal"), found[1])
             except ContextError as refusal:
-                if context.operation_type == OperationType.SUBSCRIPTION:
+                if context.operation_type.value == "subscription":  # Strawberry's enum, not graphql-core's
                     raise  # a subscription's errors are mapped as they stream (ContextErrors)
                 # Answered here, execution never starts; ContextErrors maps it like any other.
                 error = GraphQLError(refusal.description, original_error=refusal)
