@@ -84,6 +84,8 @@ def settings_overrides() -> dict[str, Any]:
 async def app(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIterator[Starlette]:
     overrides = dict(settings_overrides)
     overrides.setdefault("bootstrap_key", KEY)
+    # Tests seed data as fast as the machine goes; the limit has its own tests (test_bounded_inputs).
+    overrides.setdefault("rate_limit", 0)
     settings = load_settings(overrides.pop("config_file", None), database=database_url, **overrides)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
