@@ -143,8 +143,9 @@ async def test_what_a_query_includes_needs_its_roles_too(app: Starlette, client:
     service_id = await new_service(client)
     reader = await make_key(app, ["UCS.Service.readService"])
     assert (await client.get(f"/services/{service_id}", headers=reader)).status_code == 200
-    response = await client.get(f"/services/{service_id}?active_states=true", headers=reader)
-    assert_error(response, 403, method="GET", fragment="UCS.Service.readState")
+    for spelling in ("true", "TRUE", " True"):  # as the handlers read it
+        response = await client.get(f"/services/{service_id}?active_states={spelling}", headers=reader)
+        assert_error(response, 403, method="GET", fragment="UCS.Service.readState")
     response = await client.get(f"/services/{service_id}?extensions=Feedback", headers=reader)
     assert_error(response, 403, method="GET", fragment="UCS.Service.readServiceExtension")
 

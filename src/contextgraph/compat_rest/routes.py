@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from contextgraph.app.auth import principal_of
 from contextgraph.compat_rest import extensions, interactions, metadata, profiles, server, services, states, tasks
+from contextgraph.compat_rest.http import flag
 from contextgraph.resolvers.roles import CUSTOMER as C
 from contextgraph.resolvers.roles import INTERACTION as IA
 from contextgraph.resolvers.roles import SCHEMA as M
@@ -155,8 +156,8 @@ def _read_tasks(request: Request) -> tuple[str, ...]:
     """What a GET's query asks to include beyond the resource: states, tasks, extension records."""
     query = request.query_params
     wanted: list[str] = []
-    states = any(query.get(f) == "true" for f in ("active_states", "completed_states"))
-    tasks_ = any(query.get(f) == "true" for f in ("active_tasks", "completed_tasks"))
+    states = any(flag(request, f) for f in ("active_states", "completed_states"))  # the handlers' own parse
+    tasks_ = any(flag(request, f) for f in ("active_tasks", "completed_tasks"))
     if states:
         wanted.append(S + "readState")
     if tasks_:
