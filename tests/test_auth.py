@@ -148,6 +148,10 @@ async def test_what_a_query_includes_needs_its_roles_too(app: Starlette, client:
         assert_error(response, 403, method="GET", fragment="UCS.Service.readState")
     response = await client.get(f"/services/{service_id}?extensions=Feedback", headers=reader)
     assert_error(response, 403, method="GET", fragment="UCS.Service.readServiceExtension")
+    states = await make_key(app, ["UCS.Service.readState", "UCS.Service.readServiceExtension"])
+    for path in (f"/services/{service_id}/states", f"/services/{service_id}/state/active"):  # state extensions
+        response = await client.get(f"{path}?extensions=Feedback", headers=states)
+        assert_error(response, 403, method="GET", fragment="UCS.Service.readStateExtension")
 
 
 def _literal(type_: Any) -> str:

@@ -31,7 +31,7 @@ def table() -> str:
             names = re.findall(r"\{(\w+)", path)
             for kind in KINDS if "{kinds" in path else ("",):
                 concrete = shown.replace("{kinds:kinds}", kind + "s")
-                scope = {"type": "http", "path_params": dict.fromkeys(names, kind + "s"), "query_string": b"", "headers": []}
+                scope = {"type": "http", "path": concrete, "path_params": dict.fromkeys(names, kind + "s"), "query_string": b"", "headers": []}
                 for task in tasks(Request(scope)):
                     rest[task].append(f"{method} {concrete}")
             continue

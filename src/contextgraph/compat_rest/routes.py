@@ -58,11 +58,18 @@ def _schema_tasks(request: Request) -> tuple[str, ...]:
     return (extension_schema_task(request.path_params["kinds"][:-1]),)
 
 
+_COLLECTIONS = {"profiles": "profile", "customers": "profile", "services": "service", "states": "state",
+                "state": "state", "tasks": "task", "task": "task"}  # fmt: skip
+
+
 def _owner_kind(request: Request) -> str:
-    params = request.path_params
-    for kind in ("task", "state", "service"):
-        if f"{kind}_id" in params:
-            return kind
+    """Whose extensions a path names: its last collection before any `/extensions/{name}`
+    (`/services/1/states/active` → state, `/customers/C/services` → service).
+    """
+    path = request.scope["path"].split("/extensions", 1)[0]
+    for segment in reversed(path.strip("/").split("/")):
+        if segment in _COLLECTIONS:
+            return _COLLECTIONS[segment]
     return "profile"
 
 
@@ -164,8 +171,6 @@ def _read_tasks(request: Request) -> tuple[str, ...]:
         wanted.append(S + "readTask")
     if query.get("extensions"):
         kind = _owner_kind(request)
-        if kind == "profile" and "/services" in request.url.path:  # a customer's or anonymous services
-            kind = "service"
         wanted.append(extension_task("read", kind))
         if kind == "service":
             wanted += [extension_task("read", k) for k, on in (("state", states), ("task", tasks_)) if on]
