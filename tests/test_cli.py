@@ -99,6 +99,9 @@ def test_keys_create_list_revoke_against_a_running_server(serve, database_url: s
     duplicate = _keys("create", "--name", "desktop", "--roles", "all", database=database_url, cwd=tmp_path)
     assert duplicate.returncode == 2
     assert "exists already" in duplicate.stderr
+    reserved = _keys("create", "--name", "bootstrap", "--roles", "all", database=database_url, cwd=tmp_path)
+    assert reserved.returncode == 2
+    assert "CONTEXTGRAPH_BOOTSTRAP_KEY" in reserved.stderr
     unknown = _keys("create", "--name", "x", "--roles", "UCS.Nothing.atAll", database=database_url, cwd=tmp_path)
     assert unknown.returncode == 2
     assert "unknown role(s) UCS.Nothing.atAll" in unknown.stderr

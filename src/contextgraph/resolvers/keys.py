@@ -52,6 +52,8 @@ async def create_key(conn: AsyncConnection, *, name: str, roles: list[str]) -> t
     name = name.strip()
     if not name or len(name) > 128:
         raise BadParameter("name", "a key needs a name of 1 to 128 characters")
+    if name == BOOTSTRAP_ID:
+        raise BadParameter("name", "'bootstrap' is the name of CONTEXTGRAPH_BOOTSTRAP_KEY's key")
     if await conn.scalar(sa.select(api_key_t.c.id).where(api_key_t.c.name == name)) is not None:
         raise Conflict(f"an API key named '{name}' exists already")
     key_id = secrets.token_hex(6)
