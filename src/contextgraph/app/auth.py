@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contextgraph.app.errors import ContextError, Forbidden, NotAuthorized, TooManyRequests
 from contextgraph.app.ratelimit import RateLimiter
-from contextgraph.app.respond import send_error
+from contextgraph.app.respond import header, send_error
 from contextgraph.resolvers.keys import Keyring
 from contextgraph.resolvers.roles import CURRENT, Principal
 
@@ -88,10 +88,10 @@ class Authentication:
         if _cross_site(scope):
             await _deny(scope, send, Forbidden("a cross-site request is refused (its Origin is not this server)"), 4403)
             return
-        header = _header(scope, b"authorization")
+        authorization = header(scope, b"authorization")
         keyring: Keyring = scope["app"].state.ctx.keyring
         try:
-            principal = authenticate(keyring, header)
+            principal = authenticate(keyring, authorization)
         except NotAuthorized as error:
             await _deny(scope, send, error, 4401, CHALLENGES)
             return
@@ -122,17 +122,10 @@ def _cross_site(scope: Scope) -> bool:
     """
     if scope["type"] == "http" and scope["method"] in ("GET", "HEAD", "OPTIONS"):
         return False
-    origin = _header(scope, b"origin")
+    origin = header(scope, b"origin")
     if origin is None:  # not a browser (or a same-origin GET): nothing to fear
         return False
-    return origin == "null" or urlsplit(origin).netloc.lower() != (_header(scope, b"host") or "").lower()
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+    return origin == "null" or urlsplit(origin).netloc.lower() != (header(scope, b"host") or "").lower()
 
 
 async def _deny(scope: Scope, send: Send, error: ContextError, close_code: int,

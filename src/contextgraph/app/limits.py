@@ -15,7 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contextgraph.app.errors import MalformedBody, PayloadTooLarge
-from contextgraph.app.respond import send_error
+from contextgraph.app.respond import header, send_error
 
 _IMPORT_PATHS = ("/profiles/import", "/profiles/import/", "/genesys/1/cs/profiles/import",
                  "/genesys/1/cs/profiles/import/")  # fmt: skip
@@ -43,7 +43,7 @@ def check_json(value: Any, depth_limit: int) -> Any:
             continue
         if depth > depth_limit:
             raise MalformedBody(f"the JSON nests deeper than {depth_limit} levels")
-        level.extend((child, depth + 1) if not isinstance(child, str) else (child, depth) for child in children)
+        level.extend((child, depth + 1) for child in children)
     return value
 
 
@@ -88,10 +88,5 @@ class InputLimits:
 
 
 def _content_length(scope: Scope) -> int | None:
-    for key, value in scope["headers"]:
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = header(scope, b"content-length")
+    return int(value) if value is not None and value.isdigit() else None

@@ -26,11 +26,11 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contextgraph.app.errors import InternalError
+from contextgraph.app.respond import error_json, header
 
 log = logging.getLogger("contextgraph")
 access = logging.getLogger("contextgraph.access")
@@ -70,7 +70,7 @@ class RequestObservation:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex[:16]
+        request_id = (header(scope, b"x-request-id") or "")[:64] or uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
@@ -103,19 +103,9 @@ class RequestObservation:
 
 
 async def _masked_500(scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
-    request = Request(scope, receive)
     error = InternalError(f"unexpected server error; the log has the details under request id {request_id}")
-    body = {"http_method": request.method, "title": error.title, "description": error.description,
-            "code": error.code, "uri": str(request.url)}  # fmt: skip
-    response = Response(orjson.dumps(body), status_code=500, media_type="application/json")
+    response = Response(orjson.dumps(error_json(scope, error)), status_code=500, media_type="application/json")
     await response(scope, receive, send)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")[:64]
-    return None
 
 
 def _client(scope: Scope) -> str:

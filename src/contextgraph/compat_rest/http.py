@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from contextgraph.app.errors import BadParameter, ContextError, MalformedBody, UnsupportedMedia
 from contextgraph.app.limits import check_json
+from contextgraph.app.respond import error_json
 from contextgraph.resolvers import events
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.events import time_param
@@ -72,13 +73,7 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
 
 def error_body(request: Request, error: ContextError) -> dict[str, Any]:
     """The documented error JSON."""
-    return {
-        "http_method": request.method,
-        "title": error.title,
-        "description": error.description,
-        "code": error.code,
-        "uri": str(request.url),
-    }
+    return error_json(request.scope, error)
 
 
 # -- query parameters -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, Response
 
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, no_content, ok_empty, read_json
 from contextgraph.resolvers import metadata
-from contextgraph.resolvers.roles import describe_roles
+from contextgraph.resolvers.keys import describe_roles
 
 # The path word of each owner kind: /metadata/{word}/extensions
 WORDS = {"profiles": "profile", "services": "service", "states": "state", "tasks": "task"}

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.app.db import Database
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.business import BusinessAttributes
-from contextgraph.resolvers.keys import Keyring, ensure_bootstrap, read_keys_version
+from contextgraph.resolvers.keys import Keyring, ensure_bootstrap
 from contextgraph.resolvers.live import LiveEvents, listen_dsn
 from contextgraph.resolvers.metadata import MetadataRegistry, load_registry
 from contextgraph.resolvers.profile_schema import ProfileSchema
 from contextgraph.resolvers.server import ServerRuntime
-from contextgraph.resolvers.versioning import read_version
+from contextgraph.resolvers.versioning import KEYS, METADATA, read_versions
 
 log = logging.getLogger("contextgraph")
 
@@ -87,9 +87,10 @@ class Context:
         """
         await self.server.read_mode()
         async with self.db.read(snapshot=False) as conn:
-            version = await read_version(conn)
-            if await read_keys_version(conn) != self.keyring.version:
+            versions = await read_versions(conn, METADATA, KEYS)
+            if versions[KEYS] != self.keyring.version:
                 await self.keyring.load(conn)
+        version = versions[METADATA]
         if version != self.metadata.version:
             log.info("metadata version %s -> %s: reloading extension schemas", self.metadata.version, version)
             await self.reload_metadata()

@@ -3,7 +3,7 @@ Keyring every worker holds to authenticate a request without a database round tr
 
 A key's secret reads `cg_<id>_<random>`: the id finds the row, the salted hash proves the rest. The
 bootstrap key (CONTEXTGRAPH_BOOTSTRAP_KEY) is the operator's own string; it lives under the id
-`bootstrap`. Every change bumps `keys_version`, which each worker's poller watches (Context.refresh),
+`bootstrap`. Every change bumps the keys' version, which each worker's poller watches (Context.refresh),
 so a revoked key stops working everywhere within `refresh_interval`.
 
 Secrets are 256-bit random values, not passwords: one salted SHA-256 is as strong as a slow hash
@@ -17,19 +17,22 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.app.errors import BadParameter, Conflict, not_found
-from contextgraph.app.models import api_key_t, server_state_t
+from contextgraph.app.models import api_key_t
 from contextgraph.app.timefmt import format_ms, now_ms
 from contextgraph.resolvers.roles import TASKS, Principal
+from contextgraph.resolvers.versioning import KEYS, bump_version, read_version
+
+if TYPE_CHECKING:
+    from contextgraph.resolvers.context import Context
 
 BOOTSTRAP_ID = "bootstrap"
 _TOKEN = re.compile(r"cg_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}")
-_VERSION = "keys_version"
 
 
 def _digest(salt: str, secret: str) -> str:
@@ -68,7 +71,7 @@ async def _store(conn: AsyncConnection, key_id: str, name: str, roles: list[str]
               "created_ms": now_ms(), "revoked_ms": None}  # fmt: skip
     await conn.execute(sa.delete(api_key_t).where(api_key_t.c.id == key_id))
     await conn.execute(sa.insert(api_key_t).values(id=key_id, **values))
-    await _bump(conn)
+    await bump_version(conn, KEYS)
 
 
 async def ensure_bootstrap(conn: AsyncConnection, secret: str) -> bool:
@@ -90,13 +93,24 @@ async def revoke_key(conn: AsyncConnection, name_or_id: str) -> dict[str, Any]:
         raise not_found("API key", name_or_id)
     await conn.execute(sa.update(api_key_t).where(api_key_t.c.id == key_id, api_key_t.c.revoked_ms.is_(None))
                        .values(revoked_ms=now_ms()))  # fmt: skip
-    await _bump(conn)
+    await bump_version(conn, KEYS)
     return await describe_key(conn, key_id)
 
 
 async def list_keys(conn: AsyncConnection) -> list[dict[str, Any]]:
     rows = await conn.execute(sa.select(api_key_t).order_by(api_key_t.c.created_ms, api_key_t.c.id))
     return [_describe(row) for row in rows]
+
+
+async def describe_roles(ctx: Context) -> list[dict[str, Any]]:
+    """"Query Metadata Roles": each API key is a role; every task is listed with `capableOf`."""
+    async with ctx.db.read() as conn:
+        described = await list_keys(conn)
+    return [
+        {"role_DBID": key["id"], "role_name": key["name"], "role_enabled": key["revoked"] is None,
+         "tasks": [{"name": task, "capableOf": task in key["roles"]} for task in TASKS]}
+        for key in described
+    ]
 
 
 async def describe_key(conn: AsyncConnection, key_id: str) -> dict[str, Any]:
@@ -109,24 +123,10 @@ def _describe(row: Any) -> dict[str, Any]:
             "revoked": format_ms(row.revoked_ms) if row.revoked_ms is not None else None}  # fmt: skip
 
 
-async def _bump(conn: AsyncConnection) -> None:
-    """Tell every worker the keys changed (the row appears on the first change)."""
-    updated = await conn.execute(
-        sa.update(server_state_t).where(server_state_t.c.key == _VERSION)
-        .values(value=sa.cast(sa.cast(server_state_t.c.value, sa.Integer) + 1, sa.String))
-    )  # fmt: skip
-    if updated.rowcount == 0:
-        await conn.execute(sa.insert(server_state_t).values(key=_VERSION, value="1"))
-
-
-async def read_keys_version(conn: AsyncConnection) -> int:
-    return int(await conn.scalar(sa.select(server_state_t.c.value).where(server_state_t.c.key == _VERSION)) or 0)
-
-
 @dataclass(frozen=True)
 class _Entry:
     principal: Principal
-    salt: bytes
+    salt: str
     secret_hash: str
 
 
@@ -138,10 +138,10 @@ class Keyring:
         self._entries: dict[str, _Entry] = {}
 
     async def load(self, conn: AsyncConnection) -> None:
-        version = await read_keys_version(conn)
+        version = await read_version(conn, KEYS)
         rows = await conn.execute(sa.select(api_key_t).where(api_key_t.c.revoked_ms.is_(None)))
         self._entries = {
-            row.id: _Entry(Principal(row.id, row.name, frozenset(row.roles)), bytes.fromhex(row.salt), row.secret_hash)
+            row.id: _Entry(Principal(row.id, row.name, frozenset(row.roles)), row.salt, row.secret_hash)
             for row in rows
         }
         self.version = version
@@ -152,8 +152,7 @@ class Keyring:
         entry = self._entries.get(match.group(1) if match else BOOTSTRAP_ID)
         if entry is None:
             return None
-        digest = hashlib.sha256(entry.salt + secret.encode()).hexdigest()
-        return entry.principal if hmac.compare_digest(digest, entry.secret_hash) else None
+        return entry.principal if hmac.compare_digest(_digest(entry.salt, secret), entry.secret_hash) else None
 
     def principals(self) -> list[Principal]:
         return [entry.principal for entry in self._entries.values()]

@@ -15,10 +15,15 @@ from contextgraph.app.errors import BadParameter
 T = TypeVar("T")
 
 
-def page(items: Sequence[T] | None, first: int | None, offset: int, cap: int) -> list[T]:
+def check_page(first: int | None, offset: int, cap: int) -> None:
+    """400 for a page the server does not give."""
     if first is not None and not 1 <= first <= cap:
         raise BadParameter("first", f"must be between 1 and {cap}, not {first}")
     if offset < 0:
         raise BadParameter("offset", f"must not be negative, not {offset}")
+
+
+def page(items: Sequence[T] | None, first: int | None, offset: int, cap: int) -> list[T]:
+    check_page(first, offset, cap)
     count = cap if first is None else first
     return list(items[offset : offset + count]) if items else []

@@ -4,21 +4,15 @@ The documents name some (UCS.Customer.createProfile, UCS.Service.startService,
 UCS.SchemaMgt.handleMetadata, UCS.SystemMgt.changeServerMode, UCS.Customer.executeBulkImport, …);
 the others follow the same pattern so that every operation has exactly one. An API key holds a set
 of them; `Principal.require(task)` is where every REST operation and GraphQL field is checked.
+`GET /metadata/roles` lists the keys as roles (resolvers/keys.describe_roles).
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import sqlalchemy as sa
 
 from contextgraph.app.errors import Forbidden
-from contextgraph.app.models import api_key_t
-
-if TYPE_CHECKING:
-    from contextgraph.resolvers.context import Context
 
 # Prefixes of the task names, for the tables that map operations to them.
 CUSTOMER, SERVICE, SCHEMA, SYSTEM, INTERACTION = (
@@ -89,14 +83,3 @@ class Principal:
         missing = [task for task in tasks if task not in self.tasks]
         if missing:
             raise Forbidden(f"the API key '{self.name}' lacks the role {', '.join(missing)}")
-
-
-async def describe_roles(ctx: Context) -> list[dict[str, Any]]:
-    """"Query Metadata Roles": each API key is a role; every task is listed with `capableOf`."""
-    async with ctx.db.read() as conn:
-        rows = await conn.execute(sa.select(api_key_t).order_by(api_key_t.c.created_ms, api_key_t.c.id))
-    return [
-        {"role_DBID": row.id, "role_name": row.name, "role_enabled": row.revoked_ms is None,
-         "tasks": [{"name": task, "capableOf": task in row.roles} for task in TASKS]}
-        for row in rows
-    ]

@@ -18,7 +18,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from contextgraph.resolvers.paging import page
+from contextgraph.resolvers.paging import check_page, page
 from contextgraph.schema.loaders import Loaders, loaders
 
 BATCHED = "contextgraph.batched"
@@ -62,7 +62,7 @@ class Batched:
             return _same
         first, offset = arguments.pop("first", None), arguments.pop("offset", 0)
         cap = found.ctx.settings.graphql_max_list
-        page(None, first, offset, cap)  # a bad page is refused even where nothing was found
+        check_page(first, offset, cap)  # refused even where nothing is found
         return lambda items: page(items, first, offset, cap)
 
 

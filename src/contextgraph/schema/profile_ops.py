@@ -12,8 +12,8 @@ from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from contextgraph.resolvers import identification, profile_import, profile_merge, profiles
+from contextgraph.resolvers.keys import describe_roles
 from contextgraph.resolvers.paging import page
-from contextgraph.resolvers.roles import describe_roles
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.types import FIRST, OFFSET, Customer
 
