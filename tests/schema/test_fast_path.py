@@ -152,7 +152,7 @@ async def test_the_tree_costs_five_statements_on_the_fast_path(app: Starlette, c
     customer_id, _ = await _tree(client)
     query = """query($id: ID!) { customer(id: $id) { services { extensions { Feedback { rating } }
         states { extensions { Feedback { rating } } tasks { extensions { Proposal { price } } } } } } }"""
-    counter = StatementCounter(app.state.ctx.db.engine)
+    counter = StatementCounter(app.state.ctx.db)
     try:
         response = await client.post("/graphql", json={"query": query, "variables": {"id": customer_id}})
     finally:

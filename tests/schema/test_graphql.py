@@ -67,7 +67,7 @@ class TestBatching:
         counts = []
         for size in (2, 40):
             customer_id = await _customer_with(client, size)
-            counter = StatementCounter(app.state.ctx.db.engine)
+            counter = StatementCounter(app.state.ctx.db)
             try:
                 body = await gql(client, TREE, id=customer_id)
             finally:

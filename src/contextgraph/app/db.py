@@ -6,16 +6,18 @@ that upgrades later fails with "database is locked" and loses read-modify-write 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import orjson
 import sqlalchemy as sa
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from contextgraph.app.errors import Unavailable
+from contextgraph.app.point_reads import Busy, PostgresReader, Prepared, SqliteReader
 
 _WRITE = "contextgraph_write"
 _NO_SNAPSHOT = "contextgraph_no_snapshot"
@@ -52,6 +54,10 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         sa.event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
+        self._reader = _point_reader(self.engine.url, pool_size)
+        self._prepared: dict[sa.Select[Any], Prepared] = {}
+        # Called once per statement the point reader runs (SQLAlchemy's events do not see them).
+        self.statement_listeners: list[Callable[[], None]] = [SQL_STATEMENTS.inc]
 
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[AsyncConnection]:
@@ -88,8 +94,55 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    async def first(self, statement: sa.Select[Any], **params: Any) -> tuple[Any, ...] | None:
+        """The first row of one SELECT, run alone (no transaction): see app/point_reads.py.
+        `statement` is built once (with `sa.bindparam`s), not per call: it is compiled once.
+        """
+        prepared = self._prepared.get(statement)
+        if prepared is None:
+            prepared = self._prepared[statement] = Prepared.of(statement, self.engine.dialect)
+        parameters = prepared.parameters(params)
+        try:
+            if isinstance(self._reader, SqliteReader):
+                raw = self._reader.rows(prepared.sql, parameters)
+            elif isinstance(self._reader, PostgresReader):
+                raw = await self._reader.rows(prepared.sql, parameters)
+            else:
+                raise Busy
+        except Busy:  # not now (or not this database): through the pool
+            async with self.read(snapshot=False) as conn:
+                row = (await conn.execute(statement, params)).first()
+            return None if row is None else tuple(row)
+        except _UNREACHABLE as exc:
+            raise Unavailable("the database is not reachable right now; retry in a moment") from exc
+        for listener in self.statement_listeners:
+            listener()
+        rows = prepared.rows(raw[:1])
+        return rows[0] if rows else None
+
     async def dispose(self) -> None:
+        if isinstance(self._reader, SqliteReader):
+            self._reader.close()
+        elif isinstance(self._reader, PostgresReader):
+            await self._reader.close()
         await self.engine.dispose()
+
+
+def _point_reader(url: sa.URL, pool_size: int) -> SqliteReader | PostgresReader | None:
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ""
+        return SqliteReader(path) if path and path != ":memory:" and not path.startswith("file:") else None
+    return PostgresReader(asyncpg_dsn(url), pool_size)
+
+
+def asyncpg_dsn(url: str | sa.URL) -> str:
+    """The plain postgresql:// DSN asyncpg takes, of a SQLAlchemy URL."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# What the point reader meets when PostgreSQL is away (as `_unreachable` tells for SQLAlchemy's).
+_UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                asyncpg.exceptions.OperatorInterventionError)  # fmt: skip
 
 
 def _unreachable(exc: BaseException, is_sqlite: bool) -> bool:
@@ -129,15 +182,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine runs (tests and the benchmark report it per request)."""
+    """Counts the SQL statements a database runs (tests and the benchmark report it per request)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, db: Database) -> None:
         self.count = 0
-        self._engine = engine.sync_engine
-        sa.event.listen(self._engine, "before_cursor_execute", self._count)
+        self._db = db
+        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", self._count)
+        db.statement_listeners.append(self._count)
 
     def _count(self, *_args: Any) -> None:
         self.count += 1
 
     def close(self) -> None:
-        sa.event.remove(self._engine, "before_cursor_execute", self._count)
+        sa.event.remove(self._db.engine.sync_engine, "before_cursor_execute", self._count)
+        self._db.statement_listeners.remove(self._count)

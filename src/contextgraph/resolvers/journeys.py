@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.app.db import Database
 from contextgraph.app.errors import BadParameter, Conflict, not_found
 from contextgraph.app.models import interaction_t, read_json, service_interaction_t, service_t, state_t, task_t
 from contextgraph.resolvers.events import END_LIFTED, START_LIFTED, Event
@@ -109,18 +110,41 @@ def _check_id(kind: str, value: int, bits: int, label: object) -> None:
         raise not_found(kind, label)
 
 
-async def _fetch(conn: AsyncConnection, kind: str, row_id: int, service_id: int, lock: bool) -> Any:
-    """One service, or one state or task of a service: 404 unless it exists."""
+def _by_id(kind: str, lock: bool = False) -> sa.Select[Any]:
+    """One service, or one state or task of a service, by bound `row_id` (and `service_id`)."""
     table = _TABLES[kind]
+    query = select_records(_RECORDS[kind]).where(table.c.id == sa.bindparam("row_id"))
+    if kind != "service":
+        query = query.where(table.c.service_id == sa.bindparam("service_id"))
+    return query.with_for_update() if lock else query
+
+
+_BY_ID = {(kind, lock): _by_id(kind, lock) for kind in _TABLES for lock in (False, True)}
+
+
+def _ids(kind: str, row_id: int, service_id: int) -> dict[str, int]:
     _check_id("service", service_id, 64, service_id)
     _check_id(kind, row_id, 64 if kind == "service" else 32, row_id)
-    query = select_records(_RECORDS[kind]).where(table.c.id == row_id)
-    if kind != "service":
-        query = query.where(table.c.service_id == service_id)
-    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    return {"row_id": row_id} if kind == "service" else {"row_id": row_id, "service_id": service_id}
+
+
+def _found(kind: str, row: Any, row_id: int, service_id: int) -> Any:
     if row is None:
         raise not_found(kind, row_id if kind == "service" else f"{row_id}' of service '{service_id}")
     return _RECORDS[kind](*row)
+
+
+async def _fetch(conn: AsyncConnection, kind: str, row_id: int, service_id: int, lock: bool) -> Any:
+    """One service, or one state or task of a service: 404 unless it exists."""
+    row = (await conn.execute(_BY_ID[kind, lock], _ids(kind, row_id, service_id))).first()
+    return _found(kind, row, row_id, service_id)
+
+
+async def read_service(db: Database, service_id: int) -> ServiceRecord:
+    """One service on its own, outside any transaction: one statement through the driver."""
+    record: ServiceRecord = _found("service", await db.first(_BY_ID["service", False], **_ids(
+        "service", service_id, service_id)), service_id, service_id)  # fmt: skip
+    return record
 
 
 async def fetch_service(conn: AsyncConnection, service_id: int, *, lock: bool = False) -> ServiceRecord:

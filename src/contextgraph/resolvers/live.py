@@ -20,7 +20,7 @@ import asyncpg
 import orjson
 import sqlalchemy as sa
 
-from contextgraph.app.db import Database
+from contextgraph.app.db import Database, asyncpg_dsn
 from contextgraph.app.models import service_t
 from contextgraph.app.timefmt import format_ms, now_ms
 
@@ -141,4 +141,4 @@ def listen_dsn(async_url: str) -> str | None:
     """The asyncpg DSN of a PostgreSQL database URL (None for SQLite)."""
     if not async_url.startswith("postgresql"):
         return None
-    return "postgresql://" + async_url.split("://", 1)[1]
+    return asyncpg_dsn(async_url)

@@ -157,6 +157,9 @@ async def get_service(
     ctx: Context, service_id: int, include: Include = Include(), extensions: Sequence[str] = ()
 ) -> ServiceTree:
     schemas = schemas_named(ctx.metadata, "service", extensions)
+    if not schemas and include == Include():  # the service alone: one statement, no transaction
+        async with ctx.server.operation():
+            return ServiceTree(await journeys.read_service(ctx.db, service_id))
     async with ctx.read() as conn:
         service = await journeys.fetch_service(conn, service_id)
         return (await load_trees(conn, [service], include, schemas))[0]

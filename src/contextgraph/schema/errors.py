@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
@@ -75,4 +76,9 @@ class OperationLabel(SchemaExtension):
             kind = context.operation_type.value
         except RuntimeError:  # the document did not parse: no operation to name
             kind = "invalid"
-        request.scope.setdefault("state", {})["graphql_operation"] = f"graphql {kind} {_label(context.operation_name)}"
+        label_operation(request.scope, kind, context.operation_name)
+
+
+def label_operation(scope: Any, kind: str, name: str | None) -> None:
+    """`graphql query Tree` in the access log and the metrics of this request."""
+    scope.setdefault("state", {})["graphql_operation"] = f"graphql {kind} {_label(name)}"

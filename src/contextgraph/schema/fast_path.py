@@ -183,7 +183,9 @@ class _Run:
                     pending.append(self.batched(spec, arguments, parents, field_def.type, details, results, key))
             else:
                 pending.append(self.resolved(type_, field_def, raw, parents, details, results, key))
-        if pending:
+        if len(pending) == 1:  # awaited here: a task of its own costs a turn of the event loop
+            await pending[0]
+        elif pending:
             await asyncio.gather(*pending)
         return results
 
@@ -200,7 +202,9 @@ class _Run:
         info = self.context.build_resolve_info(field_def, [d.node for d in details], parent_type,
                                                Path(None, key, parent_type.name))  # fmt: skip
         values = [field_def.resolve(p, info, **raw) for p in parents]
-        if any(self.context.is_awaitable(v) for v in values):  # together, so their loads batch
+        if len(values) == 1 and self.context.is_awaitable(values[0]):  # a root field
+            values = [await values[0]]
+        elif any(self.context.is_awaitable(v) for v in values):  # together, so their loads batch
             values = await asyncio.gather(*(v if self.context.is_awaitable(v) else asyncio.sleep(0, v) for v in values))
         for result, value in zip(results, await self.complete(field_def.type, details, values), strict=True):
             result[key] = value

@@ -224,10 +224,8 @@ def guard(settings: Settings) -> type[SchemaExtension]:
             # A websocket's operations run in tasks of their own, with the key of connection_init.
             CURRENT.set(context.context.get("principal"))
             try:
-                found = measure(context.schema._schema, context.graphql_document, context.operation_name,
-                                context.variables, settings.graphql_list_estimate, settings.max_json_depth)  # fmt: skip
-                if found is not None:
-                    _check(settings, context.context.get("principal"), found[1])
+                check_operation(settings, context.schema._schema, context.graphql_document, context.operation_name,
+                                context.variables, context.context.get("principal"))  # fmt: skip
             except ContextError as refusal:
                 if context.operation_type.value == "subscription":  # Strawberry's enum, not graphql-core's
                     raise  # a subscription's errors are mapped as they stream (ContextErrors)
@@ -237,6 +235,15 @@ def guard(settings: Settings) -> type[SchemaExtension]:
             yield
 
     return Guard
+
+
+def check_operation(settings: Settings, schema: GraphQLSchema, document: Any, operation_name: str | None,
+                    variables: dict[str, Any] | None, principal: Principal | None) -> None:  # fmt: skip
+    """Refuse (a ContextError) an operation over a limit, or one whose fields need a task the key lacks."""
+    found = measure(schema, document, operation_name, variables, settings.graphql_list_estimate,
+                    settings.max_json_depth)  # fmt: skip
+    if found is not None:
+        _check(settings, principal, found[1])
 
 
 def _check(settings: Settings, principal: Principal | None, asked: Measure) -> None:

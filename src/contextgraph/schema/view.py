@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -30,11 +30,13 @@ from contextgraph.app.limits import check_json
 from contextgraph.app.observability import SCHEMA_REBUILDS
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.metadata import MetadataRegistry
+from contextgraph.schema import known_queries
 from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.fast_path import FastExecutionContext
 from contextgraph.schema.guard import guard, timed_out
+from contextgraph.schema.known_queries import KnownQueries
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
@@ -44,6 +46,8 @@ from contextgraph.schema.subscription import Subscription
 
 
 class _Schema(strawberry.Schema):
+    known_queries: KnownQueries
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only what went wrong on our side: a refusal or a client's mistake is the client's news."""
         unexpected = [e for e in errors if e.original_error is not None
@@ -52,7 +56,7 @@ class _Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(registry: MetadataRegistry, settings: Settings) -> strawberry.Schema:
+def build_schema(registry: MetadataRegistry, settings: Settings) -> _Schema:
     """A schema for the current extension schemas; built whole, then swapped in by the caller."""
     install(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
@@ -62,8 +66,10 @@ def build_schema(registry: MetadataRegistry, settings: Settings) -> strawberry.S
                              guard(settings), ContextErrors, OperationLabel]  # fmt: skip
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
-    return _Schema(query=query, mutation=mutation, subscription=Subscription, extensions=extensions, config=config,
-                   execution_context_class=FastExecutionContext)
+    schema = _Schema(query=query, mutation=mutation, subscription=Subscription, extensions=extensions, config=config,
+                     execution_context_class=FastExecutionContext)
+    schema.known_queries = KnownQueries()
+    return schema
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -81,6 +87,7 @@ class _TextFrames(ASGIWebSocketAdapter):
 
 class ContextGraphQL(GraphQL):
     websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+    schema: _Schema
     settings: Settings
     # The page browsers get at /graphql (the app factory gives one with local assets).
     ide_html: str | None = None
@@ -113,19 +120,38 @@ class ContextGraphQL(GraphQL):
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
+            if isinstance(request, Request) and context is UNSET and root_value is UNSET:
+                response = await known_queries.answer(self, request)
+                if response is not None:
+                    return response
             return await super().run(request, context, root_value)
         finally:
             if isinstance(request, Request):  # uploaded files, even of a refused operation
                 await request.close()
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """One query or mutation over HTTP, stopped after `graphql_timeout` seconds."""
-        settings = self.settings
+        """One query or mutation over HTTP, stopped after `graphql_timeout` seconds; a query that
+        ran without errors is remembered (schema/known_queries.py).
+        """
+        schema = self.schema
+        result = await self.within_time(super().execute_single(*args, **kwargs))
+        if result is None:
+            return self.out_of_time()
+        data = kwargs.get("request_data")
+        if not result.errors and result.data is not None and data is not None and isinstance(data.query, str):
+            schema.known_queries.remember(data.query, data.operation_name)
+        return result
+
+    async def within_time(self, operation: Awaitable[ExecutionResult]) -> ExecutionResult | None:
+        """The operation's result, or None when it ran out of `graphql_timeout`."""
         try:
-            async with asyncio.timeout(settings.graphql_timeout):
-                return await super().execute_single(*args, **kwargs)
+            async with asyncio.timeout(self.settings.graphql_timeout):
+                return await operation
         except TimeoutError:
-            return ExecutionResult(data=None, errors=[timed_out(settings)])
+            return None
+
+    def out_of_time(self) -> ExecutionResult:
+        return ExecutionResult(data=None, errors=[timed_out(self.settings)])
 
     def parse_json(self, data: str | bytes) -> Any:
         """HTTP bodies and variables: a bad one is 400 saying why."""

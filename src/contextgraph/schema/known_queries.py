@@ -1,0 +1,127 @@
+"""Queries seen before, run straight on graphql-core.
+
+Around execution, Strawberry spends ~0.3 ms on each request. That goes to its HTTP view and to
+each extension's hooks: the token limit, the parser and validation caches, the guard, error
+mapping and the operation label. It is more than a small query's whole execution. Most of it
+checks the document itself, and a document that has run once without errors is known to parse,
+to stay under the token limit and to validate against this schema. For such a document (a
+JSON POST of a query operation), the view skips those checks and runs graphql-core directly,
+with the same executor (schema/fast_path.py), context and response.
+
+The checks that depend on the request still run every time: the key's roles, depth and cost
+(`guard.check_operation`), the variables (graphql-core coerces them) and the time limit. Any error
+at all, from a refusal or a bad variable to a service that is not found, sends the request down
+Strawberry's path, which answers it. These are reads only, so running one again changes nothing.
+Every error answer is therefore Strawberry's own. Each schema has its own memory, bounded, so a
+rebuilt schema (new extension schemas) starts empty.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql import DocumentNode, OperationDefinitionNode, OperationType, execute, parse
+from prometheus_client import Counter
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.execution import optimized_is_awaitable
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
+
+from contextgraph.app.errors import ContextError
+from contextgraph.schema.errors import label_operation
+from contextgraph.schema.fast_path import FastExecutionContext
+from contextgraph.schema.guard import check_operation
+
+if TYPE_CHECKING:
+    from contextgraph.schema.view import ContextGraphQL
+
+KNOWN_QUERIES = Counter("contextgraph_graphql_known_queries_total", "GraphQL POSTs of queries already seen",
+                        ["outcome"])  # fmt: skip
+_FIELDS = frozenset(("query", "variables", "operationName", "extensions"))
+_STREAMING = ("multipart/mixed", "text/event-stream")
+
+
+@dataclass(frozen=True)
+class KnownQuery:
+    document: DocumentNode
+    label: str | None  # the operation's name, as Strawberry names it (the first operation's)
+
+
+class KnownQueries:
+    """The query documents that ran without errors on one schema; the least recently used leave."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._known: OrderedDict[tuple[str, str | None], KnownQuery] = OrderedDict()
+
+    def get(self, query: str, operation_name: str | None) -> KnownQuery | None:
+        known = self._known.get((query, operation_name))
+        if known is not None:
+            self._known.move_to_end((query, operation_name))
+        return known
+
+    def remember(self, query: str, operation_name: str | None) -> None:
+        """Keep a query that just ran without errors (a mutation or subscription is not kept)."""
+        if (query, operation_name) in self._known:
+            return
+        document = parse(query)
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+        if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
+            return
+        first = operations[0].name
+        label = operation_name if operation_name is not None else first.value if first else None
+        self._known[query, operation_name] = KnownQuery(document, label)
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
+
+
+async def answer(view: ContextGraphQL, request: Request) -> Response | None:
+    """The response to a known query, or None: then Strawberry's path answers the request."""
+    if request.method != "POST" or parse_content_type(request.headers.get("content-type", ""))[0] != "application/json":
+        return None
+    accept = request.headers.get("accept", "")
+    if any(media in accept for media in _STREAMING):
+        return None
+    try:
+        data = view.decode_json(await request.body())
+    except ValueError:  # JSONDecodeError: the normal path says what is wrong with it
+        return None
+    if not isinstance(data, dict) or not data.keys() <= _FIELDS or data.get("extensions") is not None:
+        return None
+    query, variables, operation_name = data.get("query"), data.get("variables"), data.get("operationName")
+    if not (isinstance(query, str) and isinstance(variables, dict | None) and isinstance(operation_name, str | None)):
+        return None
+    schema = view.schema
+    known = schema.known_queries.get(query, operation_name)
+    if known is None:
+        return None
+    try:
+        check_operation(view.settings, schema._schema, known.document, operation_name, variables,
+                        request.scope["state"]["principal"])  # fmt: skip
+    except ContextError:
+        return None
+    sub_response = await view.get_sub_response(request)
+    context = await view.get_context(request, sub_response)
+    result = await view.within_time(_execute(schema._schema, known.document, variables, operation_name, context))
+    if result is None:
+        result = view.out_of_time()
+    elif result.errors:
+        KNOWN_QUERIES.labels("error").inc()
+        return None
+    KNOWN_QUERIES.labels("answered").inc()
+    label_operation(request.scope, "query", known.label)
+    return view.create_response(await view.process_result(request, result), sub_response)
+
+
+async def _execute(schema: Any, document: DocumentNode, variables: dict[str, Any] | None, operation_name: str | None,
+                   context: Any) -> ExecutionResult:  # fmt: skip
+    result: Any = execute(schema, document, variable_values=variables, operation_name=operation_name,
+                          context_value=context, executor_class=FastExecutionContext,
+                          is_awaitable=optimized_is_awaitable)  # type: ignore[arg-type]  # fmt: skip
+    if optimized_is_awaitable(result):
+        result = await result
+    return ExecutionResult(data=result.data, errors=result.errors)
