@@ -110,6 +110,14 @@ async def test_roles_and_cost_are_checked_on_every_request(app: Starlette, clien
     assert error["extensions"]["status"] == 400
 
 
+async def test_a_role_that_depends_on_a_variable_is_checked_for_its_value(app: Starlette, client: httpx.AsyncClient) -> None:
+    query = "query($k: ExtensionOwner!) { extensionSchemas(kind: $k) }"
+    no_state_schemas = await make_key(app, _without("UCS.SchemaMgt.readStateExtensionSchema"))
+    await _twice(client, {"query": query, "variables": {"k": "SERVICE"}}, **no_state_schemas)
+    refused = await client.post("/graphql", json={"query": query, "variables": {"k": "STATE"}}, headers=no_state_schemas)
+    assert refused.json()["errors"][0]["extensions"] == {"code": 4030, "status": 403}
+
+
 async def test_mutations_are_never_known(app: Starlette, client: httpx.AsyncClient) -> None:
     mutation = 'mutation { startService(input: {serviceType: 1, contactKey: "m"}) { id } }'
     before = await _counts(client)

@@ -17,6 +17,7 @@ only: running them again changes nothing). Tests run the same queries both ways 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -87,6 +88,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return result  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=1024)  # per type of the schemas in use
 def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
     """The scalar's serialisation, skipped for values it would return unchanged."""
     serialize = type_.serialize

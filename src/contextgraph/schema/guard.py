@@ -28,8 +28,12 @@ from graphql import (
     GraphQLNonNull,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     get_named_type,
     is_composite_type,
 )
@@ -125,6 +129,9 @@ class Measure:
     cost: int = 0
     aliases: int = 0
     tasks: set[str] = field(default_factory=set)
+    # Whether a variable's value moved it (a list's `first`, the `kind` a task depends on): if not,
+    # it holds for every request of the same document.
+    varies: bool = False
 
 
 class _Walk:
@@ -150,6 +157,7 @@ class _Walk:
             total.cost += part.cost
             total.aliases += part.aliases
             total.tasks |= part.tasks
+            total.varies |= part.varies
         return total
 
     def fragment(self, name: str) -> Measure:
@@ -171,14 +179,27 @@ class _Walk:
         if rule is not None:
             measure.tasks.update(rule(args) if callable(rule) else rule)
         named = get_named_type(definition.type)
+        listed = node.selection_set is not None and is_composite_type(named) and _is_list(definition.type)
+        measure.varies = (callable(rule) or listed) and any(_has_variable(a.value) for a in node.arguments or ())
         if node.selection_set is not None and is_composite_type(named):
             inner = self.selections(named, node.selection_set)  # type: ignore[arg-type]
-            many = args.get("first") or self.list_estimate if _is_list(definition.type) else 1
+            many = args.get("first") or self.list_estimate if listed else 1
             measure.depth += inner.depth
             measure.cost += many * inner.cost
             measure.aliases += inner.aliases
             measure.tasks |= inner.tasks
+            measure.varies |= inner.varies
         return measure
+
+
+def _has_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(f.value) for f in value.fields)
+    return False
 
 
 def _is_list(type_: Any) -> bool:
@@ -238,15 +259,20 @@ def guard(settings: Settings) -> type[SchemaExtension]:
 
 
 def check_operation(settings: Settings, schema: GraphQLSchema, document: Any, operation_name: str | None,
-                    variables: dict[str, Any] | None, principal: Principal | None) -> None:  # fmt: skip
-    """Refuse (a ContextError) an operation over a limit, or one whose fields need a task the key lacks."""
+                    variables: dict[str, Any] | None, principal: Principal | None) -> Measure | None:  # fmt: skip
+    """Refuse (a ContextError) an operation over a limit, or one whose fields need a task the key lacks.
+    Answers the measure, which `check_measure` can check again for another request of the same
+    document unless it `varies` with the variables.
+    """
     found = measure(schema, document, operation_name, variables, settings.graphql_list_estimate,
                     settings.max_json_depth)  # fmt: skip
-    if found is not None:
-        _check(settings, principal, found[1])
+    if found is None:
+        return None
+    check_measure(settings, principal, found[1])
+    return found[1]
 
 
-def _check(settings: Settings, principal: Principal | None, asked: Measure) -> None:
+def check_measure(settings: Settings, principal: Principal | None, asked: Measure) -> None:
     for limit, value, allowed in (("depth", asked.depth, settings.graphql_max_depth),
                                   ("number of aliases", asked.aliases, settings.graphql_max_aliases),
                                   ("cost", asked.cost, settings.graphql_max_cost)):  # fmt: skip

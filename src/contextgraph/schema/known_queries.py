@@ -9,7 +9,8 @@ JSON POST of a query operation), the view skips those checks and runs graphql-co
 with the same executor (schema/fast_path.py), context and response.
 
 The checks that depend on the request still run every time: the key's roles, depth and cost
-(`guard.check_operation`), the variables (graphql-core coerces them) and the time limit. Any error
+(`guard.check_operation`; its measure is kept when no variable moves it), the variables
+(graphql-core coerces them) and the time limit. Any error
 at all, from a refusal or a bad variable to a service that is not found, sends the request down
 Strawberry's path, which answers it. These are reads only, so running one again changes nothing.
 Every error answer is therefore Strawberry's own. Each schema has its own memory, bounded, so a
@@ -27,13 +28,12 @@ from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from contextgraph.app.errors import ContextError
 from contextgraph.schema.errors import label_operation
 from contextgraph.schema.fast_path import FastExecutionContext
-from contextgraph.schema.guard import check_operation
+from contextgraph.schema.guard import Measure, check_measure, check_operation
 
 if TYPE_CHECKING:
     from contextgraph.schema.view import ContextGraphQL
@@ -44,10 +44,11 @@ _FIELDS = frozenset(("query", "variables", "operationName", "extensions"))
 _STREAMING = ("multipart/mixed", "text/event-stream")
 
 
-@dataclass(frozen=True)
+@dataclass
 class KnownQuery:
     document: DocumentNode
     label: str | None  # the operation's name, as Strawberry names it (the first operation's)
+    measure: Measure | None = None  # its guard measure, once known not to vary with the variables
 
 
 class KnownQueries:
@@ -81,7 +82,8 @@ class KnownQueries:
 
 async def answer(view: ContextGraphQL, request: Request) -> Response | None:
     """The response to a known query, or None: then Strawberry's path answers the request."""
-    if request.method != "POST" or parse_content_type(request.headers.get("content-type", ""))[0] != "application/json":
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if request.method != "POST" or media_type != "application/json":
         return None
     accept = request.headers.get("accept", "")
     if any(media in accept for media in _STREAMING):
@@ -99,9 +101,14 @@ async def answer(view: ContextGraphQL, request: Request) -> Response | None:
     known = schema.known_queries.get(query, operation_name)
     if known is None:
         return None
+    principal = request.scope["state"]["principal"]
     try:
-        check_operation(view.settings, schema._schema, known.document, operation_name, variables,
-                        request.scope["state"]["principal"])  # fmt: skip
+        if known.measure is not None:
+            check_measure(view.settings, principal, known.measure)
+        else:
+            found = check_operation(view.settings, schema._schema, known.document, operation_name, variables, principal)
+            if found is not None and not found.varies:
+                known.measure = found
     except ContextError:
         return None
     sub_response = await view.get_sub_response(request)

@@ -6,6 +6,7 @@ arguments batch separately and the cache never mixes them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -24,12 +25,29 @@ class Loaders:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._cache: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
-        self.profile = DataLoader(lambda ids: batch.profiles(ctx, ids))
-        self.service = DataLoader(lambda ids: batch.services(ctx, ids))
-        # Keys are (extension schema, owner id): every extension of a level in one query.
-        self.extension: DataLoader[Any, Any] = DataLoader(lambda keys: batch.extension_records(ctx, keys))
-        self.customer_interactions = DataLoader(lambda ids: batch.interactions_of_customers(ctx, ids))
-        self.service_interactions = DataLoader(lambda ids: batch.interactions_of_services(ctx, ids))
+
+    # Made when a query first needs one: most requests need none, and each is a few objects more
+    # for the garbage collector to trace.
+    @functools.cached_property
+    def profile(self) -> DataLoader[str, Any]:
+        return DataLoader(lambda ids: batch.profiles(self.ctx, ids))
+
+    @functools.cached_property
+    def service(self) -> DataLoader[int, Any]:
+        return DataLoader(lambda ids: batch.services(self.ctx, ids))
+
+    @functools.cached_property
+    def extension(self) -> DataLoader[Any, Any]:
+        """Keys are (extension schema, owner id): every extension of a level in one query."""
+        return DataLoader(lambda keys: batch.extension_records(self.ctx, keys))
+
+    @functools.cached_property
+    def customer_interactions(self) -> DataLoader[str, Any]:
+        return DataLoader(lambda ids: batch.interactions_of_customers(self.ctx, ids))
+
+    @functools.cached_property
+    def service_interactions(self) -> DataLoader[int, Any]:
+        return DataLoader(lambda ids: batch.interactions_of_services(self.ctx, ids))
 
     def _loader(
         self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
