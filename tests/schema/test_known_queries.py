@@ -126,6 +126,16 @@ async def test_mutations_are_never_known(app: Starlette, client: httpx.AsyncClie
     assert await _grew(client, before) == {"answered": 0, "error": 0}
 
 
+async def test_a_long_text_is_never_known(client: httpx.AsyncClient) -> None:
+    service_id = await new_service(client)
+    padded = SMALL + " " * 20_000  # a client could otherwise fill the memory with long texts
+    before = await _counts(client)
+    for _ in range(2):
+        body = (await client.post("/graphql", json={"query": padded, "variables": {"s": service_id}})).json()
+        assert body["data"]["service"]["id"] == service_id
+    assert await _grew(client, before) == {"answered": 0, "error": 0}
+
+
 async def test_a_rebuilt_schema_knows_no_query_yet(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client)
     await _twice(client, {"query": SMALL, "variables": {"s": service_id}})

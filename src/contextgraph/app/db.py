@@ -100,6 +100,8 @@ class Database:
         """
         prepared = self._prepared.get(statement)
         if prepared is None:
+            if len(self._prepared) >= 256:  # only a caller building statements per call gets here
+                self._prepared.clear()
             prepared = self._prepared[statement] = Prepared.of(statement, self.engine.dialect)
         parameters = prepared.parameters(params)
         try:

@@ -10,11 +10,11 @@ with the same executor (schema/fast_path.py), context and response.
 
 The checks that depend on the request still run every time: the key's roles, depth and cost
 (`guard.check_operation`; its measure is kept when no variable moves it), the variables
-(graphql-core coerces them) and the time limit. Any error
-at all, from a refusal or a bad variable to a service that is not found, sends the request down
-Strawberry's path, which answers it. These are reads only, so running one again changes nothing.
-Every error answer is therefore Strawberry's own. Each schema has its own memory, bounded, so a
-rebuilt schema (new extension schemas) starts empty.
+(graphql-core coerces them) and the time limit. Any error at all, from a refusal or a bad
+variable to a service that is not found, sends the request down Strawberry's path, which answers
+it. These are reads only, so running one again changes nothing. Every error answer is therefore
+Strawberry's own. Each schema has its own memory, bounded, so a rebuilt schema (new extension
+schemas) starts empty.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ KNOWN_QUERIES = Counter("contextgraph_graphql_known_queries_total", "GraphQL POS
                         ["outcome"])  # fmt: skip
 _FIELDS = frozenset(("query", "variables", "operationName", "extensions"))
 _STREAMING = ("multipart/mixed", "text/event-stream")
+_MAX_TEXT = 16_384  # characters; the agent-desktop tree query is ~1 500
 
 
 @dataclass
@@ -65,8 +66,10 @@ class KnownQueries:
         return known
 
     def remember(self, query: str, operation_name: str | None) -> None:
-        """Keep a query that just ran without errors (a mutation or subscription is not kept)."""
-        if (query, operation_name) in self._known:
+        """Keep a query that just ran without errors (not a mutation or subscription, nor a text
+        longer than `_MAX_TEXT`: 256 of those would be memory a client could fill).
+        """
+        if len(query) > _MAX_TEXT or (query, operation_name) in self._known:
             return
         document = parse(query)
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
