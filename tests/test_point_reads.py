@@ -101,3 +101,10 @@ async def test_a_locked_sqlite_file_is_503_then_reads_again(tmp_path: Path) -> N
     finally:
         holder.close()
         await db.dispose()
+
+
+def test_the_point_reader_never_creates_a_database_file(tmp_path: Path) -> None:
+    missing = tmp_path / "not made yet.db"
+    with pytest.raises(Busy):  # left to the pool, which migrates the file or says why it cannot
+        SqliteReader(str(missing)).rows("SELECT 1", [])
+    assert not missing.exists()

@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import orjson
@@ -30,7 +31,7 @@ import sqlalchemy as sa
 
 
 class Busy(Exception):
-    """SQLite could not read without waiting: use the pooled connection instead."""
+    """SQLite could not read without waiting (or open the file): use the pooled connection instead."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,16 @@ class SqliteReader:
         self._conn: sqlite3.Connection | None = None
 
     def rows(self, sql: str, parameters: list[Any]) -> list[Any]:
-        if self._conn is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=0)
-            conn.execute("PRAGMA query_only=ON")
-            self._conn = conn
+        try:
+            if self._conn is None:
+                # mode=rw: never create a missing file (the pool's connections, which migrate it, do);
+                # one it cannot open is left to the pool, which says why.
+                conn = sqlite3.connect(f"file:{quote(self._path)}?mode=rw", uri=True, isolation_level=None,
+                                       check_same_thread=False, timeout=0)  # fmt: skip
+                conn.execute("PRAGMA query_only=ON")
+                self._conn = conn
+        except sqlite3.OperationalError as exc:
+            raise Busy from exc
         try:
             return self._conn.execute(sql, parameters).fetchall()
         except sqlite3.OperationalError as exc:
