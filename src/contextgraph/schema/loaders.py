@@ -30,24 +30,29 @@ class Loaders:
     # for the garbage collector to trace.
     @functools.cached_property
     def profile(self) -> DataLoader[str, Any]:
-        return DataLoader(lambda ids: batch.profiles(self.ctx, ids))
+        ctx = self.ctx  # not self: a loader holding its Loaders would be a cycle for the collector
+        return DataLoader(lambda ids: batch.profiles(ctx, ids))
 
     @functools.cached_property
     def service(self) -> DataLoader[int, Any]:
-        return DataLoader(lambda ids: batch.services(self.ctx, ids))
+        ctx = self.ctx
+        return DataLoader(lambda ids: batch.services(ctx, ids))
 
     @functools.cached_property
     def extension(self) -> DataLoader[Any, Any]:
         """Keys are (extension schema, owner id): every extension of a level in one query."""
-        return DataLoader(lambda keys: batch.extension_records(self.ctx, keys))
+        ctx = self.ctx
+        return DataLoader(lambda keys: batch.extension_records(ctx, keys))
 
     @functools.cached_property
     def customer_interactions(self) -> DataLoader[str, Any]:
-        return DataLoader(lambda ids: batch.interactions_of_customers(self.ctx, ids))
+        ctx = self.ctx
+        return DataLoader(lambda ids: batch.interactions_of_customers(ctx, ids))
 
     @functools.cached_property
     def service_interactions(self) -> DataLoader[int, Any]:
-        return DataLoader(lambda ids: batch.interactions_of_services(self.ctx, ids))
+        ctx = self.ctx
+        return DataLoader(lambda ids: batch.interactions_of_services(ctx, ids))
 
     def _loader(
         self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
