@@ -19,6 +19,16 @@ from contextgraph.resolvers.journeys import Status
 from contextgraph.resolvers.services import ServiceFilter
 
 
+def _on_first_use(load: Callable[[Context, Any], Awaitable[Any]]) -> Any:
+    """A loader made on first access; it holds the context, not its Loaders (no reference cycle)."""
+
+    def made(self: Loaders) -> DataLoader[Any, Any]:
+        ctx = self.ctx
+        return DataLoader(lambda keys: load(ctx, keys))
+
+    return functools.cached_property(made)
+
+
 class Loaders:
     """The loaders of one request."""
 
@@ -26,33 +36,13 @@ class Loaders:
         self.ctx = ctx
         self._cache: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
 
-    # Made when a query first needs one: most requests need none, and each is a few objects more
-    # for the garbage collector to trace.
-    @functools.cached_property
-    def profile(self) -> DataLoader[str, Any]:
-        ctx = self.ctx  # not self: a loader holding its Loaders would be a cycle for the collector
-        return DataLoader(lambda ids: batch.profiles(ctx, ids))
-
-    @functools.cached_property
-    def service(self) -> DataLoader[int, Any]:
-        ctx = self.ctx
-        return DataLoader(lambda ids: batch.services(ctx, ids))
-
-    @functools.cached_property
-    def extension(self) -> DataLoader[Any, Any]:
-        """Keys are (extension schema, owner id): every extension of a level in one query."""
-        ctx = self.ctx
-        return DataLoader(lambda keys: batch.extension_records(ctx, keys))
-
-    @functools.cached_property
-    def customer_interactions(self) -> DataLoader[str, Any]:
-        ctx = self.ctx
-        return DataLoader(lambda ids: batch.interactions_of_customers(ctx, ids))
-
-    @functools.cached_property
-    def service_interactions(self) -> DataLoader[int, Any]:
-        ctx = self.ctx
-        return DataLoader(lambda ids: batch.interactions_of_services(ctx, ids))
+    # Made when a query first needs one (most requests need none): see `_on_first_use`.
+    profile = _on_first_use(batch.profiles)
+    service = _on_first_use(batch.services)
+    # Keys are (extension schema, owner id): every extension of a level in one query.
+    extension = _on_first_use(batch.extension_records)
+    customer_interactions = _on_first_use(batch.interactions_of_customers)
+    service_interactions = _on_first_use(batch.interactions_of_services)
 
     def _loader(
         self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
