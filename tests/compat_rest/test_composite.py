@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from tests.conftest import snapshot
 from tests.helpers import assert_error, new_customer
@@ -96,3 +97,25 @@ async def test_a_bad_item_writes_nothing_for_any_item(client: httpx.AsyncClient)
         assert_error(response, status, method="POST")
         assert await snapshot(client._transport.app) == before  # type: ignore[attr-defined]
     assert_error(await client.post(PATH, json={"services": []}), 400, method="POST", fragment="services")
+
+
+async def test_a_task_needs_the_start_task_role_over_rest_and_graphql(app: Starlette, client: httpx.AsyncClient) -> None:
+    """The composite start may create a task: a key without UCS.Service.startTask is refused (403)
+    whenever an item names one, writes nothing, and may still start services and states."""
+    from tests.test_auth import make_key
+
+    customer_id = await new_customer(client)
+    headers = await make_key(app, ["UCS.Service.startService", "UCS.Service.startState"])
+    before = await snapshot(app)
+    refused = await client.post(PATH, json={"services": [_item(customer_id)]}, headers=headers)
+    assert_error(refused, 403, method="POST", fragment="UCS.Service.startTask")
+    mutation = ('mutation($c: String!) { compositeStart(services: [{service: {customerId: $c, serviceType: 1},'
+                ' state: {stateType: 2}, task: {taskType: 3}}]) { taskId } }')  # fmt: skip
+    body = (await client.post("/graphql", json={"query": mutation, "variables": {"c": customer_id}},
+                              headers=headers)).json()  # fmt: skip
+    assert body["errors"][0]["extensions"]["status"] == 403, body
+    assert await snapshot(app) == before
+    without_task = {k: v for k, v in _item(customer_id).items() if k != "task"}
+    allowed = await client.post(PATH, json={"services": [without_task]}, headers=headers)
+    assert allowed.status_code == 200, allowed.text
+    assert "task" not in allowed.json()["services"][0]

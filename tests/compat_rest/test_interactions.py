@@ -65,6 +65,8 @@ async def test_record_and_read_a_chat_with_its_contents(client: httpx.AsyncClien
         ({"binary_content": "AAAA", "binary_content_mime": "image/png"}, 400, "binary_content_size"),
         ({"binary_content": "AAAA", "binary_content_mime": "image/png", "binary_content_size": 9}, 400, "3 bytes"),
         ({"binary_content": "***", "binary_content_mime": "x/y", "binary_content_size": 1}, 400, "base64"),
+        ({"structured_text": "<x/>", "structured_text_mime": "text/html\r\nX-Injected: 1"}, 400, "media type"),
+        ({"binary_content": "AAAA", "binary_content_mime": "image/svg+xml\n", "binary_content_size": 3}, 400, "media type"),
         ({"phone_number": "555"}, 400, "phone_number"),
         ({"udata": {"a": {"nested": 1}}}, 400, "udata"),
         ({"customer_id": "0000000000000000"}, 404, "customer"),
@@ -157,3 +159,44 @@ async def test_profile_merge_and_delete_take_interactions_along(app: Starlette, 
     contents = await snapshot(app)
     assert contents["interaction"] == []
     assert contents["service_interaction"] == []
+
+
+async def test_contents_are_never_pages_of_this_server(client: httpx.AsyncClient) -> None:
+    """Stored script (HTML, SVG) is served as a sandboxed download, never as a page of this origin."""
+    customer_id = await new_customer(client)
+    script = "<script>fetch('/graphql', {method: 'POST'})</script>"
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg">{script}</svg>'
+    body = chat(customer_id, "xss", text=script, structured_text=f"<html>{script}</html>", structured_text_mime="text/html",
+                binary_content=base64.b64encode(svg.encode()).decode(), binary_content_mime="image/svg+xml",
+                binary_content_size=len(svg))  # fmt: skip
+    assert (await client.post("/interactions", json=body)).status_code == 201
+    for path, inline in (("plain_text", True), ("structured_text", False), ("binary_content", False)):
+        response = await client.get(f"/interactions/xss/{path}")
+        assert response.status_code == 200
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in response.headers["content-security-policy"]
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store"
+        assert ("content-disposition" not in response.headers) is inline, path
+        if not inline:
+            assert response.headers["content-disposition"].startswith("attachment")
+
+
+async def test_a_media_type_stored_before_it_was_checked_is_served_as_bytes(app: Starlette, client: httpx.AsyncClient) -> None:
+    """An older row whose media type holds a line break is served as octet-stream, not a broken answer."""
+    customer_id = await new_customer(client)
+    body = chat(customer_id, "old", structured_text="<p>hi</p>", structured_text_mime="text/html")
+    assert (await client.post("/interactions", json=body)).status_code == 201
+    import sqlalchemy as sa
+
+    from contextgraph.app.models import interaction_t
+
+    async with app.state.ctx.db.write() as conn:
+        fields = (await conn.execute(sa.select(interaction_t.c.fields).where(interaction_t.c.id == "old"))).scalar_one()
+        fields = fields | {"structured_text_mime": "text/html\r\nSet-Cookie: a=b"}
+        await conn.execute(sa.update(interaction_t).where(interaction_t.c.id == "old").values(fields=fields))
+    response = await client.get("/interactions/old/structured_text")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert "set-cookie" not in response.headers
+    assert response.text == "<p>hi</p>"

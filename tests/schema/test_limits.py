@@ -142,3 +142,47 @@ class TestProduction:
     async def test_suggestions_when_asked_for(self, client: httpx.AsyncClient) -> None:
         body = await _post(client, '{ custmer(id: "1") { id } }')
         assert "Did you mean 'customer'?" in body["errors"][0]["message"]
+
+
+async def test_a_page_out_of_range_is_refused_before_anything_runs(app: Starlette, client: httpx.AsyncClient) -> None:
+    """A negative `first` would lower the cost: the issue's query ran 32 s and took 3 GB. Every list's
+    page is checked with the other limits, before a single statement runs."""
+    from contextgraph.app.db import StatementCounter
+
+    service_id = await new_service(client)
+    await new_state(client, service_id)
+    attack = ("query($s: Long!) { service(id: $s) { states { id service { states { id service { states { id service {"
+              " states { id service { id x: states(first: -2147483648) { id } } } } } } } } } } }")  # fmt: skip
+    counter = StatementCounter(app.state.ctx.db)
+    try:
+        for query, fragment in [(attack, "first"),
+                                ("{ service(id: 424242) { states(first: 0) { id } } }", "first"),
+                                ("{ service(id: 424242) { tasks(offset: -1) { id } } }", "offset"),
+                                ('{ anonymousServices(contactKey: "k", first: 1001) { id } }', "first"),
+                                ('{ identify(attributes: {LastName: "x"}, first: -3) { id } }', "first")]:  # fmt: skip
+            body = await _post(client, query, s=service_id) if "$s" in query else await _post(client, query)
+            _refused(body, fragment)
+            assert "between 1 and 1000" in body["errors"][0]["message"] or "negative" in body["errors"][0]["message"]
+        assert counter.count == 0
+    finally:
+        counter.close()
+
+
+class TestObjectBudget:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"graphql_max_objects": 8}
+
+    async def test_an_answer_holds_at_most_so_many_objects(self, client: httpx.AsyncClient) -> None:
+        customer = await new_customer(client)
+        for _ in range(3):
+            service_id = await new_service(client, customer_id=customer)
+            await new_state(client, service_id)
+            await new_state(client, service_id)
+        query = "query($c: ID!) { customer(id: $c) { services { id states { id } } } }"
+        body = await _post(client, query, c=customer)
+        assert "more than 8 objects" in body["errors"][0]["message"], body
+        assert body["errors"][0]["extensions"]["status"] == 400
+        small = await _post(client, "query($c: ID!) { customer(id: $c) { services(first: 2) { id states { id } } } }", c=customer)
+        assert "errors" not in small
+        assert [len(s["states"]) for s in small["data"]["customer"]["services"]] == [2, 2]

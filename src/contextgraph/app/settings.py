@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     graphql_max_list: int = Field(default=1000, ge=1)
     # What a list field without `first` counts for in the cost.
     graphql_list_estimate: int = Field(default=10, ge=1)
+    # The most objects (list items) one GraphQL answer may hold, whatever the data: bounds the
+    # answer's size and memory where the cost's estimate for lists without `first` falls short.
+    graphql_max_objects: int = Field(default=50_000, ge=1)
     # Seconds a query or mutation may run (subscriptions are not limited).
     graphql_timeout: float = Field(default=30.0, gt=0)
     graphql_introspection: bool = True

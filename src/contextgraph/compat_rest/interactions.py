@@ -43,10 +43,26 @@ async def of_service(request: Request) -> Response:
     return JSONResponse([_render(request, i) for i in found])
 
 
+# Contents are what a customer or an agent wrote: never a page of this server's origin. Only plain
+# text and raster images are shown in the browser; anything else (HTML, SVG, XML, PDF, …) is a
+# download. Either way the sandbox gives it an origin of its own with scripts off, and nosniff keeps
+# the browser to the type given.
+_INLINE = ("text/plain", "image/png", "image/jpeg", "image/gif", "image/webp")
+_CONTENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+    "Cache-Control": "no-store",
+}
+
+
 def content(name: str) -> Any:
     async def endpoint(request: Request) -> Response:
-        body, mime = await interactions.get_content(ctx(request), request.path_params["interaction_id"], name)
-        return Response(body, media_type=mime)
+        interaction_id = request.path_params["interaction_id"]
+        body, mime = await interactions.get_content(ctx(request), interaction_id, name)
+        headers = dict(_CONTENT_HEADERS)
+        if mime.split(";")[0].strip().lower() not in _INLINE:
+            headers["Content-Disposition"] = f"attachment; filename=\"{_PATHS[name]}\""
+        return Response(body, media_type=mime, headers=headers)
 
     endpoint.__name__ = f"interaction_{name}"
     return endpoint

@@ -29,6 +29,7 @@ from contextgraph.resolvers.events import (
     require_object,
 )
 from contextgraph.resolvers.extensions import Checked, check_extensions, write_extensions
+from contextgraph.resolvers.roles import require_current
 from contextgraph.resolvers.services import insert_service
 from contextgraph.resolvers.states import insert_state
 from contextgraph.resolvers.tasks import insert_task
@@ -119,6 +120,8 @@ async def composite_start(ctx: Context, body: Any) -> list[CompositeResult]:
     if not isinstance(services, list) or not services:
         raise BadParameter("services", "expected a non-empty array of Composite Start Events")
     items = [_parse(ctx, i, raw) for i, raw in enumerate(services)]
+    if any(item.task is not None for item in items):  # a task may be created too: its role as well
+        require_current("UCS.Service.startTask")
     async with ctx.write() as conn:
         results = [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]
     for r in results:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -69,14 +70,27 @@ def addresses(name: str, value: Any) -> list[dict[str, str]]:
 
 
 _STRING = text(256)
+# A media type as RFC 9110 spells it (`type/subtype`, optional `; name=value` parameters), so a stored
+# one can never break the header it is served in (no CR, LF or other control characters).
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|"[^"\x00-\x1f\x7f]*"))*')
+
+
+def media_type(name: str, value: Any) -> str:
+    checked = text(128)(name, value)
+    if not MEDIA_TYPE.fullmatch(checked):
+        raise BadParameter(name, "expected a media type such as text/html or image/png")
+    return checked
+
+
 _COMMON: dict[str, Check] = {
     "status": one_of((0, 1, 2, 3)), "entity_type": one_of(tuple(ENTITY_TYPES)), "type": _STRING,
     "sub_type": _STRING, "media_type": _STRING, "parent_id": text(64), "thread_id": text(64),
     "external_id": _STRING, "owner_id": integer, "creator_app_id": integer, "start_date": timestamp,
     "end_date": timestamp, "timeshift": integer, "category_id": _STRING, "allow_children": boolean,
     "subject": text(1024), "stopped_reason": _STRING, "text": text(10_000_000),
-    "structured_text": text(10_000_000), "structured_text_mime": text(128), "binary_content": text(20_000_000),
-    "binary_content_mime": text(128), "binary_content_size": integer, "udata": user_data,
+    "structured_text": text(10_000_000), "structured_text_mime": media_type, "binary_content": text(20_000_000),
+    "binary_content_mime": media_type, "binary_content_size": integer, "udata": user_data,
 }  # fmt: skip
 _REQUIRED = ("customer_id", "interaction_id", "status", "entity_type", "type", "media_type", "creator_app_id",
              "start_date")  # fmt: skip
@@ -247,4 +261,6 @@ async def get_content(ctx: Context, interaction_id: str, name: str) -> tuple[str
         raise not_found(f"{name} of interaction", interaction_id)
     mime = {"text": "text/plain; charset=utf-8", "structured_text": row.fields.get("structured_text_mime"),
             "binary_content": row.fields.get("binary_content_mime")}[name]  # fmt: skip
-    return row[0], mime or "application/octet-stream"
+    if not isinstance(mime, str) or not MEDIA_TYPE.fullmatch(mime):  # recorded before media types were checked
+        mime = "application/octet-stream"
+    return row[0], mime

@@ -44,7 +44,10 @@ class Batched:
         found = loaders(info)
         cut = self._pager(found, arguments)
         key = self.key(parent)  # None: nothing to load (a service no customer has yet)
-        return self.wrap(cut(None if key is None else await self.loader(found, **arguments).load(key)))
+        value = cut(None if key is None else await self.loader(found, **arguments).load(key))
+        if self.paged:
+            found.charge(len(value))
+        return self.wrap(value)
 
     async def many(self, parents: Sequence[Any], found: Loaders, arguments: dict[str, Any]) -> list[Any]:
         if self.loader is None:
@@ -54,7 +57,10 @@ class Batched:
         keys = [self.key(p) for p in parents]
         unique = [k for k in dict.fromkeys(keys) if k is not None]
         loaded = dict(zip(unique, await self.loader(found, **arguments).load_fn(unique), strict=True)) if unique else {}
-        return [self.wrap(cut(loaded.get(k))) for k in keys]
+        values = [cut(loaded.get(k)) for k in keys]
+        if self.paged:
+            found.charge(sum(len(v) for v in values))
+        return [self.wrap(v) for v in values]
 
     def _pager(self, found: Loaders, arguments: dict[str, Any]) -> Callable[[Any], Any]:
         """Takes `first`/`offset` out of the arguments; the function that cuts each parent's page."""

@@ -6,7 +6,8 @@ is, not what it would expand to) gives, for the operation:
 - the tasks its fields need (`FIELD_TASKS`; argument-dependent ones from the `kind` they name),
   checked through `Principal.require` — the same check the REST routes make;
 - depth (introspection fields included), aliases, and cost: every field costs 1, and a list field
-  multiplies what is below it by its `first` argument, or by `graphql_list_estimate` without one.
+  multiplies what is below it by its `first` argument, or by `graphql_list_estimate` without one;
+- the range of every list's `first` and `offset` (a negative `first` would lower the cost).
 A refusal is a GraphQL error with `code`/`status` in its extensions, and nothing has run. The time
 limit (`graphql_timeout`) is kept by the view around each query or mutation.
 """
@@ -44,6 +45,7 @@ from contextgraph.app.auth import KEY_REQUIRED
 from contextgraph.app.errors import BadParameter, ContextError, NotAuthorized, Unavailable
 from contextgraph.app.limits import check_json
 from contextgraph.app.settings import Settings
+from contextgraph.resolvers.paging import check_page
 from contextgraph.resolvers.roles import CURRENT, Principal, extension_schema_task, extension_task
 from contextgraph.resolvers.roles import CUSTOMER as C
 from contextgraph.resolvers.roles import INTERACTION as IA
@@ -136,9 +138,9 @@ class Measure:
 
 class _Walk:
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
-                 variables: VariableValues, list_estimate: int, json_depth: int) -> None:  # fmt: skip
+                 variables: VariableValues, list_estimate: int, json_depth: int, list_cap: int) -> None:  # fmt: skip
         self.schema, self.fragments, self.variables = schema, fragments, variables
-        self.list_estimate, self.json_depth = list_estimate, json_depth
+        self.list_estimate, self.json_depth, self.list_cap = list_estimate, json_depth, list_cap
         self.memo: dict[str, Measure] = {}
 
     def selections(self, parent: GraphQLCompositeType, selection_set: SelectionSetNode) -> Measure:
@@ -181,6 +183,8 @@ class _Walk:
         named = get_named_type(definition.type)
         listed = node.selection_set is not None and is_composite_type(named) and _is_list(definition.type)
         measure.varies = (callable(rule) or listed) and any(_has_variable(a.value) for a in node.arguments or ())
+        if listed:  # a page outside its range is refused here, before anything runs (and before its cost)
+            check_page(args.get("first"), args.get("offset", 0), self.list_cap)
         if node.selection_set is not None and is_composite_type(named):
             inner = self.selections(named, node.selection_set)  # type: ignore[arg-type]
             many = args.get("first") or self.list_estimate if listed else 1
@@ -209,7 +213,8 @@ def _is_list(type_: Any) -> bool:
 
 
 def measure(schema: GraphQLSchema, document: Any, operation_name: str | None, raw_variables: dict[str, Any] | None,
-            list_estimate: int, json_depth: int = 32) -> tuple[OperationDefinitionNode, Measure] | None:  # fmt: skip
+            list_estimate: int, json_depth: int = 32, list_cap: int = 1000,
+            ) -> tuple[OperationDefinitionNode, Measure] | None:  # fmt: skip
     """The measure of the operation to run; None when graphql-core will refuse it anyway (no such
     operation, bad variables): then nothing runs and there is nothing to check.
     """
@@ -225,7 +230,7 @@ def measure(schema: GraphQLSchema, document: Any, operation_name: str | None, ra
     if root is None:
         return None
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    walk = _Walk(schema, fragments, coerced, list_estimate, json_depth)
+    walk = _Walk(schema, fragments, coerced, list_estimate, json_depth, list_cap)
     return operation, walk.selections(root, operation.selection_set)
 
 
@@ -265,7 +270,7 @@ def check_operation(settings: Settings, schema: GraphQLSchema, document: Any, op
     document unless it `varies` with the variables.
     """
     found = measure(schema, document, operation_name, variables, settings.graphql_list_estimate,
-                    settings.max_json_depth)  # fmt: skip
+                    settings.max_json_depth, settings.graphql_max_list)  # fmt: skip
     if found is None:
         return None
     check_measure(settings, principal, found[1])

@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from contextgraph.app.errors import BadParameter
 from contextgraph.resolvers import batch
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.journeys import Status
@@ -30,11 +31,20 @@ def _on_first_use(load: Callable[[Context, Any], Awaitable[Any]]) -> Any:
 
 
 class Loaders:
-    """The loaders of one request."""
+    """The loaders of one request, and how many list items the request's answer holds so far."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._cache: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
+        self.objects = 0
+
+    def charge(self, items: int) -> None:
+        """Count `items` more list items into the answer; refused past `graphql_max_objects`."""
+        self.objects += items
+        allowed = self.ctx.settings.graphql_max_objects
+        if self.objects > allowed:
+            raise TooLarge(f"the answer would hold more than {allowed} objects; ask for fewer (first) or "
+                           "a smaller tree")  # fmt: skip
 
     # Made when a query first needs one (most requests need none): see `_on_first_use`.
     profile = _on_first_use(batch.profiles)
@@ -66,6 +76,13 @@ class Loaders:
     def tasks_of_state(self, status: Status, types: list[str] | None) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
         return self._loader(("state-tasks", status, t), lambda ids: batch.tasks_of_states(self.ctx, ids, status, t))
+
+
+class TooLarge(BadParameter):
+    """An answer over `graphql_max_objects`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("query", reason)
 
 
 def loaders(info: strawberry.Info) -> Loaders:

@@ -25,8 +25,10 @@ class ProfileQuery:
                        offset: OFFSET = 0) -> list[Customer]:  # fmt: skip
         given = {str(k): str(v) for k, v in dict(attributes).items()}  # type: ignore[call-overload]
         ctx = loaders(info).ctx
-        found = await profiles.identify(ctx, given, key=key, include_profile=True)
-        return [Customer.of(profile) for profile in page(found, first, offset, ctx.settings.graphql_max_list)]
+        found = page(await profiles.identify(ctx, given, key=key, include_profile=True), first, offset,
+                     ctx.settings.graphql_max_list)  # fmt: skip
+        loaders(info).charge(len(found))
+        return [Customer.of(profile) for profile in found]
 
     @strawberry.field(description="The identification keys.")
     def identification_keys(self, info: strawberry.Info) -> JSON:

@@ -49,8 +49,10 @@ class Query:
     ) -> list[Service]:  # fmt: skip
         service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
         ctx = loaders(info).ctx
-        trees = await services.anonymous_services(ctx, contact_key, service_filter)
-        return [Service.of(t.service) for t in page(trees, first, offset, ctx.settings.graphql_max_list)]
+        trees = page(await services.anonymous_services(ctx, contact_key, service_filter), first, offset,
+                     ctx.settings.graphql_max_list)  # fmt: skip
+        loaders(info).charge(len(trees))
+        return [Service.of(t.service) for t in trees]
 
     @strawberry.field(description="An interaction by its id.")
     async def interaction(self, info: strawberry.Info, id: str) -> Interaction:
