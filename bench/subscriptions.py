@@ -26,9 +26,8 @@ import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.servers import AUTH, COMMAND, KEY, free_port
-
 from bench.import_profiles import fresh_postgres
+from tests.servers import AUTH, COMMAND, KEY, free_port
 
 QUERY = "subscription($s: Long) { journey(serviceId: $s) { action stateId } }"
 

@@ -35,8 +35,6 @@ import orjson
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.servers import AUTH, COMMAND, KEY, free_port
-
 from bench.import_profiles import fresh_postgres
 from contextgraph.app.db import Database
 from contextgraph.app.models import (
@@ -49,6 +47,7 @@ from contextgraph.app.models import (
     task_t,
 )
 from contextgraph.app.settings import load_settings
+from tests.servers import AUTH, COMMAND, KEY, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TREE = """query Tree($id: ID!) { customer(id: $id) { id attributes interactions { id mediaType }

@@ -2,7 +2,7 @@
 # Refreshes the browser assets the server ships (no CDN is reachable from the machines it runs on):
 # GraphiQL 3 with React 18, from the npm registry. Run it by hand when upgrading; the files are committed.
 set -euo pipefail
-dest=$(cd "$(dirname "$0")/.." && pwd)/src/contextgraph/ui/static/vendor
+dest=$(cd "$(dirname "$0")/.." && pwd)/app/ui/static/vendor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

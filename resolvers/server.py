@@ -16,11 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from contextgraph import __version__
 from contextgraph.app.db import Database
 from contextgraph.app.errors import BadParameter, Forbidden, Unavailable
 from contextgraph.app.models import server_state_t
 from contextgraph.app.timefmt import format_ms, now_ms
+from contextgraph.resolvers.version import VERSION
 
 MODES = ("production", "maintenance")
 
@@ -120,7 +120,7 @@ class ServerRuntime:
         rss_kb = _resident_kb()
         max_kb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 1024
         return {
-            "version": __version__,
+            "version": VERSION,
             "system_time": format_ms(now_ms()),
             "mode": await self.mode(),
             "max_memory": max_kb,

@@ -21,18 +21,18 @@ import orjson
 import uvicorn
 from pydantic import ValidationError
 
-from contextgraph import __version__
 from contextgraph.app import keys_command
 from contextgraph.app.errors import ContextError
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import Settings, load_settings
+from contextgraph.resolvers.version import VERSION
 
 T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contextgraph", description="Context Graph customer-context server")
-    parser.add_argument("--version", action="version", version=f"contextgraph {__version__}")
+    parser.add_argument("--version", action="version", version=f"contextgraph {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server (GraphQL at /graphql, REST at / and /genesys/1/cs)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1; CONTEXTGRAPH_HOST)")

@@ -10,9 +10,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from contextgraph import __version__
 from contextgraph.compat_rest.http import JSONResponse
 from contextgraph.compat_rest.routes import route_roles
+from contextgraph.resolvers.version import VERSION
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _FLAGS = ("active_states", "completed_states", "active_tasks", "completed_tasks")
@@ -63,7 +63,7 @@ def document() -> dict[str, Any]:
         paths.setdefault(plain, {})[method.lower()] = _operation(method, path, tasks)
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Context Graph — Context Services REST API", "version": __version__,
+        "info": {"title": "Context Graph — Context Services REST API", "version": VERSION,
                  "description": "The documented Context Services operations (spec/004), served at / and "
                                 "under /genesys/1/cs. Every operation needs an API key."},
         "servers": [{"url": "/"}, {"url": "/genesys/1/cs"}],

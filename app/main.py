@@ -29,12 +29,12 @@ from contextgraph.app.migrate import migrate
 from contextgraph.app.observability import RequestObservation, metrics_response
 from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.settings import Settings, load_settings
+from contextgraph.app.ui.routes import graphiql_html, ui_routes
 from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.openapi import openapi
 from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers.context import Context
 from contextgraph.schema.view import follow_metadata, graphql_app
-from contextgraph.ui.routes import graphiql_html, ui_routes
 
 log = logging.getLogger("contextgraph")
 
