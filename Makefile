@@ -41,6 +41,7 @@ lint: $(STAMP)
 	mkdir -p $(TYPED)/contextgraph
 	for layer in $(CODE); do ln -sfn ../../../$$layer $(TYPED)/contextgraph/$$layer; done
 	MYPYPATH=$(TYPED) $(VENV)/bin/mypy $(addprefix -p contextgraph.,$(CODE))
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) build .pgtest.* .pytest_cache

@@ -16,20 +16,18 @@ credentials).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contextgraph.app.errors import ContextError, Forbidden, NotAuthorized, TooManyRequests
 from contextgraph.app.ratelimit import RateLimiter
-from contextgraph.app.respond import header, send_error
-from contextgraph.resolvers.keys import Keyring
-from contextgraph.resolvers.roles import CURRENT, Principal
+from contextgraph.app.respond import send_error
+from contextgraph.compat_rest.http import header
+from contextgraph.resolvers.access.keys import KEY_REQUIRED, Keyring, authenticate, require_principal
+from contextgraph.resolvers.access.roles import CURRENT, Principal
+from contextgraph.resolvers.errors import ContextError, Forbidden, NotAuthorized, TooManyRequests
 
-KEY_REQUIRED = "an API key is required: send Authorization: Bearer <key>"
 # Two challenges, one header each: browsers answer Basic with a prompt; API clients read Bearer.
 CHALLENGES = [(b"www-authenticate", b'Basic realm="Context Graph", charset="UTF-8"'),
               (b"www-authenticate", b'Bearer realm="Context Graph"')]  # fmt: skip
@@ -37,40 +35,9 @@ _STATUS_PATHS = frozenset({"/server/status", "/server/status/", "/genesys/1/cs/s
                            "/genesys/1/cs/server/status/"})  # fmt: skip
 
 
-def credential(authorization: str | None) -> str | None:
-    """The secret of an Authorization header value (Bearer, or Basic's password); None if absent."""
-    if not authorization:
-        return None
-    scheme, _, value = authorization.strip().partition(" ")
-    scheme, value = scheme.lower(), value.strip()
-    if scheme == "bearer":
-        return value or ""
-    if scheme == "basic":
-        try:
-            decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return ""
-        return decoded.partition(":")[2]
-    return ""  # an unknown scheme is a wrong credential, not a missing one
-
-
-def authenticate(keyring: Keyring, authorization: str | None) -> Principal | None:
-    """The principal of a header; None when there is none; NotAuthorized when it is wrong."""
-    secret = credential(authorization)
-    if secret is None:
-        return None
-    principal = keyring.authenticate(secret) if secret else None
-    if principal is None:
-        raise NotAuthorized("the API key is unknown or revoked")
-    return principal
-
-
 def principal_of(scope: Scope) -> Principal:
     """The request's principal; only the anonymous status probe may run without one."""
-    principal: Principal | None = scope.get("state", {}).get("principal")
-    if principal is None:
-        raise NotAuthorized(KEY_REQUIRED)
-    return principal
+    return require_principal(scope.get("state", {}).get("principal"))
 
 
 class Authentication:

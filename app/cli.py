@@ -22,9 +22,9 @@ import uvicorn
 from pydantic import ValidationError
 
 from contextgraph.app import keys_command
-from contextgraph.app.errors import ContextError
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import Settings, load_settings
+from contextgraph.resolvers.errors import ContextError
 from contextgraph.resolvers.version import VERSION
 
 T = TypeVar("T")

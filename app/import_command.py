@@ -13,11 +13,11 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from contextgraph.app.db import Database
-from contextgraph.app.migrate import migrate
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.context import Context
-from contextgraph.resolvers.profile_import import ImportOptions, ImportReport, import_profiles
+from contextgraph.resolvers.profiles.bulk_import import ImportOptions, ImportReport, import_profiles
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.migrate import migrate
 
 
 def run_import(settings: Settings, args: argparse.Namespace) -> ImportReport:

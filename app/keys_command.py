@@ -14,10 +14,10 @@ import argparse
 import asyncio
 from typing import Any
 
-from contextgraph.app.db import Database
-from contextgraph.app.migrate import migrate
 from contextgraph.app.settings import Settings
-from contextgraph.resolvers import keys
+from contextgraph.resolvers.access import keys
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.migrate import migrate
 
 
 def add_parser(commands: Any, database_flags: Any) -> None:

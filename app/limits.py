@@ -3,48 +3,21 @@
 `InputLimits` refuses a body over `max_body_bytes` — at once from its Content-Length, or as soon as
 a streamed body passes the limit — and allows `max_upload_bytes` to the bulk imports (REST
 `POST /profiles/import`, GraphQL multipart requests); and a path or query string with a NUL.
-`check_json` refuses JSON nested deeper than `max_json_depth`, or with a NUL in a string, wherever a
-body is parsed (REST and GraphQL); GraphQL arguments written in the document are checked by
-schema/guard. PostgreSQL cannot store NUL in text and SQLite would: both refuse it alike.
+Parsed bodies are checked by resolvers/bounds.py (JSON depth, NUL characters) wherever they are
+parsed; GraphQL arguments written in the document by schema/guard.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contextgraph.app.errors import MalformedBody, PayloadTooLarge
-from contextgraph.app.respond import header, send_error
+from contextgraph.app.respond import send_error
+from contextgraph.compat_rest.http import header
+from contextgraph.resolvers.bounds import NUL
+from contextgraph.resolvers.errors import MalformedBody, PayloadTooLarge
 
 _IMPORT_PATHS = ("/profiles/import", "/profiles/import/", "/genesys/1/cs/profiles/import",
                  "/genesys/1/cs/profiles/import/")  # fmt: skip
-
-
-NUL = "\x00"
-
-
-def check_json(value: Any, depth_limit: int) -> Any:
-    """`value` unchanged, or MalformedBody when arrays and objects nest deeper than `depth_limit`
-    or a string (key or value) holds a NUL character.
-    """
-    level: list[tuple[Any, int]] = [(value, 1)]
-    while level:
-        item, depth = level.pop()
-        if isinstance(item, str):
-            if NUL in item:
-                raise MalformedBody("a string holds a NUL character (\\u0000)")
-            continue
-        if isinstance(item, dict):
-            children: Any = [*item.keys(), *item.values()]
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > depth_limit:
-            raise MalformedBody(f"the JSON nests deeper than {depth_limit} levels")
-        level.extend((child, depth + 1) for child in children)
-    return value
 
 
 class InputLimits:

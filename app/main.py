@@ -22,10 +22,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Scope
 
 from contextgraph.app.auth import Authentication, principal_of
-from contextgraph.app.db import Database
-from contextgraph.app.errors import ContextError, MethodNotAllowed, NotFound
 from contextgraph.app.limits import InputLimits
-from contextgraph.app.migrate import migrate
 from contextgraph.app.observability import RequestObservation, metrics_response
 from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.settings import Settings, load_settings
@@ -34,6 +31,9 @@ from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.openapi import openapi
 from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.errors import ContextError, MethodNotAllowed, NotFound
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.migrate import migrate
 from contextgraph.schema.view import follow_metadata, graphql_app
 
 log = logging.getLogger("contextgraph")
@@ -82,7 +82,7 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
         await migrate(database)
         ctx = Context.create(database, settings)
         ctx.listeners.append(follow_metadata(graphql, settings))
-        await ctx.bootstrap()
+        await ctx.bootstrap(settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None)
         await ctx.refresh()
         if not ctx.keyring.principals():
             log.warning("no API key exists, so every request but the readiness probe is refused: set "

@@ -29,8 +29,9 @@ from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contextgraph.app.errors import InternalError
-from contextgraph.app.respond import error_json, header
+from contextgraph.app.respond import error_json
+from contextgraph.compat_rest.http import header
+from contextgraph.resolvers.errors import InternalError
 
 log = logging.getLogger("contextgraph")
 access = logging.getLogger("contextgraph.access")
@@ -42,7 +43,6 @@ LATENCY = Histogram("contextgraph_request_duration_seconds", "Time to answer a r
 POOL_IN_USE = Gauge("contextgraph_db_pool_connections_in_use", "Database connections checked out",
                     multiprocess_mode="livesum")  # fmt: skip
 POOL_SIZE = Gauge("contextgraph_db_pool_size", "Database connections the pool keeps", multiprocess_mode="livesum")
-SCHEMA_REBUILDS = Counter("contextgraph_graphql_schema_rebuilds_total", "GraphQL schemas rebuilt for new metadata")
 
 
 def operation(scope: Scope) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 
-from contextgraph.app.errors import TooManyRequests
+from contextgraph.resolvers.errors import TooManyRequests
 
 
 class RateLimiter:

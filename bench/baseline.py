@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from contextgraph.app.timefmt import format_ms
+from contextgraph.resolvers.timefmt import format_ms
 
 DATABASE = os.environ.get("BASELINE_DATABASE", "")
 _JOURNEY = "id, type_value, started_ms, completed_ms, duration, disposition, started, completed"

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import asyncpg
 
-from contextgraph.app.db import Database
-from contextgraph.app.migrate import migrate
 from contextgraph.app.settings import load_settings
-from contextgraph.resolvers import identification
 from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.profiles import identification
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.migrate import migrate
 
 COMMAND = str(Path(sys.executable).with_name("contextgraph"))
 

@@ -36,8 +36,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.import_profiles import fresh_postgres
-from contextgraph.app.db import Database
-from contextgraph.app.models import (
+from contextgraph.app.settings import load_settings
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.tables import (
     customer_t,
     extension_record_t,
     extension_schema_t,
@@ -46,7 +47,6 @@ from contextgraph.app.models import (
     state_t,
     task_t,
 )
-from contextgraph.app.settings import load_settings
 from tests.servers import AUTH, COMMAND, KEY, free_port
 
 ROOT = Path(__file__).resolve().parents[1]

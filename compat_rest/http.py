@@ -7,14 +7,32 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
-from contextgraph.app.errors import BadParameter, ContextError, MalformedBody, UnsupportedMedia
-from contextgraph.app.limits import check_json
-from contextgraph.app.respond import error_json
-from contextgraph.resolvers import events
+from contextgraph.resolvers import values
+from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Context
-from contextgraph.resolvers.events import time_param
-from contextgraph.resolvers.journeys import Status
+from contextgraph.resolvers.errors import BadParameter, ContextError, MalformedBody, UnsupportedMedia
+from contextgraph.resolvers.journeys.records import Status
+from contextgraph.resolvers.values import time_param
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (`name` in lower case), or None."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def error_json(scope: Scope, error: ContextError) -> dict[str, Any]:
+    """The documented error JSON, with the URI as the client wrote it."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    host = header(scope, b"host") or "localhost"
+    path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]  # as the client wrote it
+    uri = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
+    return {"http_method": scope["method"], "title": error.title, "description": error.description,
+            "code": error.code, "uri": uri}  # fmt: skip
 
 
 class JSONResponse(Response):
@@ -80,7 +98,7 @@ def error_body(request: Request, error: ContextError) -> dict[str, Any]:
 def flag(request: Request, name: str) -> bool:
     """A true/false query parameter; absent or empty is false."""
     value = request.query_params.get(name)
-    return events.flag(name, value) if value else False
+    return values.flag(name, value) if value else False
 
 
 def names(request: Request, *keys: str) -> list[str] | None:

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, no_content, ok_empty, read_json
-from contextgraph.resolvers import metadata
-from contextgraph.resolvers.keys import describe_roles
+from contextgraph.resolvers.access.keys import describe_roles
+from contextgraph.resolvers.extensions import schemas as metadata
 
 # The path word of each owner kind: /metadata/{word}/extensions
 WORDS = {"profiles": "profile", "services": "service", "states": "state", "tasks": "task"}
@@ -63,4 +63,4 @@ async def business_attributes(request: Request) -> Response:
 
 
 async def roles(request: Request) -> Response:
-    return JSONResponse(await describe_roles(ctx(request)))
+    return JSONResponse(await describe_roles(ctx(request).db))

@@ -11,9 +11,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from contextgraph.app.errors import BadParameter, UnsupportedMedia
 from contextgraph.compat_rest.http import JSONResponse, created, ctx, names, no_content, ok_empty, read_json
-from contextgraph.resolvers import identification, profile_import, profile_merge, profiles
+from contextgraph.resolvers.errors import BadParameter, UnsupportedMedia
+from contextgraph.resolvers.profiles import bulk_import as profile_import
+from contextgraph.resolvers.profiles import identification, profiles
+from contextgraph.resolvers.profiles import merge as profile_merge
 
 
 async def create_profile(request: Request) -> Response:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, TaskRecord
-from contextgraph.resolvers.services import Include, ServiceTree
-from contextgraph.resolvers.states import StateTree
-from contextgraph.resolvers.tasks import TaskView
+from contextgraph.resolvers.journeys.records import JourneyRecord, ServiceRecord, StateRecord, TaskRecord
+from contextgraph.resolvers.journeys.services import Include, ServiceTree
+from contextgraph.resolvers.journeys.states import StateTree
+from contextgraph.resolvers.journeys.tasks import TaskView
 
 
 def _journey(record: JourneyRecord, body: dict[str, Any]) -> dict[str, Any]:

@@ -12,15 +12,15 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from contextgraph.app.auth import principal_of
 from contextgraph.compat_rest import extensions, interactions, metadata, profiles, server, services, states, tasks
 from contextgraph.compat_rest.http import flag
-from contextgraph.resolvers.roles import CUSTOMER as C
-from contextgraph.resolvers.roles import INTERACTION as IA
-from contextgraph.resolvers.roles import SCHEMA as M
-from contextgraph.resolvers.roles import SERVICE as S
-from contextgraph.resolvers.roles import SYSTEM as Y
-from contextgraph.resolvers.roles import extension_schema_task, extension_task
+from contextgraph.resolvers.access.keys import require_principal
+from contextgraph.resolvers.access.roles import CUSTOMER as C
+from contextgraph.resolvers.access.roles import INTERACTION as IA
+from contextgraph.resolvers.access.roles import SCHEMA as M
+from contextgraph.resolvers.access.roles import SERVICE as S
+from contextgraph.resolvers.access.roles import SYSTEM as Y
+from contextgraph.resolvers.access.roles import extension_schema_task, extension_task
 
 
 class _Kinds(Convertor[str]):
@@ -185,7 +185,7 @@ def _guarded(method: str, tasks: Tasks, endpoint: Endpoint) -> Endpoint:
         if principal is None and endpoint is server.server_status:
             return await server.readiness(request)
         needed = tasks(request) if callable(tasks) else tasks
-        principal_of(request.scope).require(*needed, *(_read_tasks(request) if method == "GET" else ()))
+        require_principal(principal).require(*needed, *(_read_tasks(request) if method == "GET" else ()))
         return await endpoint(request)
 
     return guarded

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from contextgraph.compat_rest.http import JSONResponse, ctx, location, read_json
-from contextgraph.resolvers import composite
-from contextgraph.resolvers.events import require_object
+from contextgraph.resolvers.journeys import composite
+from contextgraph.resolvers.values import require_object
 
 
 async def server_status(request: Request) -> Response:

@@ -18,8 +18,8 @@ from contextgraph.compat_rest.http import (
     read_json,
     time_ms,
 )
-from contextgraph.resolvers import services
-from contextgraph.resolvers.services import Include, ServiceFilter
+from contextgraph.resolvers.journeys import services
+from contextgraph.resolvers.journeys.services import Include, ServiceFilter
 
 
 def _include(request: Request) -> Include:

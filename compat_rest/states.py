@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.http import created, ctx, flag, names, ok_empty, path_status, present, read_json
-from contextgraph.resolvers import states
-from contextgraph.resolvers.journeys import Status
+from contextgraph.resolvers.journeys import states
+from contextgraph.resolvers.journeys.records import Status
 
 
 def _task_flags(request: Request) -> tuple[bool, bool]:

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.http import created, ctx, integer, names, no_content, path_status, present, read_json
-from contextgraph.resolvers import tasks
+from contextgraph.resolvers.journeys import tasks
 
 
 async def start_task(request: Request) -> Response:

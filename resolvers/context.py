@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contextgraph.app.db import Database
-from contextgraph.app.settings import Settings
-from contextgraph.resolvers.business import BusinessAttributes
-from contextgraph.resolvers.keys import Keyring, ensure_bootstrap
-from contextgraph.resolvers.live import LiveEvents, listen_dsn
-from contextgraph.resolvers.metadata import MetadataRegistry, load_registry
-from contextgraph.resolvers.profile_schema import ProfileSchema
-from contextgraph.resolvers.server import ServerRuntime
-from contextgraph.resolvers.versioning import KEYS, METADATA, read_versions
+from contextgraph.resolvers.access.keys import Keyring, ensure_bootstrap
+from contextgraph.resolvers.errors import Forbidden
+from contextgraph.resolvers.metadata.business import BusinessAttributes
+from contextgraph.resolvers.metadata.profile_schema import ProfileSchema
+from contextgraph.resolvers.metadata.registry import MetadataRegistry, load_registry
+from contextgraph.resolvers.server.live import LiveEvents, listen_dsn
+from contextgraph.resolvers.server.runtime import ServerRuntime
+from contextgraph.resolvers.settings import DomainSettings
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.versions import KEYS, METADATA, read_versions
 
 log = logging.getLogger("contextgraph")
 
@@ -31,7 +32,7 @@ log = logging.getLogger("contextgraph")
 @dataclass
 class Context:
     db: Database
-    settings: Settings
+    settings: DomainSettings
     server: ServerRuntime
     profile_schema: ProfileSchema
     business: BusinessAttributes
@@ -42,10 +43,10 @@ class Context:
     listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
 
     @classmethod
-    def create(cls, db: Database, settings: Settings) -> Context:
+    def create(cls, db: Database, settings: DomainSettings) -> Context:
         server = ServerRuntime(db, switch_timeout=settings.mode_switch_timeout)
         schema = ProfileSchema(settings.profile_attributes, check_values=settings.check_reserved_values)
-        live = LiveEvents(db, listen_dsn(settings.async_database_url))
+        live = LiveEvents(db, listen_dsn(db.url))
         return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes), live)
 
     @asynccontextmanager
@@ -74,12 +75,17 @@ class Context:
             except Exception:  # the change is committed; a listener's failure must not undo the answer
                 log.exception("a metadata listener failed for version %s", registry.version)
 
-    async def bootstrap(self) -> None:
+    async def bootstrap(self, secret: str | None) -> None:
         """Ensure the all-roles key of CONTEXTGRAPH_BOOTSTRAP_KEY, if the operator gave one."""
-        if self.settings.bootstrap_key is not None:
+        if secret is not None:
             async with self.db.write() as conn:
-                if await ensure_bootstrap(conn, self.settings.bootstrap_key.get_secret_value()):
+                if await ensure_bootstrap(conn, secret):
                     log.info("the bootstrap API key was created or reset")
+
+    async def require_maintenance(self, what: str) -> None:
+        """Profile extension schemas and identification keys change only in maintenance mode."""
+        if await self.server.mode() != "maintenance":
+            raise Forbidden(f"{what} can only be changed in maintenance mode")
 
     async def refresh(self) -> None:
         """Take changes other workers made: the server mode, the API keys and, if its version moved,

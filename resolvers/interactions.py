@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contextgraph.app.errors import BadParameter, Conflict, not_found
-from contextgraph.app.models import interaction_t, service_interaction_t
-from contextgraph.app.timefmt import parse_ms
-from contextgraph.resolvers import journeys
-from contextgraph.resolvers.events import integer, text, timestamp
-from contextgraph.resolvers.profiles import require_customer
+from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
+from contextgraph.resolvers.journeys import records as journeys
+from contextgraph.resolvers.journeys.records import require_customer
+from contextgraph.resolvers.store.tables import interaction_t, service_interaction_t
+from contextgraph.resolvers.timefmt import parse_ms
+from contextgraph.resolvers.values import integer, text, timestamp
 
 if TYPE_CHECKING:
     from contextgraph.resolvers.context import Context

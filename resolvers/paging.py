@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from contextgraph.app.errors import BadParameter
+from contextgraph.resolvers.errors import BadParameter
 
 T = TypeVar("T")
 

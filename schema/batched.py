@@ -67,7 +67,7 @@ class Batched:
         if not self.paged:
             return _same
         first, offset = arguments.pop("first", None), arguments.pop("offset", 0)
-        cap = found.ctx.settings.graphql_max_list
+        cap = found.settings.graphql_max_list
         check_page(first, offset, cap)  # refused even where nothing is found
         return lambda items: page(items, first, offset, cap)
 

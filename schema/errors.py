@@ -13,7 +13,7 @@ from typing import Any
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-from contextgraph.app.errors import ContextError
+from contextgraph.resolvers.errors import ContextError
 
 log = logging.getLogger("contextgraph")
 
@@ -46,6 +46,11 @@ class ContextErrors(MaskErrors):
                 masked.extensions = {"code": 5000, "status": 500, "request_id": request_id}
                 processed.append(masked)
         return processed
+
+
+def graphql_error_body(error: ContextError) -> dict[str, Any]:
+    """A refusal before any GraphQL ran (authentication, limits) as a GraphQL answer."""
+    return {"errors": [{"message": error.description, "extensions": {"code": error.code, "status": error.status}}]}
 
 
 _NAMES: set[str] = set()

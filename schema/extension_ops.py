@@ -10,8 +10,10 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from contextgraph.app.errors import BadParameter
-from contextgraph.resolvers import extensions, metadata
+from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.extensions import schemas as metadata
+from contextgraph.resolvers.journeys import extension_records as journey_records
+from contextgraph.resolvers.profiles import extension_records as profile_records
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long
 
@@ -66,17 +68,26 @@ class ExtensionMutation:
     @strawberry.mutation(description="Replace an extension's value (an object, or an array when multi-valued).")
     async def replace_extension(self, info: strawberry.Info, owner: OwnerInput, name: str, value: JSON) -> bool:
         kind, key = owner.key()
-        await extensions.replace_extension(loaders(info).ctx, kind, key, name, value)
+        if kind == "profile":
+            await profile_records.replace_extension(loaders(info).ctx, key[0], name, value)
+        else:
+            await journey_records.replace_extension(loaders(info).ctx, kind, key, name, value)
         return True
 
     @strawberry.mutation(description="Update the record its unique attributes name; they themselves stay.")
     async def update_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, record: JSON) -> bool:
         kind, key = owner.key()
-        await extensions.update_record(loaders(info).ctx, kind, key, name, record)
+        if kind == "profile":
+            await profile_records.update_record(loaders(info).ctx, key[0], name, record)
+        else:
+            await journey_records.update_record(loaders(info).ctx, kind, key, name, record)
         return True
 
     @strawberry.mutation(description="Delete the record its unique attributes name.")
     async def delete_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, unique: JSON) -> bool:
         kind, key = owner.key()
-        await extensions.delete_record(loaders(info).ctx, kind, key, name, unique)
+        if kind == "profile":
+            await profile_records.delete_record(loaders(info).ctx, key[0], name, unique)
+        else:
+            await journey_records.delete_record(loaders(info).ctx, kind, key, name, unique)
         return True

@@ -20,8 +20,8 @@ from strawberry.annotation import StrawberryAnnotation
 from strawberry.tools import create_type
 from strawberry.types.field import StrawberryField
 
-from contextgraph.resolvers.extension_schema import ExtensionSchema
-from contextgraph.resolvers.metadata import MetadataRegistry
+from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
+from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.schema.batched import Batched
 from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import Customer, Service, State, Task

@@ -41,17 +41,17 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 
-from contextgraph.app.auth import KEY_REQUIRED
-from contextgraph.app.errors import BadParameter, ContextError, NotAuthorized, Unavailable
-from contextgraph.app.limits import check_json
-from contextgraph.app.settings import Settings
+from contextgraph.resolvers.access.keys import KEY_REQUIRED
+from contextgraph.resolvers.access.roles import CURRENT, Principal, extension_schema_task, extension_task
+from contextgraph.resolvers.access.roles import CUSTOMER as C
+from contextgraph.resolvers.access.roles import INTERACTION as IA
+from contextgraph.resolvers.access.roles import SCHEMA as M
+from contextgraph.resolvers.access.roles import SERVICE as S
+from contextgraph.resolvers.access.roles import SYSTEM as Y
+from contextgraph.resolvers.bounds import check_json
+from contextgraph.resolvers.errors import BadParameter, ContextError, NotAuthorized, Unavailable
 from contextgraph.resolvers.paging import check_page
-from contextgraph.resolvers.roles import CURRENT, Principal, extension_schema_task, extension_task
-from contextgraph.resolvers.roles import CUSTOMER as C
-from contextgraph.resolvers.roles import INTERACTION as IA
-from contextgraph.resolvers.roles import SCHEMA as M
-from contextgraph.resolvers.roles import SERVICE as S
-from contextgraph.resolvers.roles import SYSTEM as Y
+from contextgraph.schema.settings import SchemaSettings as Settings
 
 _Rule = tuple[str, ...] | Callable[[dict[str, Any]], tuple[str, ...]]
 

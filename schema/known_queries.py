@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import DocumentNode, OperationDefinitionNode, OperationType, execute, parse
 from prometheus_client import Counter
@@ -30,13 +30,10 @@ from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 
-from contextgraph.app.errors import ContextError
+from contextgraph.resolvers.errors import ContextError
 from contextgraph.schema.errors import label_operation
 from contextgraph.schema.fast_path import FastExecutionContext
 from contextgraph.schema.guard import Measure, check_measure, check_operation
-
-if TYPE_CHECKING:
-    from contextgraph.schema.view import ContextGraphQL
 
 KNOWN_QUERIES = Counter("contextgraph_graphql_known_queries_total", "GraphQL POSTs of queries already seen",
                         ["outcome"])  # fmt: skip
@@ -83,7 +80,7 @@ class KnownQueries:
             self._known.popitem(last=False)
 
 
-async def answer(view: ContextGraphQL, request: Request) -> Response | None:
+async def answer(view: Any, request: Request) -> Response | None:
     """The response to a known query, or None: then Strawberry's path answers the request."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if request.method != "POST" or media_type != "application/json":

@@ -13,11 +13,12 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from contextgraph.app.errors import BadParameter
-from contextgraph.resolvers import batch
+from contextgraph.resolvers import reads as batch
 from contextgraph.resolvers.context import Context
-from contextgraph.resolvers.journeys import Status
-from contextgraph.resolvers.services import ServiceFilter
+from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.journeys.records import Status
+from contextgraph.resolvers.journeys.services import ServiceFilter
+from contextgraph.schema.settings import SchemaSettings
 
 
 def _on_first_use(load: Callable[[Context, Any], Awaitable[Any]]) -> Any:
@@ -33,15 +34,16 @@ def _on_first_use(load: Callable[[Context, Any], Awaitable[Any]]) -> Any:
 class Loaders:
     """The loaders of one request, and how many list items the request's answer holds so far."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, settings: SchemaSettings) -> None:
         self.ctx = ctx
+        self.settings = settings
         self._cache: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
         self.objects = 0
 
     def charge(self, items: int) -> None:
         """Count `items` more list items into the answer; refused past `graphql_max_objects`."""
         self.objects += items
-        allowed = self.ctx.settings.graphql_max_objects
+        allowed = self.settings.graphql_max_objects
         if self.objects > allowed:
             raise TooLarge(f"the answer would hold more than {allowed} objects; ask for fewer (first) or "
                            "a smaller tree")  # fmt: skip

@@ -5,8 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from contextgraph.resolvers import composite, interactions, profiles, services, states, tasks
+from contextgraph.resolvers import interactions
 from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.journeys import composite, services, states, tasks
+from contextgraph.resolvers.profiles import profiles
 from contextgraph.schema.inputs import (
     CompositeStartInput,
     EndInput,

@@ -11,9 +11,11 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
-from contextgraph.resolvers import identification, profile_import, profile_merge, profiles
-from contextgraph.resolvers.keys import describe_roles
+from contextgraph.resolvers.access.keys import describe_roles
 from contextgraph.resolvers.paging import page
+from contextgraph.resolvers.profiles import bulk_import as profile_import
+from contextgraph.resolvers.profiles import identification, profiles
+from contextgraph.resolvers.profiles import merge as profile_merge
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.types import FIRST, OFFSET, Customer
 
@@ -26,7 +28,7 @@ class ProfileQuery:
         given = {str(k): str(v) for k, v in dict(attributes).items()}  # type: ignore[call-overload]
         ctx = loaders(info).ctx
         found = page(await profiles.identify(ctx, given, key=key, include_profile=True), first, offset,
-                     ctx.settings.graphql_max_list)  # fmt: skip
+                     loaders(info).settings.graphql_max_list)  # fmt: skip
         loaders(info).charge(len(found))
         return [Customer.of(profile) for profile in found]
 
@@ -46,7 +48,7 @@ class ProfileQuery:
 
     @strawberry.field(description="The roles and the tasks (operations) each may perform.")
     async def roles(self, info: strawberry.Info) -> JSON:
-        return JSON(await describe_roles(loaders(info).ctx))
+        return JSON(await describe_roles(loaders(info).ctx.db))
 
 
 @strawberry.type

@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from contextgraph.resolvers import interactions, profiles, services, states, tasks
-from contextgraph.resolvers.journeys import Status
+from contextgraph.resolvers import interactions
+from contextgraph.resolvers.journeys import services, states, tasks
+from contextgraph.resolvers.journeys.records import Status
 from contextgraph.resolvers.paging import page
+from contextgraph.resolvers.profiles import profiles
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import (
@@ -50,7 +52,7 @@ class Query:
         service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
         ctx = loaders(info).ctx
         trees = page(await services.anonymous_services(ctx, contact_key, service_filter), first, offset,
-                     ctx.settings.graphql_max_list)  # fmt: skip
+                     loaders(info).settings.graphql_max_list)  # fmt: skip
         loaders(info).charge(len(trees))
         return [Service.of(t.service) for t in trees]
 

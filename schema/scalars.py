@@ -8,8 +8,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types.scalar import ScalarDefinition
 
-from contextgraph.app.errors import BadParameter
-from contextgraph.resolvers.events import long_or_string
+from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.values import long_or_string
 
 
 def _long(value: Any) -> int:

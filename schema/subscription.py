@@ -8,8 +8,10 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from contextgraph.app.errors import BadParameter
-from contextgraph.resolvers import journeys, live, profiles
+from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.journeys import records as journeys
+from contextgraph.resolvers.profiles import profiles
+from contextgraph.resolvers.server import live
 from contextgraph.schema.loaders import Loaders, loaders
 from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import Service
@@ -48,7 +50,7 @@ class Subscription:
                 assert service_id is not None
                 await journeys.fetch_service(conn, service_id)
         async for event in ctx.live.subscribe(customer_id=customer_id, service_id=service_id):
-            info.context["loaders"] = Loaders(ctx)  # each event reads the journey afresh
+            info.context["loaders"] = Loaders(ctx, loaders(info).settings)  # each event reads the journey afresh
             yield _graphql_event(event)
 
 

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from contextgraph.app.timefmt import format_ms
-from contextgraph.resolvers.events import time_param
 from contextgraph.resolvers.interactions import Interaction as InteractionRecord
-from contextgraph.resolvers.journeys import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
-from contextgraph.resolvers.services import ServiceFilter
+from contextgraph.resolvers.journeys.records import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
+from contextgraph.resolvers.journeys.services import ServiceFilter
+from contextgraph.resolvers.timefmt import format_ms
+from contextgraph.resolvers.values import time_param
 from contextgraph.schema.batched import Batched
 from contextgraph.schema.scalars import Long, LongOrString
 

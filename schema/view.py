@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import strawberry
 from graphql import GraphQLError
+from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -24,12 +25,10 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from contextgraph.app.auth import authenticate
-from contextgraph.app.errors import ContextError, MalformedBody, NotAuthorized
-from contextgraph.app.limits import check_json
-from contextgraph.app.observability import SCHEMA_REBUILDS
-from contextgraph.app.settings import Settings
-from contextgraph.resolvers.metadata import MetadataRegistry
+from contextgraph.resolvers.access.keys import authenticate
+from contextgraph.resolvers.bounds import check_json
+from contextgraph.resolvers.errors import ContextError, MalformedBody, NotAuthorized
+from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.schema import known_queries
 from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
@@ -42,7 +41,10 @@ from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
 from contextgraph.schema.query import Query
 from contextgraph.schema.scalars import SCALARS
+from contextgraph.schema.settings import SchemaSettings as Settings
 from contextgraph.schema.subscription import Subscription
+
+SCHEMA_REBUILDS = Counter("contextgraph_graphql_schema_rebuilds_total", "GraphQL schemas rebuilt for new metadata")
 
 
 class _Schema(strawberry.Schema):
@@ -102,7 +104,7 @@ class ContextGraphQL(GraphQL):
     ) -> dict[str, Any]:
         ctx = request.app.state.ctx
         principal = request.scope["state"]["principal"]
-        return {"request": request, "response": response, "loaders": Loaders(ctx),
+        return {"request": request, "response": response, "loaders": Loaders(ctx, self.settings),
                 "fast_path": ctx.settings.graphql_fast_path, "principal": principal}  # fmt: skip
 
     async def on_ws_connect(self, context: dict[str, Any]) -> None:  # type: ignore[override]

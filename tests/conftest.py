@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 from starlette.applications import Starlette
 
-from contextgraph.app.db import Database
 from contextgraph.app.main import create_app
-from contextgraph.app.migrate import migrate
-from contextgraph.app.models import metadata
 from contextgraph.app.settings import load_settings
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.migrate import migrate
+from contextgraph.resolvers.store.tables import metadata
 from tests.servers import AUTH, KEY, serve  # noqa: F401 - a fixture
 
 PG_URL = os.environ.get("CONTEXTGRAPH_TEST_POSTGRES")

@@ -24,8 +24,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from contextgraph.compat_rest.routes import route_roles
-from contextgraph.resolvers import keys
-from contextgraph.resolvers.roles import TASKS
+from contextgraph.resolvers.access import keys
+from contextgraph.resolvers.access.roles import TASKS
 from contextgraph.schema.guard import FIELD_TASKS
 from tests.conftest import snapshot
 from tests.helpers import assert_error, new_customer, new_service

@@ -23,6 +23,6 @@ def test_the_wheel_holds_every_module_under_contextgraph(tmp_path: Path) -> None
     tops = {name.split("/", 1)[0] for name in names}
     assert tops == {"contextgraph", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
     assert "contextgraph/app/ui/static/vendor/graphiql.min.js" in names
-    assert "contextgraph/app/migrations/script.py.mako" in names
+    assert "contextgraph/resolvers/store/migrations/script.py.mako" in names
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "contextgraph = contextgraph.app.cli:main" in entry_points

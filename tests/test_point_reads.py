@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 from starlette.applications import Starlette
 
-from contextgraph.app.db import Database, StatementCounter
-from contextgraph.app.errors import Unavailable
-from contextgraph.app.migrate import migrate
-from contextgraph.app.models import read_json, service_t
-from contextgraph.app.point_reads import Busy, SqliteReader
 from contextgraph.app.settings import load_settings
+from contextgraph.resolvers.errors import Unavailable
+from contextgraph.resolvers.store.database import Database, StatementCounter
+from contextgraph.resolvers.store.migrate import migrate
+from contextgraph.resolvers.store.point_reads import Busy, SqliteReader
+from contextgraph.resolvers.store.tables import read_json, service_t
 from tests.helpers import new_customer, new_service
 
 # JSON read both ways (read_json and the column's own type), a nullable column, a bound and a fixed value.

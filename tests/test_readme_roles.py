@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.requests import Request
 
 from contextgraph.compat_rest.routes import route_roles
-from contextgraph.resolvers.roles import TASKS, extension_task
+from contextgraph.resolvers.access.roles import TASKS, extension_task
 from contextgraph.schema.guard import FIELD_TASKS
 
 README = Path(__file__).parents[1] / "README.md"

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from starlette.applications import Starlette
 
-from contextgraph.app.migrate import migrate
-from contextgraph.app.models import metadata
 from contextgraph.app.settings import load_settings
+from contextgraph.resolvers.store.migrate import migrate
+from contextgraph.resolvers.store.tables import metadata
 
 
 def test_precedence_flags_then_environment_then_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contextgraph.resolvers.roles import TASKS
+from contextgraph.resolvers.access.roles import TASKS
 from tests.helpers import assert_error, new_service, new_state, new_task
 
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from starlette.applications import Starlette
 
-from contextgraph.app.models import extension_schema_t
+from contextgraph.resolvers.store.tables import extension_schema_t
 from tests.conftest import snapshot
 from tests.helpers import FEEDBACK, OFFERS, PROPOSAL, assert_error, new_schema, new_service
 

@@ -189,7 +189,7 @@ async def test_a_media_type_stored_before_it_was_checked_is_served_as_bytes(app:
     assert (await client.post("/interactions", json=body)).status_code == 201
     import sqlalchemy as sa
 
-    from contextgraph.app.models import interaction_t
+    from contextgraph.resolvers.store.tables import interaction_t
 
     async with app.state.ctx.db.write() as conn:
         fields = (await conn.execute(sa.select(interaction_t.c.fields).where(interaction_t.c.id == "old"))).scalar_one()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contextgraph.app.db import StatementCounter
+from contextgraph.resolvers.store.database import StatementCounter
 from tests.compat_rest.test_interactions import chat
 from tests.helpers import FEEDBACK, OFFERS, PROPOSAL, new_customer, new_schema, new_service, new_state, new_task
 from tests.test_operations import _metric

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contextgraph.app.db import StatementCounter
+from contextgraph.resolvers.store.database import StatementCounter
 from tests.conftest import snapshot
 from tests.helpers import new_customer, new_service, new_state, new_task
 

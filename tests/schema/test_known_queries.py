@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from contextgraph.resolvers.roles import SERVICE
+from contextgraph.resolvers.access.roles import SERVICE
 from tests.conftest import snapshot
 from tests.helpers import FEEDBACK, new_customer, new_schema, new_service, new_state
 from tests.schema.test_fast_path import TREE, _tree

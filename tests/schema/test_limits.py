@@ -147,7 +147,7 @@ class TestProduction:
 async def test_a_page_out_of_range_is_refused_before_anything_runs(app: Starlette, client: httpx.AsyncClient) -> None:
     """A negative `first` would lower the cost: the issue's query ran 32 s and took 3 GB. Every list's
     page is checked with the other limits, before a single statement runs."""
-    from contextgraph.app.db import StatementCounter
+    from contextgraph.resolvers.store.database import StatementCounter
 
     service_id = await new_service(client)
     await new_state(client, service_id)

@@ -1,0 +1,1 @@
+"""Extension values: checked against their schemas, stored as rows, read in batches; schema operations."""

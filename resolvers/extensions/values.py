@@ -1,0 +1,109 @@
+"""Extension values: checked against their schemas, written as rows, read back in batches.
+
+Keys of a body that are not documented fields are extension names (spec/004 "Extension").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.resolvers.access.roles import extension_task, require_current
+from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
+from contextgraph.resolvers.metadata.registry import MetadataRegistry
+from contextgraph.resolvers.store.tables import extension_record_t, extension_schema_t, read_json
+
+if TYPE_CHECKING:
+    from contextgraph.resolvers.context import Context
+
+Checked = dict[ExtensionSchema, list[dict[str, Any]]]
+
+
+def check_extensions(ctx: Context, kind: str, extensions: Mapping[str, Any], *, action: str = "create") -> Checked:
+    """Check extension values named in a body: the caller's key must hold the `action` task of the
+    kind (403: UCS.Service.createStateExtension, …); 400 for an undefined name or an invalid record.
+    """
+    if extensions:
+        require_current(extension_task(action, kind))
+    checked: Checked = {}
+    for name, value in extensions.items():
+        schema = ctx.metadata.get(kind, name)
+        if schema is None:
+            raise BadParameter(name, f"not a documented field nor a defined {kind} extension")
+        checked[schema] = schema.check_value(value, check_reserved=ctx.settings.check_reserved_values)
+    return checked
+
+
+def schemas_named(registry: MetadataRegistry, kind: str, names: Sequence[str]) -> list[ExtensionSchema]:
+    """The schemas of `extensions=A,B` in a query; 400 for a name that is not defined."""
+    schemas = []
+    for name in names:
+        schema = registry.get(kind, name)
+        if schema is None:
+            raise BadParameter("extensions", f"'{name}' is not a defined {kind} extension")
+        schemas.append(schema)
+    return schemas
+
+
+async def write_extensions(conn: AsyncConnection, owner_id: object, checked: Checked) -> None:
+    """Replace the owner's records of each checked extension (the documents' replace semantics)."""
+    for schema, records in checked.items():
+        owner = str(owner_id)
+        await conn.execute(sa.delete(extension_record_t).where(
+            extension_record_t.c.schema_id == schema.id, extension_record_t.c.owner_id == owner
+        ))  # fmt: skip
+        if records:
+            rows = [{"schema_id": schema.id, "owner_id": owner, "record": record} for record in records]
+            await conn.execute(sa.insert(extension_record_t), rows)
+
+
+async def delete_owned_records(conn: AsyncConnection, kind: str, owner_ids: Sequence[object]) -> None:
+    """Delete every extension record of these owners (of one kind)."""
+    if not owner_ids:
+        return
+    schema_ids = sa.select(extension_schema_t.c.id).where(extension_schema_t.c.owner_kind == kind)
+    await conn.execute(sa.delete(extension_record_t).where(
+        extension_record_t.c.schema_id.in_(schema_ids), extension_record_t.c.owner_id.in_([str(o) for o in owner_ids])
+    ))  # fmt: skip
+
+
+async def extension_values(
+    conn: AsyncConnection, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
+) -> dict[str, dict[str, Any]]:
+    """{owner id: {extension name: record (single-valued) or [records]}} in one query."""
+    values: dict[str, dict[str, Any]] = defaultdict(dict)
+    found = await records_by_schema(conn, schemas, owner_ids)
+    for schema in schemas:
+        for owner in owner_ids:
+            value = found.get((schema.id, str(owner)))
+            if value is not None or schema.multi:
+                values[str(owner)][schema.name] = value if value is not None else []
+    return values
+
+
+async def records_by_schema(
+    conn: AsyncConnection, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
+) -> dict[tuple[int | None, str], Any]:
+    """{(schema id, owner id): record (single-valued) or [records] (multi-valued)} in one query;
+    schemas of different kinds may be asked together (their owners' ids may coincide).
+    """
+    found: dict[tuple[int | None, str], Any] = {}
+    if not schemas or not owner_ids:
+        return found
+    by_id = {s.id: s for s in schemas}
+    table = extension_record_t
+    query = sa.select(table.c.schema_id, table.c.owner_id, read_json(table.c.record)).where(
+        table.c.schema_id.in_(list(by_id)), table.c.owner_id.in_(list(dict.fromkeys(str(o) for o in owner_ids))),
+    ).order_by(table.c.id)  # fmt: skip
+    multi = {schema_id for schema_id, schema in by_id.items() if schema.multi}
+    for schema_id, owner_id, record in (await conn.execute(query)).all():
+        if schema_id in multi:
+            found.setdefault((schema_id, owner_id), []).append(record)
+        else:
+            found[(schema_id, owner_id)] = record
+    return found

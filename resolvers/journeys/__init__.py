@@ -1,0 +1,1 @@
+"""Services, states and tasks: their events, records, operations and the composite start."""

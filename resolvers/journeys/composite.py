@@ -1,0 +1,127 @@
+"""The composite start of spec/003: find or create a service, a state and a task in one call.
+
+A service matches when it is active, has the given service type and the given customer (or, with
+no customer, none) and, when one is given, the contact key. A state or task matches when it is
+active in that service with the given type (a task also in the state, with associate_state_task).
+The newest match wins. Extension values given replace those of the found or created item. The whole
+array is one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.resolvers.access.roles import require_current
+from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.extensions.values import Checked, check_extensions, write_extensions
+from contextgraph.resolvers.journeys import records as journeys
+from contextgraph.resolvers.journeys.events import SERVICE_START, STATE_START, TASK_START, Event, parse_event
+from contextgraph.resolvers.journeys.services import insert_service
+from contextgraph.resolvers.journeys.states import insert_state
+from contextgraph.resolvers.journeys.tasks import insert_task
+from contextgraph.resolvers.store.tables import service_t, state_t, task_t
+from contextgraph.resolvers.values import flag, require_object
+
+
+@dataclass
+class CompositeResult:
+    service_id: int
+    service_created: bool
+    state_id: int
+    state_created: bool
+    task_id: int | None = None
+    task_created: bool = False
+
+
+@dataclass
+class _Item:
+    service: Event
+    state: Event
+    task: Event | None
+    associate: bool
+    extensions: dict[str, Checked]
+
+
+def _parse(ctx: Context, index: int, raw: Any) -> _Item:
+    item = require_object(raw, f"services[{index}]")
+    unknown = set(item) - {"service", "state", "task", "associate_state_task"}
+    if unknown:
+        raise BadParameter(sorted(unknown)[0], "not a field of a Composite Start Event")
+    for part in ("service", "state"):
+        if item.get(part) is None:
+            raise BadParameter(f"services[{index}].{part}", "mandatory field is missing")
+    service = parse_event(item["service"], SERVICE_START, required=("service_type",), what="service")
+    state = parse_event(item["state"], STATE_START, required=("state_type",), what="state")
+    task = None
+    if item.get("task") is not None:
+        task = parse_event(item["task"], TASK_START, required=("task_type",), what="task")
+    parts = (("service", service), ("state", state), ("task", task))
+    extensions = {kind: check_extensions(ctx, kind, event.extensions) for kind, event in parts if event is not None}
+    associate = flag("associate_state_task", item.get("associate_state_task") or False)
+    return _Item(service, state, task, associate, extensions)
+
+
+async def _newest(conn: AsyncConnection, table: sa.Table, *where: Any) -> int | None:
+    query = sa.select(table.c.id).where(table.c.completed_ms.is_(None), *where)
+    return await conn.scalar(query.order_by(table.c.id.desc()).limit(1).with_for_update())
+
+
+async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> CompositeResult:
+    fields = item.service.fields
+    customer_id, contact_key = fields.get("customer_id"), fields.get("contact_key")
+    if not is_sqlite:  # serialise find-or-create per customer/contact key (SQLite: BEGIN IMMEDIATE)
+        key = f"composite:{customer_id}:{contact_key}"
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
+    where = [service_t.c.type_key == journeys.type_key(fields["service_type"]),
+             service_t.c.customer_id == customer_id if customer_id is not None
+             else service_t.c.customer_id.is_(None)]  # fmt: skip
+    if contact_key is not None:
+        where.append(service_t.c.contact_key == contact_key)
+    service_id = await _newest(conn, service_t, *where)
+    result = CompositeResult(service_id or 0, service_id is None, 0, False)
+    if service_id is None:
+        result.service_id = await insert_service(conn, item.service)
+    await write_extensions(conn, result.service_id, item.extensions["service"])
+
+    state_type = journeys.type_key(item.state.fields["state_type"])
+    state_id = await _newest(conn, state_t, state_t.c.service_id == result.service_id, state_t.c.type_key == state_type)
+    result.state_created = state_id is None
+    result.state_id = state_id or await insert_state(conn, result.service_id, item.state)
+    await write_extensions(conn, result.state_id, item.extensions["state"])
+
+    if item.task is not None:
+        where = [task_t.c.service_id == result.service_id,
+                 task_t.c.type_key == journeys.type_key(item.task.fields["task_type"])]  # fmt: skip
+        if item.associate:
+            where.append(task_t.c.state_id == result.state_id)
+            item.task.fields["state_id"] = result.state_id
+        task_id = await _newest(conn, task_t, *where)
+        result.task_created = task_id is None
+        result.task_id = task_id or await insert_task(conn, result.service_id, item.task)
+        await write_extensions(conn, result.task_id, item.extensions["task"])
+    return result
+
+
+async def composite_start(ctx: Context, body: Any) -> list[CompositeResult]:
+    body = require_object(body)
+    services = body.get("services")
+    if not isinstance(services, list) or not services:
+        raise BadParameter("services", "expected a non-empty array of Composite Start Events")
+    items = [_parse(ctx, i, raw) for i, raw in enumerate(services)]
+    if any(item.task is not None for item in items):  # a task may be created too: its role as well
+        require_current("UCS.Service.startTask")
+    async with ctx.write() as conn:
+        results = [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]
+    for r in results:
+        if r.service_created:
+            await ctx.live.publish("service", "started", r.service_id)
+        if r.state_created:
+            await ctx.live.publish("state", "started", r.service_id, state_id=r.state_id)
+        if r.task_created:
+            await ctx.live.publish("task", "started", r.service_id, task_id=r.task_id)
+    return results

@@ -1,0 +1,1 @@
+"""What a deployment defines: extension schemas, identification keys, the profile schema, business attributes."""

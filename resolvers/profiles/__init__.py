@@ -1,0 +1,1 @@
+"""Customer profiles: create, read, update, delete, merge, identify, bulk import."""

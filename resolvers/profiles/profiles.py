@@ -1,0 +1,122 @@
+"""Customer profiles: create, query, update, delete, identify; the existence check services need.
+(Merging lives in profile_merge.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.errors import BadParameter, not_found
+from contextgraph.resolvers.extensions.values import (
+    check_extensions,
+    delete_owned_records,
+    extension_values,
+    schemas_named,
+    write_extensions,
+)
+from contextgraph.resolvers.ids import new_customer_id
+from contextgraph.resolvers.journeys.records import delete_services, require_customer
+from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
+from contextgraph.resolvers.profiles.identification import identify_ids, profile_field, reindex
+from contextgraph.resolvers.store.tables import customer_t, identity_index_t, interaction_t, service_t
+from contextgraph.resolvers.timefmt import now_ms
+from contextgraph.resolvers.values import require_object
+
+
+async def create_profile(ctx: Context, body: Any) -> str:
+    """Create a profile from its attributes; answers the 16-character id the server made."""
+    body = require_object(body)
+    if "customer_id" in body:
+        raise BadParameter("customer_id", "customer ids are made by the server; leave it out")
+    attributes, extensions = ctx.profile_schema.split(body)
+    checked = check_extensions(ctx, "profile", extensions)
+    customer_id = new_customer_id()
+    async with ctx.write() as conn:
+        await conn.execute(
+            sa.insert(customer_t).values(id=customer_id, attributes=attributes, created_ms=now_ms())
+        )
+        await write_extensions(conn, customer_id, checked)
+        await reindex(ctx, conn, [customer_id], new=True)
+    return customer_id
+
+
+async def update_profile(ctx: Context, customer_id: str, body: Any) -> None:
+    """Replace every attribute; extensions given replace theirs, the others stay."""
+    body = require_object(body)
+    if body.get("customer_id", customer_id) != customer_id:
+        raise BadParameter("customer_id", "does not match the customer id of the path")
+    attributes, extensions = ctx.profile_schema.split({k: v for k, v in body.items() if k != "customer_id"})
+    checked = check_extensions(ctx, "profile", extensions, action="update")
+    async with ctx.write() as conn:
+        await require_customer(conn, customer_id, lock=True)
+        await conn.execute(sa.update(customer_t).where(customer_t.c.id == customer_id).values(attributes=attributes))
+        await write_extensions(conn, customer_id, checked)
+        await reindex(ctx, conn, [customer_id])
+
+
+async def remove_customer(conn: AsyncConnection, customer_id: str) -> None:
+    """Delete a profile row with its extension records, identity rows and interactions (not its
+    services: delete or move those first).
+    """
+    await delete_owned_records(conn, "profile", [customer_id])
+    await conn.execute(sa.delete(interaction_t).where(interaction_t.c.customer_id == customer_id))
+    await conn.execute(sa.delete(identity_index_t).where(identity_index_t.c.customer_id == customer_id))
+    await conn.execute(sa.delete(customer_t).where(customer_t.c.id == customer_id))
+
+
+async def delete_profile(ctx: Context, customer_id: str) -> None:
+    """Delete a profile, its extension records and identity rows, and its services with their
+    states, tasks and extension records.
+    """
+    async with ctx.write() as conn:
+        await require_customer(conn, customer_id, lock=True)
+        service_ids = (await conn.execute(
+            sa.select(service_t.c.id).where(service_t.c.customer_id == customer_id))).scalars().all()  # fmt: skip
+        await delete_services(conn, list(service_ids))
+        await remove_customer(conn, customer_id)
+
+
+async def get_profiles(conn: AsyncConnection, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Profiles by id ({"customer_id": …, attributes…}); ids that do not exist are left out."""
+    query = sa.select(customer_t.c.id, customer_t.c.attributes).where(customer_t.c.id.in_(customer_ids))
+    return {row.id: {"customer_id": row.id, **row.attributes} for row in await conn.execute(query)}
+
+
+async def profiles_with_extensions(
+    conn: AsyncConnection, customer_ids: list[str], schemas: Sequence[ExtensionSchema], with_attributes: bool = True
+) -> list[dict[str, Any]]:
+    """Profiles in the order of `customer_ids` (missing ones left out), with the extensions asked for."""
+    profiles = await get_profiles(conn, customer_ids)
+    values = await extension_values(conn, schemas, customer_ids)
+    found = [i for i in customer_ids if i in profiles]
+    return [(profiles[i] if with_attributes else {"customer_id": i}) | values.get(i, {}) for i in found]
+
+
+async def identify(
+    ctx: Context, given: Mapping[str, str], *, key: str | None = None, include_profile: bool = False,
+    extensions: Sequence[str] = (), extensions_only_if_unique: bool = False,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The customers the attributes identify ("Identify Customer"), as profiles or bare ids."""
+    for name in given:
+        profile_field(ctx, name)  # 400 for a name that is no profile or profile-extension attribute
+    schemas = schemas_named(ctx.metadata, "profile", extensions)
+    async with ctx.read() as conn:
+        customer_ids = await identify_ids(ctx, conn, given, key)
+        if extensions_only_if_unique and len(customer_ids) != 1:
+            schemas = []
+        return await profiles_with_extensions(conn, customer_ids, schemas, include_profile)
+
+
+async def get_profile(ctx: Context, customer_id: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
+    """The profile: its id, its attributes and the extensions asked for."""
+    schemas = schemas_named(ctx.metadata, "profile", extensions)
+    async with ctx.read(snapshot=bool(schemas)) as conn:
+        found = await profiles_with_extensions(conn, [customer_id], schemas)
+    if not found:
+        raise not_found("customer", customer_id)
+    return found[0]

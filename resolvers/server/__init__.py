@@ -1,0 +1,1 @@
+"""The process at work: server mode and status, live journey events."""

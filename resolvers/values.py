@@ -1,0 +1,116 @@
+"""Checks of single values as the documents type them ("long or string", 32-bit ids, ISO 8601 times,
+`"true"`/`"false"` flags, whole numbers given as strings): each answers the value, normalised, or
+raises BadParameter with the documented message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from contextgraph.resolvers.errors import BadParameter, MalformedBody
+from contextgraph.resolvers.timefmt import format_ms, parse_ms
+
+_INT64 = 2**63
+Check = Callable[[str, Any], Any]
+
+
+def long_or_string(name: str, value: Any) -> Any:
+    """"long or string": a JSON integer or a non-empty string, kept exactly as given."""
+    if isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64:
+        return value
+    if isinstance(value, str) and value.strip() and len(value) <= 256:
+        return value
+    raise BadParameter(name, "expected a long or a non-empty string of at most 256 characters")
+
+
+def integer(name: str, value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64:
+        return value
+    raise BadParameter(name, f"expected an integer, got {_json_kind(value)}")
+
+
+def int32(name: str, value: Any) -> int:
+    """A state or task id: the documents make them 32-bit."""
+    if not -(2**31) <= integer(name, value) < 2**31:
+        raise BadParameter(name, "not a 32-bit id")
+    return int(value)
+
+
+def non_negative(name: str, value: Any) -> int:
+    if integer(name, value) < 0:
+        raise BadParameter(name, "must not be negative")
+    return int(value)
+
+
+def text(limit: int) -> Check:
+    def check(name: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise BadParameter(name, f"expected a string, got {_json_kind(value)}")
+        if len(value) > limit:
+            raise BadParameter(name, f"longer than {limit} characters")
+        return value
+
+    return check
+
+
+def identifier(limit: int) -> Check:
+    """An id another system made: a string, or an integer as the documents' examples send."""
+    as_text = text(limit)
+
+    def check(name: str, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return as_text(name, value)
+
+    return check
+
+
+def timestamp(name: str, value: Any) -> str:
+    try:
+        return format_ms(parse_ms(value))
+    except (TypeError, ValueError):
+        raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
+
+
+def flag(name: str, value: Any) -> bool:
+    """A boolean: true/false, or "true"/"false" as the documents' own examples send them."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise BadParameter(name, "expected true or false")
+
+
+def whole_number(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """An integer in a range, given as a JSON integer or as a string of digits ("10")."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value and (high is None or value <= high):
+        return value
+    bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    raise BadParameter(name, f"expected an integer {bounds}")
+
+
+def time_param(name: str, value: str | None) -> int | None:
+    """A date/time filter parameter as epoch milliseconds (None when not given)."""
+    if value is None:
+        return None
+    try:
+        return parse_ms(value)
+    except (TypeError, ValueError):
+        raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "an array", dict: "an object", type(None): "null"}  # fmt: skip
+    return kinds.get(type(value), type(value).__name__)
+
+
+def require_object(body: Any, what: str = "body") -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise MalformedBody(f"the {what} must be a JSON object")
+    return body
+
+
