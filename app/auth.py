@@ -25,7 +25,7 @@ from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.respond import send_error
 from contextgraph.compat_rest.http import header
 from contextgraph.resolvers.access.keys import KEY_REQUIRED, Keyring, authenticate, require_principal
-from contextgraph.resolvers.access.roles import CURRENT, Principal
+from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.errors import ContextError, Forbidden, NotAuthorized, TooManyRequests
 
 # Two challenges, one header each: browsers answer Basic with a prompt; API clients read Bearer.
@@ -56,7 +56,7 @@ class Authentication:
             await _deny(scope, send, Forbidden("a cross-site request is refused (its Origin is not this server)"), 4403)
             return
         authorization = header(scope, b"authorization")
-        keyring: Keyring = scope["app"].state.ctx.keyring
+        keyring: Keyring = scope["app"].state.runtime.keyring
         try:
             principal = authenticate(keyring, authorization)
         except NotAuthorized as error:
@@ -75,11 +75,7 @@ class Authentication:
                 await _deny(scope, send, error, 4429, [(b"retry-after", str(error.retry_after).encode())])
                 return
         scope.setdefault("state", {})["principal"] = principal
-        token = CURRENT.set(principal)  # for the rules deep in resolvers (roles.require_current)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            CURRENT.reset(token)
+        await self.app(scope, receive, send)
 
 
 def _cross_site(scope: Scope) -> bool:

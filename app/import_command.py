@@ -14,8 +14,9 @@ from typing import BinaryIO
 from tqdm import tqdm
 
 from contextgraph.app.settings import Settings
-from contextgraph.resolvers.context import Context
-from contextgraph.resolvers.profiles.bulk_import import ImportOptions, ImportReport, import_profiles
+from contextgraph.resolvers.access.roles import Principal
+from contextgraph.resolvers.context import Runtime
+from contextgraph.resolvers.profiles.bulk_import import ImportOptions, ImportProfiles, ImportReport, import_profiles
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
 
@@ -37,12 +38,15 @@ async def _import(settings: Settings, text: io.TextIOWrapper, raw: BinaryIO, opt
     database = Database(settings.async_database_url, pool_size=2)
     try:
         await migrate(database)
-        ctx = Context.create(database, settings)
-        await ctx.refresh()
+        runtime = Runtime.create(database, settings)
+        await runtime.refresh()
 
         def progress(_records: int) -> None:
             bar.update(raw.tell() - bar.n)
 
-        return await import_profiles(ctx, text, options, operator=True, progress=progress)
+        ctx = runtime.context(Principal.operator())
+        report: ImportReport = await import_profiles(ctx, ImportProfiles(description=options, lines=text,
+                                                                          progress=progress))  # fmt: skip
+        return report
     finally:
         await database.dispose()

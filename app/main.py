@@ -1,6 +1,6 @@
 """The ASGI app factory: `create_app(settings)` wires the database, REST routes and GraphQL.
 
-The lifespan migrates the database and builds the resolvers' Context; errors of the one error tree
+The lifespan migrates the database and builds the domain's Runtime; errors of the one error tree
 become the documented JSON body; RequestObservation (app/observability) gives every request an id,
 an access-log line and metrics, and masks anything unexpected as a 500 logged once with that id.
 """
@@ -30,7 +30,8 @@ from contextgraph.app.ui.routes import graphiql_html, ui_routes
 from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.openapi import openapi
 from contextgraph.compat_rest.routes import rest_routes
-from contextgraph.resolvers.context import Context
+from contextgraph.resolvers import system
+from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.errors import ContextError, MethodNotAllowed, NotFound
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
@@ -60,12 +61,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(request, error), status_code=error.status, headers=headers)
 
 
-async def _poll(ctx: Context, interval: float) -> None:
+async def _poll(runtime: Runtime, interval: float) -> None:
     """Take what other workers changed (mode, extension schemas) every `interval` seconds."""
     while True:
         await asyncio.sleep(interval)
         try:
-            await ctx.refresh()
+            await runtime.refresh()
         except Exception:  # the database may be away for a moment: keep polling
             log.warning("could not refresh the server mode and metadata", exc_info=True)
 
@@ -80,16 +81,16 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(database)
-        ctx = Context.create(database, settings)
-        ctx.listeners.append(follow_metadata(graphql, settings))
-        await ctx.bootstrap(settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None)
-        await ctx.refresh()
-        if not ctx.keyring.principals():
+        runtime = Runtime.create(database, settings)
+        runtime.listeners.append(follow_metadata(graphql, settings))
+        await runtime.bootstrap(settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None)
+        await runtime.refresh()
+        if not runtime.keyring.principals():
             log.warning("no API key exists, so every request but the readiness probe is refused: set "
                         "CONTEXTGRAPH_BOOTSTRAP_KEY or run `contextgraph keys create`")  # fmt: skip
-        await ctx.live.start()
-        app.state.ctx = ctx
-        poller = asyncio.create_task(_poll(ctx, settings.refresh_interval))
+        await runtime.live.start()
+        app.state.runtime = runtime
+        poller = asyncio.create_task(_poll(runtime, settings.refresh_interval))
         if server_process:
             _tune_gc()
         try:
@@ -98,7 +99,7 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
             poller.cancel()
             with suppress(asyncio.CancelledError):
                 await poller  # it may hold a connection: let it give it back before the pool closes
-            await ctx.live.stop()
+            await runtime.live.stop()
             await database.dispose()
 
     routes: list[Any] = [
@@ -125,15 +126,15 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
 
 
 def _count(scope: Scope, status: int) -> None:
-    ctx: Context | None = getattr(scope["app"].state, "ctx", None)
-    if ctx is not None:
-        ctx.server.record_request(status)
+    runtime: Runtime | None = getattr(scope["app"].state, "runtime", None)
+    if runtime is not None:
+        runtime.server.record_request(status)
 
 
 async def _metrics(request: Request) -> Response:
-    principal_of(request.scope).require("UCS.SystemMgt.readServerInfo")
-    ctx: Context = request.app.state.ctx
-    return metrics_response(ctx.db.engine.sync_engine.pool)
+    principal_of(request.scope).require(*system.server_status.tasks)  # reading the server's own figures
+    runtime: Runtime = request.app.state.runtime
+    return metrics_response(runtime.db.engine.sync_engine.pool)
 
 
 def create_app_from_environment() -> Starlette:

@@ -212,7 +212,7 @@ async def query_plans(url: str, customer: str) -> list[dict[str, Any]]:
     app = create_app(load_settings(None, database=url, refresh_interval=3600, bootstrap_key=KEY))
     seen: list[tuple[str, Any]] = []
     async with app.router.lifespan_context(app):
-        engine = app.state.ctx.db.engine
+        engine = app.state.runtime.db.engine
 
         def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
             seen.append((statement, parameters))

@@ -11,10 +11,9 @@ from starlette.types import Scope
 
 from contextgraph.resolvers import values
 from contextgraph.resolvers.bounds import check_json
-from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.errors import BadParameter, ContextError, MalformedBody, UnsupportedMedia
 from contextgraph.resolvers.journeys.records import Status
-from contextgraph.resolvers.values import time_param
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -42,14 +41,14 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
-def ctx(request: Request) -> Context:
-    context: Context = request.app.state.ctx
-    return context
+def runtime(request: Request) -> Runtime:
+    found: Runtime = request.app.state.runtime
+    return found
 
 
 def present(request: Request, resource: str, body: Any) -> JSONResponse:
     """A GET answer: the resource(s), with business-attribute names where configured (map_name)."""
-    business = ctx(request).business
+    business = runtime(request).business
     if isinstance(body, list):
         return JSONResponse([business.display(resource, item) for item in body])
     return JSONResponse(business.display(resource, body))
@@ -73,11 +72,11 @@ def ok_empty() -> Response:
 
 
 async def read_json(request: Request, *, optional: bool = False) -> Any:
-    """The JSON body; None for an absent or empty body where the operation makes it optional."""
+    """The JSON body; `{}` for an absent or empty body where the operation makes it optional."""
     raw = await request.body()
     if not raw.strip():
         if optional:
-            return None
+            return {}
         raise MalformedBody("this operation needs a JSON body")
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
@@ -86,7 +85,7 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
-    return check_json(body, ctx(request).settings.max_json_depth)
+    return check_json(body, runtime(request).settings.max_json_depth)
 
 
 def error_body(request: Request, error: ContextError) -> dict[str, Any]:
@@ -95,6 +94,12 @@ def error_body(request: Request, error: ContextError) -> dict[str, Any]:
 
 
 # -- query parameters -------------------------------------------------------------------------
+def given(request: Request, *keys: str) -> dict[str, str]:
+    """The query parameters among `keys` that are given and not empty, as the client wrote them
+    (the operation's input checks them: `"true"`, ISO 8601 times, …)."""
+    return {key: value for key in keys if (value := request.query_params.get(key))}
+
+
 def flag(request: Request, name: str) -> bool:
     """A true/false query parameter; absent or empty is false."""
     value = request.query_params.get(name)
@@ -108,10 +113,6 @@ def names(request: Request, *keys: str) -> list[str] | None:
         if value is not None:
             return [item.strip() for item in value.split(",") if item.strip()]
     return None
-
-
-def time_ms(request: Request, name: str) -> int | None:
-    return time_param(name, request.query_params.get(name))
 
 
 def integer(request: Request, name: str) -> int | None:

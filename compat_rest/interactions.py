@@ -9,8 +9,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from contextgraph.compat_rest.http import JSONResponse, created, ctx, read_json
-from contextgraph.resolvers import interactions
+from contextgraph.compat_rest.binding import Call
+from contextgraph.compat_rest.http import JSONResponse, created, read_json
 from contextgraph.resolvers.interactions import Interaction
 
 _PATHS = {"text": "plain_text", "structured_text": "structured_text", "binary_content": "binary_content"}
@@ -23,24 +23,24 @@ def _render(request: Request, interaction: Interaction) -> dict[str, Any]:
     return interaction.fields | urls
 
 
-async def record(request: Request) -> Response:
-    interaction_id = await interactions.record_interaction(ctx(request), await read_json(request))
-    return created(request, f"/interactions/{interaction_id}", {"interaction_id": interaction_id})
+async def record(call: Call) -> Response:
+    interaction_id = await call(body=await read_json(call.request))
+    return created(call.request, f"/interactions/{interaction_id}", {"interaction_id": interaction_id})
 
 
-async def get_one(request: Request) -> Response:
-    found = await interactions.get_interaction(ctx(request), request.path_params["interaction_id"])
-    return JSONResponse(_render(request, found))
+async def get_one(call: Call) -> Response:
+    found = await call(interaction_id=call.params["interaction_id"])
+    return JSONResponse(_render(call.request, found))
 
 
-async def of_customer(request: Request) -> Response:
-    found = await interactions.customer_interactions(ctx(request), request.path_params["customer_id"])
-    return JSONResponse([_render(request, i) for i in found])
+async def of_customer(call: Call) -> Response:
+    found = await call(customer_id=call.params["customer_id"])
+    return JSONResponse([_render(call.request, i) for i in found])
 
 
-async def of_service(request: Request) -> Response:
-    found = await interactions.service_interactions(ctx(request), request.path_params["service_id"])
-    return JSONResponse([_render(request, i) for i in found])
+async def of_service(call: Call) -> Response:
+    found = await call(service_id=call.params["service_id"])
+    return JSONResponse([_render(call.request, i) for i in found])
 
 
 # Contents are what a customer or an agent wrote: never a page of this server's origin. Only plain
@@ -55,14 +55,10 @@ _CONTENT_HEADERS = {
 }
 
 
-def content(name: str) -> Any:
-    async def endpoint(request: Request) -> Response:
-        interaction_id = request.path_params["interaction_id"]
-        body, mime = await interactions.get_content(ctx(request), interaction_id, name)
-        headers = dict(_CONTENT_HEADERS)
-        if mime.split(";")[0].strip().lower() not in _INLINE:
-            headers["Content-Disposition"] = f"attachment; filename=\"{_PATHS[name]}\""
-        return Response(body, media_type=mime, headers=headers)
-
-    endpoint.__name__ = f"interaction_{name}"
-    return endpoint
+async def content(call: Call) -> Response:
+    """One content of an interaction (`content` is fixed by the path: plain_text → text, …)."""
+    body, mime = await call(interaction_id=call.params["interaction_id"])
+    headers = dict(_CONTENT_HEADERS)
+    if mime.split(";")[0].strip().lower() not in _INLINE:
+        headers["Content-Disposition"] = f"attachment; filename=\"{_PATHS[call.fixed['content']]}\""
+    return Response(body, media_type=mime, headers=headers)

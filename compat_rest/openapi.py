@@ -1,5 +1,6 @@
-"""`GET /openapi.json`: an OpenAPI 3.0 document of the REST layer, made from the route table itself
-(every path, method, path parameter and role), for legacy client developers and for fuzzing.
+"""`GET /openapi.json`: an OpenAPI 3.0 document of the REST layer, made from the route table and the
+catalog (every path, method, path parameter, role, and the schema of event bodies), for legacy
+client developers and for fuzzing.
 """
 
 from __future__ import annotations
@@ -7,11 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from contextgraph.compat_rest.binding import Binding
 from contextgraph.compat_rest.http import JSONResponse
-from contextgraph.compat_rest.routes import route_roles
+from contextgraph.compat_rest.routes import BINDINGS
 from contextgraph.resolvers.version import VERSION
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -26,7 +29,21 @@ _FAILURES = {"400": "bad parameter or body", "401": "no API key, or an unknown o
              "503": "switching modes, or the database is away"}  # fmt: skip
 
 
-def _operation(method: str, path: str, tasks: Any) -> dict[str, Any]:
+def _body_schema(binding: Binding) -> dict[str, Any]:
+    """The JSON schema of the body the operation takes, from its input model (extension values are
+    any other key of an event body)."""
+    field = binding.operation.input.model_fields.get("body")
+    model = field.annotation if field is not None else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return {"type": "object"} if field is not None else {}
+    schema = model.model_json_schema(by_alias=True)
+    schema.get("properties", {}).pop("extensions", None)
+    schema["additionalProperties"] = True
+    return schema
+
+
+def _operation(binding: Binding) -> dict[str, Any]:
+    method, path, tasks = binding.method, binding.path, binding.tasks()
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
          "schema": {"type": "integer", "format": "int64"} if kind == "int" else {"type": "string", "minLength": 1}}
@@ -36,11 +53,14 @@ def _operation(method: str, path: str, tasks: Any) -> dict[str, Any]:
         parameters += [{"name": f, "in": "query", "schema": {"type": "boolean"}} for f in _FLAGS]
         parameters.append({"name": "extensions", "in": "query", "schema": {"type": "string"},
                            "description": "comma-separated extension names"})  # fmt: skip
-    roles = list(tasks) if not callable(tasks) else ["the read/update/delete task of the path's owner kind"]
+    more = binding.operation.more_tasks_doc
     operation: dict[str, Any] = {
         "operationId": f"{method.lower()}{re.sub(r'[^A-Za-z0-9]+', '_', path)}",
-        "description": f"Needs the role(s): {', '.join(roles)}.",
-        "x-contextgraph-roles": roles,
+        "summary": binding.operation.summary,
+        "description": f"Catalog operation `{binding.operation.name}`. Needs the role(s): {', '.join(tasks)}"
+                       + (f" (and {more})." if more else "."),
+        "x-contextgraph-operation": binding.operation.name,
+        "x-contextgraph-roles": list(tasks),
         "parameters": parameters,
         "responses": {
             "200": {"description": "done"}, "201": {"description": "created"}, "204": {"description": "done, no body"},
@@ -52,15 +72,15 @@ def _operation(method: str, path: str, tasks: Any) -> dict[str, Any]:
         operation["requestBody"] = {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
             "description": {"type": "string"}, "profiles": {"type": "string", "format": "binary"}}}}}}  # fmt: skip
     elif method in ("POST", "PUT"):
-        operation["requestBody"] = {"content": {"application/json": {"schema": {}}}}
+        operation["requestBody"] = {"content": {"application/json": {"schema": _body_schema(binding)}}}
     return operation
 
 
 def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
-    for method, path, tasks in route_roles():
-        plain = _PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
-        paths.setdefault(plain, {})[method.lower()] = _operation(method, path, tasks)
+    for binding in BINDINGS:
+        plain = _PARAM.sub(lambda m: "{" + m.group(1) + "}", binding.path)
+        paths.setdefault(plain, {})[binding.method.lower()] = _operation(binding)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Context Graph — Context Services REST API", "version": VERSION,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from contextgraph.resolvers.journeys.query import Include
 from contextgraph.resolvers.journeys.records import JourneyRecord, ServiceRecord, StateRecord, TaskRecord
-from contextgraph.resolvers.journeys.services import Include, ServiceTree
+from contextgraph.resolvers.journeys.services import ServiceTree
 from contextgraph.resolvers.journeys.states import StateTree
 from contextgraph.resolvers.journeys.tasks import TaskView
 

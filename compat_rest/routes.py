@@ -1,6 +1,9 @@
-"""Every documented REST path, served at `/` and under `/genesys/1/cs` by the app factory.
+"""Every documented REST path, bound to its catalog operation; served at `/` and under
+`/genesys/1/cs` by the app factory.
 
 The documents spell some paths `/state/`, `/task/` and others `/states/`, `/tasks/`: both work.
+A row names the operation (whose declaration holds its role and its input) and the handler that
+translates the request and the answer.
 """
 
 from __future__ import annotations
@@ -8,187 +11,123 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from starlette.convertors import Convertor, register_url_convertor
-from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from contextgraph.compat_rest import extensions, interactions, metadata, profiles, server, services, states, tasks
-from contextgraph.compat_rest.http import flag
-from contextgraph.resolvers.access.keys import require_principal
-from contextgraph.resolvers.access.roles import CUSTOMER as C
-from contextgraph.resolvers.access.roles import INTERACTION as IA
-from contextgraph.resolvers.access.roles import SCHEMA as M
-from contextgraph.resolvers.access.roles import SERVICE as S
-from contextgraph.resolvers.access.roles import SYSTEM as Y
-from contextgraph.resolvers.access.roles import extension_schema_task, extension_task
-
-
-class _Kinds(Convertor[str]):
-    """The owner kinds of extension schemas in metadata paths."""
-
-    regex = "profiles|services|states|tasks"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("kinds", _Kinds())
+from contextgraph.compat_rest.binding import Binding
+from contextgraph.resolvers import interactions as interaction_ops
+from contextgraph.resolvers import system
+from contextgraph.resolvers.extensions import schemas
+from contextgraph.resolvers.journeys import composite
+from contextgraph.resolvers.journeys import extension_records as journey_extensions
+from contextgraph.resolvers.journeys import services as service_ops
+from contextgraph.resolvers.journeys import states as state_ops
+from contextgraph.resolvers.journeys import tasks as task_ops
+from contextgraph.resolvers.profiles import bulk_import, identification, merge
+from contextgraph.resolvers.profiles import extension_records as profile_extensions
+from contextgraph.resolvers.profiles import profiles as profile_ops
 
 SERVICE = "/services/{service_id:int}"
 STATUSES = ("", "/active", "/completed")
-
-Endpoint = Callable[..., Any]
-# A route's role: fixed task names, or a function of the request (the owner kind in the path).
-Tasks = tuple[str, ...] | Callable[[Request], tuple[str, ...]]
+_CONTENTS = (("plain_text", "text"), ("structured_text", "structured_text"), ("binary_content", "binary_content"))
 
 
-def _kind_tasks(action: str) -> Callable[[Request], tuple[str, ...]]:
-    """The extension task of the owner kind a path names (`/services/1/states/2/extensions/x`)."""
-
-    def tasks(request: Request) -> tuple[str, ...]:
-        return (extension_task(action, _owner_kind(request)),)
-
-    return tasks
-
-
-def _schema_tasks(request: Request) -> tuple[str, ...]:
-    return (extension_schema_task(request.path_params["kinds"][:-1]),)
-
-
-_COLLECTIONS = {"profiles": "profile", "customers": "profile", "services": "service", "states": "state",
-                "state": "state", "tasks": "task", "task": "task"}  # fmt: skip
-
-
-def _owner_kind(request: Request) -> str:
-    """Whose extensions a path names: its last collection before any `/extensions/{name}`
-    (`/services/1/states/active` → state, `/customers/C/services` → service).
-    """
-    path = request.scope["path"].split("/extensions", 1)[0]
-    for segment in reversed(path.strip("/").split("/")):
-        if segment in _COLLECTIONS:
-            return _COLLECTIONS[segment]
-    return "profile"
-
-
-def _routes() -> list[tuple[str, str, Endpoint, Tasks]]:
-    table: list[tuple[str, str, Endpoint, Tasks]] = [
-        ("GET", "/server/status", server.server_status, (Y + "readServerInfo",)),
-        ("POST", "/server/mode", server.server_mode, (Y + "changeServerMode",)),
-        ("POST", "/services_composite/start", server.composite_start, (S + "startService", S + "startState")),
-        ("POST", "/profiles", profiles.create_profile, (C + "createProfile",)),
-        ("GET", "/profiles", profiles.identify, (C + "identifyCustomer",)),
-        ("POST", "/profiles/import", profiles.import_profiles, (C + "executeBulkImport", C + "createProfile")),
-        ("GET", "/profiles/{customer_id}", profiles.get_profile, (C + "readProfile",)),
-        ("PUT", "/profiles/{customer_id}", profiles.update_profile, (C + "updateProfile",)),
-        ("DELETE", "/profiles/{customer_id}", profiles.delete_profile, (C + "deleteProfile",)),
-        ("PUT", "/profiles/{customer_id}/merge/{src_id}", profiles.merge_profiles, (C + "mergeProfile",)),
-        ("POST", "/metadata/identification-keys", profiles.create_key, (M + "handleMetadata",)),
-        ("GET", "/metadata/identification-keys", profiles.list_keys, (M + "readIdentificationKey",)),
-        ("GET", "/metadata/identification-keys/{name}", profiles.get_key, (M + "readIdentificationKey",)),
-        ("DELETE", "/metadata/identification-keys/{name}", profiles.delete_key, (M + "handleMetadata",)),
-        ("GET", "/metadata/profiles", profiles.profile_schema, (M + "readProfileSchema",)),
-        ("POST", "/services/start", services.start_service, (S + "startService",)),
-        ("POST", "/customers/{customer_id}/services/{service_id:int}", services.associate_service,
-         (S + "associateService",)),
-        ("POST", f"{SERVICE}/end", services.complete_service, (S + "completeService",)),
-        ("GET", SERVICE, services.get_service, (S + "readService",)),
-        ("POST", "/interactions", interactions.record, (IA + "recordInteraction",)),
-        ("GET", "/interactions/{interaction_id}", interactions.get_one, (IA + "readInteraction",)),
-        ("GET", "/interactions/{interaction_id}/plain_text", interactions.content("text"), (IA + "readInteraction",)),
-        ("GET", "/interactions/{interaction_id}/structured_text", interactions.content("structured_text"),
-         (IA + "readInteraction",)),
-        ("GET", "/interactions/{interaction_id}/binary_content", interactions.content("binary_content"),
-         (IA + "readInteraction",)),
-        ("GET", "/customers/{customer_id}/interactions", interactions.of_customer, (IA + "readInteraction",)),
-        ("GET", f"{SERVICE}/interactions", interactions.of_service, (IA + "readInteraction",)),
-        ("GET", "/metadata", metadata.index, (M + "readProfileSchema",)),
-        ("PUT", "/metadata/cache", metadata.reload_cache, (M + "handleMetadata",)),
-        ("GET", "/metadata/business-attributes", metadata.business_attributes, (M + "readBusinessAttribute",)),
-        ("GET", "/metadata/business-attributes/{name}", metadata.business_attributes, (M + "readBusinessAttribute",)),
-        ("GET", "/metadata/roles", metadata.roles, (M + "readGenAdminRole",)),
-        ("POST", "/metadata/{kinds:kinds}/extensions", metadata.create_schemas, (M + "handleMetadata",)),
-        ("GET", "/metadata/{kinds:kinds}/extensions", metadata.list_schemas, _schema_tasks),
-        ("GET", "/metadata/{kinds:kinds}/extensions/{name}", metadata.get_schema, _schema_tasks),
-        ("DELETE", "/metadata/{kinds:kinds}/extensions/{name}", metadata.delete_schema, (M + "handleMetadata",)),
-        ("POST", "/profiles/{customer_id}/extensions", extensions.insert_profile_extensions,
-         (C + "createProfileExtension",)),
-    ]
-    owners = ["/profiles/{customer_id}", SERVICE]
-    owners += [f"{SERVICE}/{word}/{{state_id:int}}" for word in ("states", "state")]
-    owners += [f"{SERVICE}/{word}/{{task_id:int}}" for word in ("tasks", "task")]
-    for owner in owners:
-        if owner != "/profiles/{customer_id}":
-            table.append(("PUT", f"{owner}/extensions/{{name}}", extensions.replace, _kind_tasks("update")))
+def _bindings() -> list[Binding]:
+    table = [
+        Binding("GET", "/server/status", system.server_status, server.server_status, anonymous=server.readiness),
+        Binding("POST", "/server/mode", system.set_server_mode, server.server_mode),
+        Binding("POST", "/services_composite/start", composite.composite_start, server.composite_start),
+        Binding("POST", "/profiles", profile_ops.create_profile, profiles.create_profile),
+        Binding("GET", "/profiles", profile_ops.identify, profiles.identify),
+        Binding("POST", "/profiles/import", bulk_import.import_profiles, profiles.import_profiles),
+        Binding("GET", "/profiles/{customer_id}", profile_ops.get_profile, profiles.get_profile),
+        Binding("PUT", "/profiles/{customer_id}", profile_ops.update_profile, profiles.update_profile),
+        Binding("DELETE", "/profiles/{customer_id}", profile_ops.delete_profile, profiles.delete_profile),
+        Binding("PUT", "/profiles/{customer_id}/merge/{src_id}", merge.merge_profiles, profiles.merge_profiles),
+        Binding("POST", "/metadata/identification-keys", identification.create_key, profiles.create_key),
+        Binding("GET", "/metadata/identification-keys", identification.describe_keys, profiles.list_keys),
+        Binding("GET", "/metadata/identification-keys/{name}", identification.describe_key, profiles.get_key),
+        Binding("DELETE", "/metadata/identification-keys/{name}", identification.delete_key, profiles.delete_key),
+        Binding("GET", "/metadata/profiles", system.profile_schema, profiles.profile_schema),
+        Binding("POST", "/services/start", service_ops.start_service, services.start_service),
+        Binding("POST", "/customers/{customer_id}/services/{service_id:int}", service_ops.associate_service,
+                services.associate_service),
+        Binding("POST", f"{SERVICE}/end", service_ops.complete_service, services.complete_service),
+        Binding("GET", SERVICE, service_ops.get_service, services.get_service),
+        Binding("POST", "/interactions", interaction_ops.record_interaction, interactions.record),
+        Binding("GET", "/interactions/{interaction_id}", interaction_ops.get_interaction, interactions.get_one),
+        *(Binding("GET", f"/interactions/{{interaction_id}}/{path}", interaction_ops.get_content, interactions.content,
+                  {"content": content}) for path, content in _CONTENTS),
+        Binding("GET", "/customers/{customer_id}/interactions", interaction_ops.customer_interactions,
+                interactions.of_customer),
+        Binding("GET", f"{SERVICE}/interactions", interaction_ops.service_interactions, interactions.of_service),
+        Binding("GET", "/metadata", system.metadata_index, metadata.index),
+        Binding("PUT", "/metadata/cache", system.reload_metadata, metadata.reload_cache),
+        Binding("GET", "/metadata/business-attributes", system.business_attributes, metadata.business_attributes),
+        Binding("GET", "/metadata/business-attributes/{name}", system.business_attributes,
+                metadata.business_attributes),
+        Binding("GET", "/metadata/roles", system.roles, metadata.roles),
+        Binding("POST", "/profiles/{customer_id}/extensions", profile_extensions.insert_profile_extensions,
+                extensions.insert_profile_extensions),
+    ]  # fmt: skip
+    for kind, word in metadata.WORDS.items():
+        base, one, fixed = f"/metadata/{word}/extensions", f"/metadata/{word}/extensions/{{name}}", {"kind": kind}
         table += [
-            ("PUT", f"{owner}/extensions/{{name}}/by/unique", extensions.update_by_unique, _kind_tasks("update")),
-            ("PUT", f"{owner}/extensions/{{name}}/delete/by/unique", extensions.delete_by_unique,
-             _kind_tasks("delete")),
+            Binding("POST", base, schemas.create_schemas, metadata.create_schemas, fixed),
+            Binding("GET", base, schemas.describe_schemas, metadata.list_schemas, fixed),
+            Binding("GET", one, schemas.describe_schema, metadata.get_schema, fixed),
+            Binding("DELETE", one, schemas.delete_schema, metadata.delete_schema, fixed),
         ]
+    table += [
+        Binding("PUT", "/profiles/{customer_id}/extensions/{name}/by/unique", profile_extensions.UPDATE,
+                extensions.update_by_unique),
+        Binding("PUT", "/profiles/{customer_id}/extensions/{name}/delete/by/unique", profile_extensions.DELETE,
+                extensions.delete_by_unique),
+    ]  # fmt: skip
+    owners = [("service", SERVICE)]
+    owners += [("state", f"{SERVICE}/{word}/{{state_id:int}}") for word in ("states", "state")]
+    owners += [("task", f"{SERVICE}/{word}/{{task_id:int}}") for word in ("tasks", "task")]
+    for kind, owner in owners:
+        table += [
+            Binding("PUT", f"{owner}/extensions/{{name}}", journey_extensions.REPLACE[kind], extensions.replace),
+            Binding("PUT", f"{owner}/extensions/{{name}}/by/unique", journey_extensions.UPDATE[kind],
+                    extensions.update_by_unique),
+            Binding("PUT", f"{owner}/extensions/{{name}}/delete/by/unique", journey_extensions.DELETE[kind],
+                    extensions.delete_by_unique),
+        ]  # fmt: skip
     for suffix in STATUSES:
         table += [
-            ("GET", f"/services/anonymous/{{contact_key}}{suffix}", services.anonymous_services, (S + "readService",)),
-            ("GET", f"/customers/{{customer_id}}/services{suffix}", services.customer_services, (S + "readService",)),
+            Binding("GET", f"/services/anonymous/{{contact_key}}{suffix}", service_ops.anonymous_services,
+                    services.anonymous_services),
+            Binding("GET", f"/customers/{{customer_id}}/services{suffix}", service_ops.customer_services,
+                    services.customer_services),
+        ]  # fmt: skip
+    for word in ("states", "state"):
+        base, one = f"{SERVICE}/{word}", f"{SERVICE}/{word}/{{state_id:int}}"
+        table += [
+            Binding("POST", f"{base}/start", state_ops.start_state, states.start_state),
+            Binding("POST", f"{base}/transition", state_ops.transition, states.transition),
+            Binding("POST", f"{one}/end", state_ops.complete_state, states.complete_state),
+            Binding("GET", one, state_ops.get_state, states.get_state),
+            *(Binding("GET", base + s, state_ops.service_states, states.service_states) for s in STATUSES),
         ]
-    for plural, singular in (("states", "state"), ("tasks", "task")):
-        for word in (plural, singular):
-            base = f"{SERVICE}/{word}"
-            one = f"{base}/{{{singular}_id:int}}"
-            if plural == "states":
-                table += [
-                    ("POST", f"{base}/start", states.start_state, (S + "startState",)),
-                    ("POST", f"{base}/transition", states.transition, (S + "transitionState",)),
-                    ("POST", f"{one}/end", states.complete_state, (S + "completeState",)),
-                    ("GET", one, states.get_state, (S + "readState",)),
-                ]
-                table += [("GET", base + s, states.service_states, (S + "readState",)) for s in STATUSES]
-            else:
-                table += [
-                    ("POST", f"{base}/start", tasks.start_task, (S + "startTask",)),
-                    ("POST", f"{one}/end", tasks.complete_task, (S + "completeTask",)),
-                    ("GET", one, tasks.get_task, (S + "readTask",)),
-                ]
-                table += [("GET", base + s, tasks.service_tasks, (S + "readTask",)) for s in STATUSES]
+    for word in ("tasks", "task"):
+        base, one = f"{SERVICE}/{word}", f"{SERVICE}/{word}/{{task_id:int}}"
+        table += [
+            Binding("POST", f"{base}/start", task_ops.start_task, tasks.start_task),
+            Binding("POST", f"{one}/end", task_ops.complete_task, tasks.complete_task),
+            Binding("GET", one, task_ops.get_task, tasks.get_task),
+            *(Binding("GET", base + s, task_ops.service_tasks, tasks.service_tasks) for s in STATUSES),
+        ]
     return table
 
 
-def route_roles() -> list[tuple[str, str, Tasks]]:
-    """Every documented operation with its role, for the README table and the role tests."""
-    return [(method, path, tasks) for method, path, _endpoint, tasks in _routes()]
+BINDINGS = _bindings()
 
 
-def _read_tasks(request: Request) -> tuple[str, ...]:
-    """What a GET's query asks to include beyond the resource: states, tasks, extension records."""
-    query = request.query_params
-    wanted: list[str] = []
-    states = any(flag(request, f) for f in ("active_states", "completed_states"))  # the handlers' own parse
-    tasks_ = any(flag(request, f) for f in ("active_tasks", "completed_tasks"))
-    if states:
-        wanted.append(S + "readState")
-    if tasks_:
-        wanted.append(S + "readTask")
-    if query.get("extensions"):
-        kind = _owner_kind(request)
-        wanted.append(extension_task("read", kind))
-        if kind == "service":
-            wanted += [extension_task("read", k) for k, on in (("state", states), ("task", tasks_)) if on]
-    return tuple(wanted)
-
-
-def _guarded(method: str, tasks: Tasks, endpoint: Endpoint) -> Endpoint:
-    """The endpoint behind its role check: 401 without a key, 403 without the role."""
-
-    async def guarded(request: Request) -> Any:
-        principal = request.scope["state"].get("principal")
-        if principal is None and endpoint is server.server_status:
-            return await server.readiness(request)
-        needed = tasks(request) if callable(tasks) else tasks
-        require_principal(principal).require(*needed, *(_read_tasks(request) if method == "GET" else ()))
-        return await endpoint(request)
-
-    return guarded
+def route_roles() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every documented operation with the roles it always needs, for the README and the tests."""
+    return [(b.method, b.path, b.tasks()) for b in BINDINGS]
 
 
 def _with_status(path: str, endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -206,15 +145,16 @@ def _with_status(path: str, endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 def rest_routes() -> list[BaseRoute]:
     routes: dict[str, dict[str, Callable[..., Any]]] = {}
-    for method, path, endpoint, needed in _routes():
-        routes.setdefault(path, {})[method] = _guarded(method, needed, _with_status(path, endpoint))
+    for binding in BINDINGS:
+        path = binding.path
+        routes.setdefault(path, {})[binding.method] = _with_status(path, binding.endpoint)
         # Tolerate the trailing slash some documented examples use (`POST /profiles/`).
         if not path.endswith("}"):
-            routes.setdefault(path + "/", {})[method] = routes[path][method]
+            routes.setdefault(path + "/", {})[binding.method] = routes[path][binding.method]
     result: list[BaseRoute] = []
     for path, by_method in routes.items():
         if len(by_method) == 1:
-            (method, endpoint), = by_method.items()
+            ((method, endpoint),) = by_method.items()
             result.append(Route(path, endpoint, methods=[method]))
         else:
             result.append(Route(path, _dispatch(by_method), methods=list(by_method)))

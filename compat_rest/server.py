@@ -5,13 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from contextgraph.compat_rest.http import JSONResponse, ctx, location, read_json
-from contextgraph.resolvers.journeys import composite
+from contextgraph.compat_rest.binding import Call
+from contextgraph.compat_rest.http import JSONResponse, location, read_json
 from contextgraph.resolvers.values import require_object
 
 
-async def server_status(request: Request) -> Response:
-    return JSONResponse(await ctx(request).server.status())
+async def server_status(call: Call) -> Response:
+    return JSONResponse(await call())
 
 
 async def readiness(_request: Request) -> Response:
@@ -19,14 +19,14 @@ async def readiness(_request: Request) -> Response:
     return JSONResponse({"ready": True})
 
 
-async def server_mode(request: Request) -> Response:
-    body = require_object(await read_json(request))
-    mode = await ctx(request).server.set_mode(body.get("mode"))
-    return JSONResponse({"server changed": mode}, headers=location(request, "/server/status"))
+async def server_mode(call: Call) -> Response:
+    body = require_object(await read_json(call.request))
+    mode = await call(mode=body.get("mode"))
+    return JSONResponse({"server changed": mode}, headers=location(call.request, "/server/status"))
 
 
-async def composite_start(request: Request) -> Response:
-    results = await composite.composite_start(ctx(request), await read_json(request))
+async def composite_start(call: Call) -> Response:
+    results = await call.operation(call.ctx, await read_json(call.request))
     first = results[0]
     path = f"/services/{first.service_id}/" + (
         f"tasks/{first.task_id}" if first.task_id is not None else f"states/{first.state_id}"
@@ -38,4 +38,4 @@ async def composite_start(request: Request) -> Response:
         if r.task_id is not None:
             item["task"] = {"task_id": r.task_id, "created": str(r.task_created).lower()}
         body.append(item)
-    return JSONResponse({"services": body}, headers=location(request, path))
+    return JSONResponse({"services": body}, headers=location(call.request, path))

@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
 
 from contextgraph.compat_rest import render
-from contextgraph.compat_rest.http import created, ctx, integer, names, no_content, path_status, present, read_json
-from contextgraph.resolvers.journeys import tasks
+from contextgraph.compat_rest.binding import Call
+from contextgraph.compat_rest.http import created, integer, names, no_content, path_status, present, read_json
 
 
-async def start_task(request: Request) -> Response:
-    service_id = request.path_params["service_id"]
-    task_id = await tasks.start_task(ctx(request), service_id, await read_json(request))
-    return created(request, f"/services/{service_id}/tasks/{task_id}", {"task_id": task_id})
+async def start_task(call: Call) -> Response:
+    service_id = call.params["service_id"]
+    task_id = await call(service_id=service_id, body=await read_json(call.request))
+    return created(call.request, f"/services/{service_id}/tasks/{task_id}", {"task_id": task_id})
 
 
-async def complete_task(request: Request) -> Response:
-    body = await read_json(request, optional=True)
-    p = request.path_params
-    await tasks.complete_task(ctx(request), p["service_id"], p["task_id"], body)
+async def complete_task(call: Call) -> Response:
+    body = await read_json(call.request, optional=True)
+    await call(service_id=call.params["service_id"], task_id=call.params["task_id"], body=body)
     return no_content()
 
 
-async def service_tasks(request: Request) -> Response:
-    views = await tasks.service_tasks(
-        ctx(request), request.path_params["service_id"], path_status(request),
-        names(request, "task_types", "task_type"), integer(request, "state_id"), names(request, "extensions") or [],
-    )  # fmt: skip
+async def service_tasks(call: Call) -> Response:
+    request = call.request
+    views = await call(service_id=call.params["service_id"], status=path_status(request),
+                       types=names(request, "task_types", "task_type"), state_id=integer(request, "state_id"),
+                       extensions=names(request, "extensions") or [])  # fmt: skip
     return present(request, "Task", [render.task(v) for v in views])
 
 
-async def get_task(request: Request) -> Response:
-    p = request.path_params
-    view = await tasks.get_task(ctx(request), p["service_id"], p["task_id"], names(request, "extensions") or [])
-    return present(request, "Task", render.task(view))
+async def get_task(call: Call) -> Response:
+    view = await call(service_id=call.params["service_id"], task_id=call.params["task_id"],
+                      extensions=names(call.request, "extensions") or [])  # fmt: skip
+    return present(call.request, "Task", render.task(view))

@@ -1,9 +1,14 @@
-"""What every resolver is given: the database, the settings, the server runtime and the metadata.
+"""What every operation is given: a `Context`, the process's `Runtime` seen by one principal.
+
+The `Runtime` is what one server process holds: the database, the settings, the server mode and
+counters, live events, the metadata (extension schemas, identification keys) and the API keys. It
+takes what other workers changed with `refresh()`. A `Context` is made per request for the key
+that sent it (`runtime.context(principal)`); every operation checks its roles against that
+principal, so a request without one cannot reach the domain at all.
 
 `ctx.read()` / `ctx.write()` open a transaction for profile and service work, behind the
 server-mode guard (403 in maintenance, 503 while switching); `ctx.metadata_write()` guards schema
-changes (503 while switching). `ctx.refresh()` takes what other workers changed: the mode and the
-extension schemas.
+changes (503 while switching).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.access.keys import Keyring, ensure_bootstrap
+from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.errors import Forbidden
 from contextgraph.resolvers.metadata.business import BusinessAttributes
 from contextgraph.resolvers.metadata.profile_schema import ProfileSchema
@@ -23,14 +29,16 @@ from contextgraph.resolvers.metadata.registry import MetadataRegistry, load_regi
 from contextgraph.resolvers.server.live import LiveEvents, listen_dsn
 from contextgraph.resolvers.server.runtime import ServerRuntime
 from contextgraph.resolvers.settings import DomainSettings
-from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.database import Database, one_at_a_time
 from contextgraph.resolvers.store.versions import KEYS, METADATA, read_versions
 
 log = logging.getLogger("contextgraph")
 
 
-@dataclass
-class Context:
+@dataclass(eq=False)
+class Runtime:
+    """One process's state, shared by every request it serves."""
+
     db: Database
     settings: DomainSettings
     server: ServerRuntime
@@ -43,26 +51,15 @@ class Context:
     listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
 
     @classmethod
-    def create(cls, db: Database, settings: DomainSettings) -> Context:
+    def create(cls, db: Database, settings: DomainSettings) -> Runtime:
         server = ServerRuntime(db, switch_timeout=settings.mode_switch_timeout)
         schema = ProfileSchema(settings.profile_attributes, check_values=settings.check_reserved_values)
         live = LiveEvents(db, listen_dsn(db.url))
         return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes), live)
 
-    @asynccontextmanager
-    async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
-        async with self.server.operation(), self.db.read(snapshot=snapshot) as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        async with self.server.operation(), self.db.write() as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def metadata_write(self) -> AsyncIterator[None]:
-        async with self.server.operation(journey=False):
-            yield
+    def context(self, principal: Principal) -> Context:
+        """The context of one request (or websocket operation) sent with `principal`'s key."""
+        return Context(self, principal)
 
     async def reload_metadata(self) -> None:
         """Reload the extension schemas from the database (PUT /metadata/cache, or a version bump)."""
@@ -79,13 +76,9 @@ class Context:
         """Ensure the all-roles key of CONTEXTGRAPH_BOOTSTRAP_KEY, if the operator gave one."""
         if secret is not None:
             async with self.db.write() as conn:
+                await one_at_a_time(conn, "bootstrap")  # several workers start at once
                 if await ensure_bootstrap(conn, secret):
                     log.info("the bootstrap API key was created or reset")
-
-    async def require_maintenance(self, what: str) -> None:
-        """Profile extension schemas and identification keys change only in maintenance mode."""
-        if await self.server.mode() != "maintenance":
-            raise Forbidden(f"{what} can only be changed in maintenance mode")
 
     async def refresh(self) -> None:
         """Take changes other workers made: the server mode, the API keys and, if its version moved,
@@ -100,3 +93,66 @@ class Context:
         if version != self.metadata.version:
             log.info("metadata version %s -> %s: reloading extension schemas", self.metadata.version, version)
             await self.reload_metadata()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Context:
+    """The runtime as one principal uses it: what every operation is given."""
+
+    runtime: Runtime
+    principal: Principal
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    @property
+    def settings(self) -> DomainSettings:
+        return self.runtime.settings
+
+    @property
+    def server(self) -> ServerRuntime:
+        return self.runtime.server
+
+    @property
+    def profile_schema(self) -> ProfileSchema:
+        return self.runtime.profile_schema
+
+    @property
+    def business(self) -> BusinessAttributes:
+        return self.runtime.business
+
+    @property
+    def live(self) -> LiveEvents:
+        return self.runtime.live
+
+    @property
+    def metadata(self) -> MetadataRegistry:
+        return self.runtime.metadata
+
+    def require(self, *tasks: str) -> None:
+        """Refuse (403) unless the principal holds every one of `tasks`."""
+        self.principal.require(*tasks)
+
+    @asynccontextmanager
+    async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
+        async with self.server.operation(), self.db.read(snapshot=snapshot) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        async with self.server.operation(), self.db.write() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def metadata_write(self) -> AsyncIterator[None]:
+        async with self.server.operation(journey=False):
+            yield
+
+    async def require_maintenance(self, what: str) -> None:
+        """Profile extension schemas and identification keys change only in maintenance mode."""
+        if await self.server.mode() != "maintenance":
+            raise Forbidden(f"{what} can only be changed in maintenance mode")
+
+    async def reload_metadata(self) -> None:
+        await self.runtime.reload_metadata()

@@ -14,20 +14,19 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
 from contextgraph.resolvers.journeys import records as journeys
 from contextgraph.resolvers.journeys.records import require_customer
+from contextgraph.resolvers.operation import Input, JsonObject, operation
 from contextgraph.resolvers.store.tables import interaction_t, service_interaction_t
 from contextgraph.resolvers.timefmt import parse_ms
-from contextgraph.resolvers.values import integer, text, timestamp
-
-if TYPE_CHECKING:
-    from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.values import Id, Long, integer, text, timestamp
 
 Check = Callable[[str, Any], Any]
 ENTITY_TYPES = {0: "EMAIL_IN", 1: "EMAIL_OUT", 2: "CHAT", 3: "PHONE_CALL", 5: "CALLBACK", 6: "COBROWSE",
@@ -165,8 +164,31 @@ def check_interaction(body: Any) -> _Checked:
     return _Checked(fields, contents["text"], contents["structured_text"], binary)
 
 
-async def record_interaction(ctx: Context, body: Any) -> str:
-    checked = check_interaction(body)
+class RecordInteraction(Input):
+    body: JsonObject
+
+
+class InteractionId(Input):
+    interaction_id: str
+
+
+class InteractionContent(Input):
+    interaction_id: str
+    content: Literal["text", "structured_text", "binary_content"]
+
+
+class CustomerInteractions(Input):
+    customer_id: Id
+
+
+class ServiceInteractions(Input):
+    service_id: Long
+
+
+@operation("recordInteraction", tasks=("UCS.Interaction.recordInteraction",), input=RecordInteraction)
+async def record_interaction(ctx: Context, input: RecordInteraction) -> str:
+    """Record an interaction (POST /interactions; binary content in base64)."""
+    checked = check_interaction(input.body)
     fields = checked.fields
     interaction_id = fields["interaction_id"]
     async with ctx.write() as conn:
@@ -224,13 +246,19 @@ async def _ordered(conn: AsyncConnection, union: sa.Subquery) -> list[Any]:
     return sorted(rows, key=lambda r: (r.fields.get("start_date", ""), r.id))
 
 
-async def customer_interactions(ctx: Context, customer_id: str) -> list[Interaction]:
+@operation("readCustomerInteractions", tasks=("UCS.Interaction.readInteraction",), input=CustomerInteractions)
+async def customer_interactions(ctx: Context, input: CustomerInteractions) -> list[Interaction]:
+    """A customer's interactions, oldest first."""
+    customer_id = input.customer_id
     async with ctx.read() as conn:
         await require_customer(conn, customer_id)
         return (await interactions_of_customers(conn, [customer_id]))[customer_id]
 
 
-async def service_interactions(ctx: Context, service_id: int) -> list[Interaction]:
+@operation("readServiceInteractions", tasks=("UCS.Interaction.readInteraction",), input=ServiceInteractions)
+async def service_interactions(ctx: Context, input: ServiceInteractions) -> list[Interaction]:
+    """The interactions of a service (recorded with it, or named by its events), oldest first."""
+    service_id = input.service_id
     async with ctx.read() as conn:
         await journeys.fetch_service(conn, service_id)
         return (await interactions_of_services(conn, [service_id]))[service_id]
@@ -241,7 +269,10 @@ async def get_interactions(conn: AsyncConnection, interaction_ids: Sequence[str]
     return {row.id: _interaction(row) for row in rows}
 
 
-async def get_interaction(ctx: Context, interaction_id: str) -> Interaction:
+@operation("readInteraction", tasks=("UCS.Interaction.readInteraction",), input=InteractionId)
+async def get_interaction(ctx: Context, input: InteractionId) -> Interaction:
+    """An interaction by its id: its fields, and which contents it has."""
+    interaction_id = input.interaction_id
     async with ctx.read(snapshot=False) as conn:
         found = await get_interactions(conn, [interaction_id])
     if interaction_id not in found:
@@ -249,8 +280,10 @@ async def get_interaction(ctx: Context, interaction_id: str) -> Interaction:
     return found[interaction_id]
 
 
-async def get_content(ctx: Context, interaction_id: str, name: str) -> tuple[str | bytes, str]:
-    """One content of an interaction and its mime type (404 when it has none)."""
+@operation("readInteractionContent", tasks=("UCS.Interaction.readInteraction",), input=InteractionContent)
+async def get_content(ctx: Context, input: InteractionContent) -> tuple[str | bytes, str]:
+    """One content of an interaction and its media type (404 when it has none)."""
+    interaction_id, name = input.interaction_id, input.content
     column = interaction_t.c[name]
     async with ctx.read(snapshot=False) as conn:
         row = (await conn.execute(sa.select(column, interaction_t.c.fields).where(

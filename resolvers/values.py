@@ -6,7 +6,7 @@ raises BadParameter with the documented message.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NewType
 
 from contextgraph.resolvers.errors import BadParameter, MalformedBody
 from contextgraph.resolvers.timefmt import format_ms, parse_ms
@@ -114,3 +114,9 @@ def require_object(body: Any, what: str = "body") -> Mapping[str, Any]:
     return body
 
 
+
+
+# The types of the spec's values, as every surface names them (GraphQL maps each to a scalar).
+Long = NewType("Long", int)  # a 64-bit integer: service ids, durations in milliseconds
+LongOrString = NewType("LongOrString", object)  # "long or string": a JSON integer or a string, kept as given
+Id = NewType("Id", str)  # an id a client passes back as it got it (customer ids)

@@ -18,7 +18,9 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.paging import check_page, page
+from contextgraph.schema.binding import binds
 from contextgraph.schema.loaders import Loaders, loaders
 
 BATCHED = "contextgraph.batched"
@@ -26,14 +28,15 @@ BATCHED = "contextgraph.batched"
 
 @dataclass(frozen=True, slots=True)
 class Batched:
+    operation: Operation  # type: ignore[type-arg]  # the catalog read the field stands for (its role)
     loader: Callable[..., DataLoader[Any, Any]] | None  # (Loaders, **the field's arguments); None: no loading
     key: Callable[[Any], Any]
     wrap: Callable[[Any], Any]
     deferred: bool = False
     paged: bool = False
 
-    def metadata(self) -> dict[str, Batched]:
-        return {BATCHED: self}
+    def metadata(self) -> dict[str, Any]:
+        return {BATCHED: self, **binds(self.operation)}
 
     def value(self, parent: Any) -> Any:
         """The value of a field that needs no loading (loader is None)."""

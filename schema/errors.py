@@ -1,4 +1,5 @@
-"""GraphQL errors: ContextErrors keep their message and carry `code` and `status` in `extensions`;
+"""GraphQL errors: ContextErrors keep their message and carry `code` and `status` in `extensions`
+(a document or variables GraphQL itself refuses: 4020/400, as REST answers a bad parameter);
 anything else is masked and logged with the request id; "Did you mean …?" hints are dropped
 unless `graphql_suggestions` is on.
 """
@@ -13,7 +14,7 @@ from typing import Any
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-from contextgraph.resolvers.errors import ContextError
+from contextgraph.resolvers.errors import BadParameter, ContextError
 
 log = logging.getLogger("contextgraph")
 
@@ -24,8 +25,8 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 class ContextErrors(MaskErrors):
     def _suggestions(self) -> bool:
         context = self.execution_context.context
-        request = context.get("request") if isinstance(context, dict) else None
-        return bool(request is not None and request.app.state.ctx.settings.graphql_suggestions)
+        settings = context.get("settings") if isinstance(context, dict) else None
+        return bool(settings is not None and settings.graphql_suggestions)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed: list[GraphQLError] = []
@@ -37,6 +38,9 @@ class ContextErrors(MaskErrors):
             elif original is None or isinstance(original, GraphQLError):  # the client's own mistake
                 if not self._suggestions():
                     error.message = _SUGGESTION.sub("", error.message)
+                # A document or variables GraphQL refuses: a bad parameter, as REST would answer it.
+                refusal = {"code": BadParameter.code, "status": BadParameter.status}
+                error.extensions = {**refusal, **(error.extensions or {})}
                 processed.append(error)
             else:
                 request = self.execution_context.context.get("request")

@@ -1,9 +1,11 @@
 """GraphQL for extension schemas and the dedicated extension operations (the REST Schema
-Operations and the "Update … Extension" operations), through the same resolvers.
+Operations and the "Update … Extension" operations), bound to the same catalog operations: one
+operation per owner kind, chosen by the owner's `kind`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -11,10 +13,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from contextgraph.resolvers.errors import BadParameter
-from contextgraph.resolvers.extensions import schemas as metadata
+from contextgraph.resolvers.extensions import schemas
 from contextgraph.resolvers.journeys import extension_records as journey_records
+from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import extension_records as profile_records
+from contextgraph.schema.binding import binding_of, binds, kind_of
 from contextgraph.schema.loaders import loaders
+from contextgraph.schema.mutation import written
 from contextgraph.schema.scalars import Long
 
 
@@ -34,60 +39,68 @@ class OwnerInput:
     state_id: int | None = None
     task_id: int | None = None
 
-    def key(self) -> tuple[str, tuple[Any, int | None]]:
+    def input(self) -> dict[str, Any]:
+        """The owner as the kind's operation takes it."""
         kind = self.kind.value
         needed = {"profile": ("customer_id",), "service": ("service_id",),
                   "state": ("service_id", "state_id"), "task": ("service_id", "task_id")}[kind]  # fmt: skip
-        values = [getattr(self, name) for name in needed]
-        for name, value in zip(needed, values, strict=True):
-            if value is None:
+        for name in needed:
+            if getattr(self, name) is None:
                 raise BadParameter(name, f"needed for a {kind} extension")
-        return kind, (values[0], values[1] if len(values) > 1 else None)
+        if kind == "profile":
+            return {"customer_id": self.customer_id}
+        return {"service_id": self.service_id, "owner_id": self.state_id if kind == "state" else self.task_id}
+
+
+def _by_owner(args: Mapping[str, Any]) -> Any:
+    return args["owner"]["kind"]
+
+
+REPLACE: dict[str, Operation] = {"profile": profile_records.REPLACE, **journey_records.REPLACE}  # type: ignore[type-arg]
+UPDATE: dict[str, Operation] = {"profile": profile_records.UPDATE, **journey_records.UPDATE}  # type: ignore[type-arg]
+DELETE: dict[str, Operation] = {"profile": profile_records.DELETE, **journey_records.DELETE}  # type: ignore[type-arg]
+
+
+async def _change(info: strawberry.Info, owner: OwnerInput, name: str, body: Any) -> bool:
+    binding = binding_of(info._field.metadata)
+    assert binding is not None
+    operation = binding.operations[owner.kind.value]
+    await operation(loaders(info).ctx, {**owner.input(), "name": name, "body": body})
+    return True
 
 
 @strawberry.type
 class ExtensionQuery:
-    @strawberry.field(description="The extension schemas of one kind, normalised (as GET /metadata/… shows them).")
-    def extension_schemas(self, info: strawberry.Info, kind: ExtensionOwner) -> JSON:
-        return JSON(metadata.describe_schemas(loaders(info).ctx, kind.value))
+    @strawberry.field(description=schemas.describe_schemas.summary,
+                      metadata=binds(schemas.describe_schemas, input=kind_of))  # fmt: skip
+    async def extension_schemas(self, info: strawberry.Info, kind: ExtensionOwner) -> JSON:
+        return JSON(await schemas.describe_schemas(loaders(info).ctx, {"kind": kind.value}))
 
 
 @strawberry.type
 class ExtensionMutation:
-    @strawberry.mutation(description="Create an extension schema; its typed fields appear in the graph at once.")
+    @strawberry.mutation(description=schemas.create_schemas.summary, metadata=binds(schemas.create_schemas))
     async def create_extension_schema(self, info: strawberry.Info, kind: ExtensionOwner, schema: JSON) -> JSON:
         ctx = loaders(info).ctx
-        (name,) = await metadata.create_schemas(ctx, kind.value, schema)
-        return JSON(metadata.describe_schema(ctx, kind.value, name))
+        (name,) = await schemas.create_schemas(ctx, {"kind": kind.value, "body": schema})
+        return JSON(await written(ctx, schemas.describe_schema, kind=kind.value, name=name))
 
-    @strawberry.mutation(description="Delete an extension schema and every record of it.")
+    @strawberry.mutation(description=schemas.delete_schema.summary, metadata=binds(schemas.delete_schema))
     async def delete_extension_schema(self, info: strawberry.Info, kind: ExtensionOwner, name: str) -> bool:
-        await metadata.delete_schema(loaders(info).ctx, kind.value, name)
+        await schemas.delete_schema(loaders(info).ctx, {"kind": kind.value, "name": name})
         return True
 
-    @strawberry.mutation(description="Replace an extension's value (an object, or an array when multi-valued).")
+    @strawberry.mutation(description="Replace an extension's value (an object, or an array when multi-valued).",
+                         metadata=binds(REPLACE, by=_by_owner))  # fmt: skip
     async def replace_extension(self, info: strawberry.Info, owner: OwnerInput, name: str, value: JSON) -> bool:
-        kind, key = owner.key()
-        if kind == "profile":
-            await profile_records.replace_extension(loaders(info).ctx, key[0], name, value)
-        else:
-            await journey_records.replace_extension(loaders(info).ctx, kind, key, name, value)
-        return True
+        return await _change(info, owner, name, value)
 
-    @strawberry.mutation(description="Update the record its unique attributes name; they themselves stay.")
+    @strawberry.mutation(description="Update the record its unique attributes name; they themselves stay.",
+                         metadata=binds(UPDATE, by=_by_owner))  # fmt: skip
     async def update_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, record: JSON) -> bool:
-        kind, key = owner.key()
-        if kind == "profile":
-            await profile_records.update_record(loaders(info).ctx, key[0], name, record)
-        else:
-            await journey_records.update_record(loaders(info).ctx, kind, key, name, record)
-        return True
+        return await _change(info, owner, name, record)
 
-    @strawberry.mutation(description="Delete the record its unique attributes name.")
+    @strawberry.mutation(description="Delete the record its unique attributes name.",
+                         metadata=binds(DELETE, by=_by_owner))  # fmt: skip
     async def delete_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, unique: JSON) -> bool:
-        kind, key = owner.key()
-        if kind == "profile":
-            await profile_records.delete_record(loaders(info).ctx, key[0], name, unique)
-        else:
-            await journey_records.delete_record(loaders(info).ctx, kind, key, name, unique)
-        return True
+        return await _change(info, owner, name, unique)

@@ -20,8 +20,11 @@ from strawberry.annotation import StrawberryAnnotation
 from strawberry.tools import create_type
 from strawberry.types.field import StrawberryField
 
+from contextgraph.resolvers.journeys import extension_records as journey_extensions
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
+from contextgraph.resolvers.operation import Operation
+from contextgraph.resolvers.profiles import extension_records as profile_extensions
 from contextgraph.schema.batched import Batched
 from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import Customer, Service, State, Task
@@ -63,9 +66,15 @@ def _record_type(schema: ExtensionSchema) -> tuple[type, list[tuple[str, str]]]:
     return record, list(zip((a.name for a in schema.attributes), mangled, strict=True))
 
 
+# The catalog read each owner kind's extensions stand for (its role: UCS.Service.readStateExtension, …).
+READS: dict[str, Operation] = {"profile": profile_extensions.read_profile_extensions,  # type: ignore[type-arg]
+                               **journey_extensions.READ}  # fmt: skip
+
+
 def _records_of(schema: ExtensionSchema, wrap: Any) -> Batched:
     """One extension's value for an extensions container; loaded after the rest of the tree."""
-    return Batched(lambda found: found.extension, lambda root: (schema, root.owner_id), wrap, deferred=True)
+    return Batched(READS[schema.kind], lambda found: found.extension, lambda root: (schema, root.owner_id), wrap,
+                   deferred=True)  # fmt: skip
 
 
 def _classifier_field(schema: ExtensionSchema) -> StrawberryField:
@@ -118,7 +127,7 @@ def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryFi
         extensions.owner_id = owner_id
         return extensions
 
-    spec = Batched(None, lambda root: str(root.id), make)
+    spec = Batched(READS[kind], None, lambda root: str(root.id), make)
 
     def resolve(root: Any) -> Any:
         return spec.value(root)

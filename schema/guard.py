@@ -3,8 +3,9 @@ depth, aliases and cost; then it runs under a time limit.
 
 One walk of the validated document (fragments walked once each, so a fragment bomb costs what it
 is, not what it would expand to) gives, for the operation:
-- the tasks its fields need (`FIELD_TASKS`; argument-dependent ones from the `kind` they name),
-  checked through `Principal.require` — the same check the REST routes make;
+- the roles its fields need: each field that resolves anything names its catalog operation
+  (schema/binding.py), whose roles are checked through `Principal.require` — as the REST routes
+  check theirs;
 - depth (introspection fields included), aliases, and cost: every field costs 1, and a list field
   multiplies what is below it by its `first` argument, or by `graphql_list_estimate` without one;
 - the range of every list's `first` and `offset` (a negative `first` would lower the cost).
@@ -14,7 +15,7 @@ limit (`graphql_timeout`) is kept by the view around each query or mutation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,87 +41,17 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from contextgraph.resolvers.access.keys import KEY_REQUIRED
-from contextgraph.resolvers.access.roles import CURRENT, Principal, extension_schema_task, extension_task
-from contextgraph.resolvers.access.roles import CUSTOMER as C
-from contextgraph.resolvers.access.roles import INTERACTION as IA
-from contextgraph.resolvers.access.roles import SCHEMA as M
-from contextgraph.resolvers.access.roles import SERVICE as S
-from contextgraph.resolvers.access.roles import SYSTEM as Y
+from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.errors import BadParameter, ContextError, NotAuthorized, Unavailable
 from contextgraph.resolvers.paging import check_page
+from contextgraph.schema.binding import binding_of
 from contextgraph.schema.settings import SchemaSettings as Settings
 
-_Rule = tuple[str, ...] | Callable[[dict[str, Any]], tuple[str, ...]]
-
-
-def _kind(value: Any) -> str:
-    value = value.get("kind") if isinstance(value, Mapping) else getattr(value, "kind", value)
-    return str(getattr(value, "value", value))
-
-
-def _by_kind(action: str, argument: str) -> Callable[[dict[str, Any]], tuple[str, ...]]:
-    return lambda args: (extension_task(action, _kind(args[argument])),)
-
-
-# The task each field needs; a field not named here needs none beyond its parent's.
-FIELD_TASKS: dict[tuple[str, str], _Rule] = {
-    ("Query", "customer"): (C + "readProfile",),
-    ("Query", "service"): (S + "readService",),
-    ("Query", "state"): (S + "readState",),
-    ("Query", "task"): (S + "readTask",),
-    ("Query", "anonymousServices"): (S + "readService",),
-    ("Query", "interaction"): (IA + "readInteraction",),
-    ("Query", "serverStatus"): (Y + "readServerInfo",),
-    ("Query", "extensionSchemas"): lambda args: (extension_schema_task(_kind(args["kind"])),),
-    ("Query", "identify"): (C + "identifyCustomer",),
-    ("Query", "identificationKeys"): (M + "readIdentificationKey",),
-    ("Query", "profileSchema"): (M + "readProfileSchema",),
-    ("Query", "businessAttributes"): (M + "readBusinessAttribute",),
-    ("Query", "roles"): (M + "readGenAdminRole",),
-    ("Mutation", "createProfile"): (C + "createProfile",),
-    ("Mutation", "updateProfile"): (C + "updateProfile",),
-    ("Mutation", "deleteProfile"): (C + "deleteProfile",),
-    ("Mutation", "mergeProfiles"): (C + "mergeProfile",),
-    ("Mutation", "importProfiles"): (C + "executeBulkImport", C + "createProfile"),
-    ("Mutation", "startService"): (S + "startService",),
-    ("Mutation", "associateService"): (S + "associateService",),
-    ("Mutation", "completeService"): (S + "completeService",),
-    ("Mutation", "startState"): (S + "startState",),
-    ("Mutation", "completeState"): (S + "completeState",),
-    ("Mutation", "transitionState"): (S + "transitionState",),
-    ("Mutation", "startTask"): (S + "startTask",),
-    ("Mutation", "completeTask"): (S + "completeTask",),
-    ("Mutation", "compositeStart"): (S + "startService", S + "startState"),
-    ("Mutation", "recordInteraction"): (IA + "recordInteraction",),
-    ("Mutation", "setServerMode"): (Y + "changeServerMode",),
-    ("Mutation", "createExtensionSchema"): (M + "handleMetadata",),
-    ("Mutation", "deleteExtensionSchema"): (M + "handleMetadata",),
-    ("Mutation", "createIdentificationKey"): (M + "handleMetadata",),
-    ("Mutation", "deleteIdentificationKey"): (M + "handleMetadata",),
-    ("Mutation", "replaceExtension"): _by_kind("update", "owner"),
-    ("Mutation", "updateExtensionRecord"): _by_kind("update", "owner"),
-    ("Mutation", "deleteExtensionRecord"): _by_kind("delete", "owner"),
-    ("Subscription", "journey"): (S + "readService",),
-    ("Customer", "services"): (S + "readService",),
-    ("Customer", "interactions"): (IA + "readInteraction",),
-    ("Customer", "extensions"): (C + "readProfileExtension",),
-    ("Service", "customer"): (C + "readProfile",),
-    ("Service", "states"): (S + "readState",),
-    ("Service", "tasks"): (S + "readTask",),
-    ("Service", "interactions"): (IA + "readInteraction",),
-    ("Service", "extensions"): (S + "readServiceExtension",),
-    ("State", "service"): (S + "readService",),
-    ("State", "tasks"): (S + "readTask",),
-    ("State", "extensions"): (S + "readStateExtension",),
-    ("Task", "service"): (S + "readService",),
-    ("Task", "extensions"): (S + "readTaskExtension",),
-    ("Interaction", "customer"): (C + "readProfile",),
-    ("Interaction", "service"): (S + "readService",),
-    ("JourneyEvent", "service"): (S + "readService",),
-}
+_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
 @dataclass
@@ -175,14 +106,16 @@ class _Walk:
         measure = Measure(depth=1, cost=1, aliases=1 if node.alias else 0)
         if definition is None:
             return measure
-        rule = FIELD_TASKS.get((parent.name, node.name.value))
         args = get_argument_values(definition, node, self.variables) if definition.args else {}
         check_json(args, self.json_depth)  # literals in the document: no NUL, no deeper than a body
-        if rule is not None:
-            measure.tasks.update(rule(args) if callable(rule) else rule)
+        field = definition.extensions.get(_BACKREF)
+        binding = binding_of(field.metadata) if field is not None else None
+        if binding is not None:  # the catalog operation the field stands for: its roles
+            measure.tasks.update(binding.tasks(args))
         named = get_named_type(definition.type)
         listed = node.selection_set is not None and is_composite_type(named) and _is_list(definition.type)
-        measure.varies = (callable(rule) or listed) and any(_has_variable(a.value) for a in node.arguments or ())
+        kind_dependent = binding is not None and binding.by is not None
+        measure.varies = (kind_dependent or listed) and any(_has_variable(a.value) for a in node.arguments or ())
         if listed:  # a page outside its range is refused here, before anything runs (and before its cost)
             check_page(args.get("first"), args.get("offset", 0), self.list_cap)
         if node.selection_set is not None and is_composite_type(named):
@@ -247,8 +180,6 @@ def guard(settings: Settings) -> type[SchemaExtension]:
     class Guard(SchemaExtension):
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
-            # A websocket's operations run in tasks of their own, with the key of connection_init.
-            CURRENT.set(context.context.get("principal"))
             try:
                 check_operation(settings, context.schema._schema, context.graphql_document, context.operation_name,
                                 context.variables, context.context.get("principal"))  # fmt: skip

@@ -1,14 +1,21 @@
-"""Mutations: every REST write, through the same resolvers; each answers the resource it changed."""
+"""Mutations: every REST write, bound to the same catalog operations; each answers the resource it
+changed. The answer is read back as part of the write (no read role is needed to see what one just
+wrote; its nested fields are checked like any other).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from contextgraph.resolvers import interactions
+from contextgraph.resolvers import interactions, system
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.journeys import composite, services, states, tasks
+from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import profiles
+from contextgraph.schema.binding import binds
 from contextgraph.schema.inputs import (
     CompositeStartInput,
     EndInput,
@@ -29,16 +36,21 @@ def _ctx(info: strawberry.Info) -> Context:
     return loaders(info).ctx
 
 
+async def written(ctx: Context, read: Operation, **input: Any) -> Any:  # type: ignore[type-arg]
+    """What a write changed, read back as the write's own answer (so without the read's role)."""
+    return await read.run(ctx, read.parse(input))
+
+
 async def _service(ctx: Context, service_id: int) -> Service:
-    return Service.of((await services.get_service(ctx, service_id)).service)
+    return Service.of((await written(ctx, services.get_service, service_id=service_id)).service)
 
 
 async def _state(ctx: Context, service_id: int, state_id: int) -> State:
-    return State.of((await states.get_state(ctx, service_id, state_id)).state)
+    return State.of((await written(ctx, states.get_state, service_id=service_id, state_id=state_id)).state)
 
 
 async def _task(ctx: Context, service_id: int, task_id: int) -> Task:
-    return Task.of((await tasks.get_task(ctx, service_id, task_id)).task)
+    return Task.of((await written(ctx, tasks.get_task, service_id=service_id, task_id=task_id)).task)
 
 
 @strawberry.type
@@ -53,75 +65,82 @@ class CompositeStartResult:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a customer profile from its attributes.")
+    @strawberry.mutation(description=profiles.create_profile.summary, metadata=binds(profiles.create_profile))
     async def create_profile(self, info: strawberry.Info, attributes: JSON) -> Customer:
         ctx = _ctx(info)
-        customer_id = await profiles.create_profile(ctx, attributes)
-        return Customer.of(await profiles.get_profile(ctx, customer_id))
+        customer_id = await profiles.create_profile(ctx, {"body": attributes})
+        return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
-    @strawberry.mutation(description="Start a service (POST /services/start).")
+    @strawberry.mutation(description=services.start_service.summary, metadata=binds(services.start_service))
     async def start_service(self, info: strawberry.Info, input: ServiceStartInput) -> Service:
         ctx = _ctx(info)
-        return await _service(ctx, await services.start_service(ctx, body_of(input)))
+        return await _service(ctx, await services.start_service(ctx, {"body": body_of(input)}))
 
-    @strawberry.mutation(description="Associate a service with a customer (POST /customers/{id}/services/{id}).")
+    @strawberry.mutation(description=services.associate_service.summary, metadata=binds(services.associate_service))
     async def associate_service(
         self, info: strawberry.Info, customer_id: str, service_id: Long, input: ServiceUpdateInput | None = None
     ) -> Service:
         ctx = _ctx(info)
-        await services.associate_service(ctx, customer_id, service_id, body_of(input))
+        await services.associate_service(ctx, {"customer_id": customer_id, "service_id": service_id,
+                                               "body": body_of(input) or {}})  # fmt: skip
         return await _service(ctx, service_id)
 
-    @strawberry.mutation(description="Complete a service (POST /services/{id}/end).")
+    @strawberry.mutation(description=services.complete_service.summary, metadata=binds(services.complete_service))
     async def complete_service(self, info: strawberry.Info, service_id: Long, input: EndInput | None = None) -> Service:
         ctx = _ctx(info)
-        await services.complete_service(ctx, service_id, body_of(input))
+        await services.complete_service(ctx, {"service_id": service_id, "body": body_of(input) or {}})
         return await _service(ctx, service_id)
 
-    @strawberry.mutation(description="Start a state (POST /services/{id}/states/start).")
+    @strawberry.mutation(description=states.start_state.summary, metadata=binds(states.start_state))
     async def start_state(self, info: strawberry.Info, service_id: Long, input: StateStartInput) -> State:
         ctx = _ctx(info)
-        return await _state(ctx, service_id, await states.start_state(ctx, service_id, body_of(input)))
+        state_id = await states.start_state(ctx, {"service_id": service_id, "body": body_of(input)})
+        return await _state(ctx, service_id, state_id)
 
-    @strawberry.mutation(description="Complete a state (POST /services/{id}/states/{id}/end).")
+    @strawberry.mutation(description=states.complete_state.summary, metadata=binds(states.complete_state))
     async def complete_state(
         self, info: strawberry.Info, service_id: Long, state_id: int, input: EndInput | None = None
     ) -> State:
         ctx = _ctx(info)
-        await states.complete_state(ctx, service_id, state_id, body_of(input))
+        await states.complete_state(ctx, {"service_id": service_id, "state_id": state_id,
+                                          "body": body_of(input) or {}})  # fmt: skip
         return await _state(ctx, service_id, state_id)
 
-    @strawberry.mutation(description="Complete one state and start the next (POST /services/{id}/states/transition).")
+    @strawberry.mutation(description=states.transition.summary, metadata=binds(states.transition))
     async def transition_state(self, info: strawberry.Info, service_id: Long, input: TransitionInput) -> State:
         ctx = _ctx(info)
-        return await _state(ctx, service_id, await states.transition(ctx, service_id, body_of(input)))
+        state_id = await states.transition(ctx, {"service_id": service_id, "body": body_of(input)})
+        return await _state(ctx, service_id, state_id)
 
-    @strawberry.mutation(description="Start a task (POST /services/{id}/tasks/start).")
+    @strawberry.mutation(description=tasks.start_task.summary, metadata=binds(tasks.start_task))
     async def start_task(self, info: strawberry.Info, service_id: Long, input: TaskStartInput) -> Task:
         ctx = _ctx(info)
-        return await _task(ctx, service_id, await tasks.start_task(ctx, service_id, body_of(input)))
+        task_id = await tasks.start_task(ctx, {"service_id": service_id, "body": body_of(input)})
+        return await _task(ctx, service_id, task_id)
 
-    @strawberry.mutation(description="Complete a task (POST /services/{id}/tasks/{id}/end).")
+    @strawberry.mutation(description=tasks.complete_task.summary, metadata=binds(tasks.complete_task))
     async def complete_task(
         self, info: strawberry.Info, service_id: Long, task_id: int, input: TaskEndInput | None = None
     ) -> Task:
         ctx = _ctx(info)
-        await tasks.complete_task(ctx, service_id, task_id, body_of(input))
+        await tasks.complete_task(ctx, {"service_id": service_id, "task_id": task_id, "body": body_of(input) or {}})
         return await _task(ctx, service_id, task_id)
 
-    @strawberry.mutation(description="Find or create services, states and tasks in one step (spec/003).")
+    @strawberry.mutation(description=composite.composite_start.summary, metadata=binds(composite.composite_start))
     async def composite_start(
         self, info: strawberry.Info, services: list[CompositeStartInput]
     ) -> list[CompositeStartResult]:
         results = await composite.composite_start(_ctx(info), {"services": body_of(services)})
         return [CompositeStartResult(**vars(r)) for r in results]
 
-    @strawberry.mutation(description="Record an interaction (a POST /interactions body; binary content in base64).")
+    @strawberry.mutation(description=interactions.record_interaction.summary,
+                         metadata=binds(interactions.record_interaction))  # fmt: skip
     async def record_interaction(self, info: strawberry.Info, interaction: JSON) -> Interaction:
         ctx = _ctx(info)
-        interaction_id = await interactions.record_interaction(ctx, interaction)
-        return Interaction.of(await interactions.get_interaction(ctx, interaction_id))
+        interaction_id = await interactions.record_interaction(ctx, {"body": interaction})
+        return Interaction.of(await written(ctx, interactions.get_interaction, interaction_id=interaction_id))
 
-    @strawberry.mutation(description="Switch the server mode: production or maintenance.")
+    @strawberry.mutation(description=system.set_server_mode.summary, metadata=binds(system.set_server_mode))
     async def set_server_mode(self, info: strawberry.Info, mode: str) -> str:
-        return await _ctx(info).server.set_mode(mode)
+        result: str = await system.set_server_mode(_ctx(info), {"mode": mode})
+        return result

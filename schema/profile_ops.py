@@ -11,83 +11,87 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
-from contextgraph.resolvers.access.keys import describe_roles
+from contextgraph.resolvers import system
 from contextgraph.resolvers.paging import page
-from contextgraph.resolvers.profiles import bulk_import as profile_import
-from contextgraph.resolvers.profiles import identification, profiles
-from contextgraph.resolvers.profiles import merge as profile_merge
+from contextgraph.resolvers.profiles import bulk_import, identification, merge, profiles
+from contextgraph.schema.binding import binds
 from contextgraph.schema.loaders import loaders
+from contextgraph.schema.mutation import written
 from contextgraph.schema.types import FIRST, OFFSET, Customer
 
 
 @strawberry.type
 class ProfileQuery:
-    @strawberry.field(description='Customers identified by attributes: {"LastName": "Doe", "Phone.PhoneNumber": "…"}.')
+    @strawberry.field(description='Customers identified by attributes: {"LastName": "Doe", "Phone.PhoneNumber": "…"}.',
+                      metadata=binds(profiles.identify))  # fmt: skip
     async def identify(self, info: strawberry.Info, attributes: JSON, key: str | None = None, first: FIRST = None,
                        offset: OFFSET = 0) -> list[Customer]:  # fmt: skip
         given = {str(k): str(v) for k, v in dict(attributes).items()}  # type: ignore[call-overload]
-        ctx = loaders(info).ctx
-        found = page(await profiles.identify(ctx, given, key=key, include_profile=True), first, offset,
-                     loaders(info).settings.graphql_max_list)  # fmt: skip
-        loaders(info).charge(len(found))
-        return [Customer.of(profile) for profile in found]
+        found = loaders(info)
+        customers = await profiles.identify(found.ctx, {"attributes": given, "key": key, "include_profile": True})
+        customers = page(customers, first, offset, found.settings.graphql_max_list)
+        found.charge(len(customers))
+        return [Customer.of(profile) for profile in customers]
 
-    @strawberry.field(description="The identification keys.")
-    def identification_keys(self, info: strawberry.Info) -> JSON:
-        return JSON(identification.describe_keys(loaders(info).ctx))
+    @strawberry.field(description="The identification keys.", metadata=binds(identification.describe_keys))
+    async def identification_keys(self, info: strawberry.Info) -> JSON:
+        return JSON(await identification.describe_keys(loaders(info).ctx, {}))
 
-    @strawberry.field(description="The profile attribute schema.")
-    def profile_schema(self, info: strawberry.Info) -> JSON:
-        return JSON(loaders(info).ctx.profile_schema.describe())
+    @strawberry.field(description="The profile attribute schema.", metadata=binds(system.profile_schema))
+    async def profile_schema(self, info: strawberry.Info) -> JSON:
+        return JSON(await system.profile_schema(loaders(info).ctx, {}))
 
-    @strawberry.field(description="Business attributes: all, one by name, or the one behind Service.media_type …")
-    def business_attributes(
+    @strawberry.field(description="Business attributes: all, one by name, or the one behind Service.media_type …",
+                      metadata=binds(system.business_attributes))  # fmt: skip
+    async def business_attributes(
         self, info: strawberry.Info, name: str | None = None, cv_attribute: str | None = None
     ) -> JSON:
-        return JSON(loaders(info).ctx.business.describe(name, cv_attribute))
+        return JSON(await system.business_attributes(loaders(info).ctx, {"name": name, "cv_attribute": cv_attribute}))
 
-    @strawberry.field(description="The roles and the tasks (operations) each may perform.")
+    @strawberry.field(description=system.roles.summary, metadata=binds(system.roles))
     async def roles(self, info: strawberry.Info) -> JSON:
-        return JSON(await describe_roles(loaders(info).ctx.db))
+        return JSON(await system.roles(loaders(info).ctx, {}))
 
 
 @strawberry.type
 class ProfileMutation:
-    @strawberry.mutation(description="Replace a profile's attributes; extensions given replace theirs.")
+    @strawberry.mutation(description=profiles.update_profile.summary, metadata=binds(profiles.update_profile))
     async def update_profile(self, info: strawberry.Info, customer_id: str, attributes: JSON) -> Customer:
         ctx = loaders(info).ctx
-        await profiles.update_profile(ctx, customer_id, attributes)
-        return Customer.of(await profiles.get_profile(ctx, customer_id))
+        await profiles.update_profile(ctx, {"customer_id": customer_id, "body": attributes})
+        return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
-    @strawberry.mutation(description="Delete a profile with its extensions and its services.")
+    @strawberry.mutation(description=profiles.delete_profile.summary, metadata=binds(profiles.delete_profile))
     async def delete_profile(self, info: strawberry.Info, customer_id: str) -> bool:
-        await profiles.delete_profile(loaders(info).ctx, customer_id)
+        await profiles.delete_profile(loaders(info).ctx, {"customer_id": customer_id})
         return True
 
-    @strawberry.mutation(description="Merge the source profile into the customer's, then delete the source.")
+    @strawberry.mutation(description=merge.merge_profiles.summary, metadata=binds(merge.merge_profiles))
     async def merge_profiles(
         self, info: strawberry.Info, customer_id: str, source_id: str, keep_uniq_from_src: bool = False,
         keep_active_service_only: bool = False,
     ) -> Customer:  # fmt: skip
         ctx = loaders(info).ctx
-        body = {"keep_uniq_from_src": keep_uniq_from_src, "keep_active_service_only": keep_active_service_only}
-        await profile_merge.merge_profiles(ctx, customer_id, source_id, body)
-        return Customer.of(await profiles.get_profile(ctx, customer_id))
+        options = {"keep_uniq_from_src": keep_uniq_from_src, "keep_active_service_only": keep_active_service_only}
+        await merge.merge_profiles(ctx, {"customer_id": customer_id, "source_id": source_id, "options": options})
+        return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
-    @strawberry.mutation(description="Create an identification key (maintenance mode).")
+    @strawberry.mutation(description=identification.create_key.summary, metadata=binds(identification.create_key))
     async def create_identification_key(self, info: strawberry.Info, key: JSON) -> JSON:
         ctx = loaders(info).ctx
-        return JSON(identification.describe_key(ctx, await identification.create_key(ctx, key)))
+        name = await identification.create_key(ctx, {"body": key})
+        return JSON(await written(ctx, identification.describe_key, name=name))
 
-    @strawberry.mutation(description="Delete an identification key (maintenance mode).")
+    @strawberry.mutation(description=identification.delete_key.summary, metadata=binds(identification.delete_key))
     async def delete_identification_key(self, info: strawberry.Info, name: str) -> bool:
-        await identification.delete_key(loaders(info).ctx, name)
+        await identification.delete_key(loaders(info).ctx, {"name": name})
         return True
 
-    @strawberry.mutation(description="Bulk-import profiles from an uploaded CSV (multipart request; maintenance mode).")
+    @strawberry.mutation(description="Bulk-import profiles from an uploaded CSV (multipart request; maintenance mode).",
+                         metadata=binds(bulk_import.import_profiles))  # fmt: skip
     async def import_profiles(self, info: strawberry.Info, csv: Upload, description: JSON) -> JSON:
-        options = profile_import.parse_options({"format": "csv"} | dict(description))  # type: ignore[call-overload]
+        options = {"format": "csv"} | dict(description)  # type: ignore[call-overload]
         upload: Any = csv
-        text = io.TextIOWrapper(upload.file, encoding=options.encoding, newline="")
-        report = await profile_import.import_profiles(loaders(info).ctx, text, options)
+        text = io.TextIOWrapper(upload.file, encoding=bulk_import.parse_options(options).encoding, newline="")
+        report = await bulk_import.import_profiles(loaders(info).ctx, {"description": options, "lines": text})
         return JSON(report.describe())

@@ -9,11 +9,15 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from contextgraph.resolvers import interactions as interaction_ops
 from contextgraph.resolvers.interactions import Interaction as InteractionRecord
+from contextgraph.resolvers.journeys import services as service_ops
+from contextgraph.resolvers.journeys import states as state_ops
+from contextgraph.resolvers.journeys import tasks as task_ops
+from contextgraph.resolvers.journeys.query import ServiceFilter
 from contextgraph.resolvers.journeys.records import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
-from contextgraph.resolvers.journeys.services import ServiceFilter
+from contextgraph.resolvers.profiles import profiles as profile_ops
 from contextgraph.resolvers.timefmt import format_ms
-from contextgraph.resolvers.values import time_param
 from contextgraph.schema.batched import Batched
 from contextgraph.schema.scalars import Long, LongOrString
 
@@ -25,24 +29,28 @@ FIRST = Annotated[int | None, strawberry.argument(description="At most this many
 OFFSET = Annotated[int, strawberry.argument(description="Skip this many first.")]
 
 
-# The nested fields, each declared once for Strawberry's resolvers and the fast executor.
-_SERVICE = Batched(lambda found: found.service, lambda child: child.service_id,
+# The nested fields, each declared once for Strawberry's resolvers and the fast executor, each
+# standing for the catalog read whose role it needs.
+_SERVICE = Batched(service_ops.get_service, lambda found: found.service, lambda child: child.service_id,
                    lambda r: Service.of(r) if r is not None else None)  # fmt: skip
-_CUSTOMER = Batched(lambda found: found.profile, lambda child: child.customer_id,
+_CUSTOMER = Batched(profile_ops.get_profile, lambda found: found.profile, lambda child: child.customer_id,
                     lambda profile: Customer.of(profile) if profile is not None else None)  # fmt: skip
-_STATE_TASKS = Batched(lambda found, status, types: found.tasks_of_state(status, types), lambda state: state.id,
-                       lambda records: [Task.of(t) for t in records], paged=True)  # fmt: skip
-_SERVICE_STATES = Batched(lambda found, status, types: found.states_of_service(status, types),
+_STATE_TASKS = Batched(task_ops.service_tasks, lambda found, status, types: found.tasks_of_state(status, types),
+                       lambda state: state.id, lambda records: [Task.of(t) for t in records], paged=True)  # fmt: skip
+_SERVICE_STATES = Batched(state_ops.service_states, lambda found, status, types: found.states_of_service(status, types),
                           lambda service: service.id, lambda records: [State.of(s) for s in records],
                           paged=True)  # fmt: skip
-_SERVICE_TASKS = Batched(lambda found, status, types: found.tasks_of_service(status, types),
+_SERVICE_TASKS = Batched(task_ops.service_tasks, lambda found, status, types: found.tasks_of_service(status, types),
                          lambda service: service.id, lambda records: [Task.of(t) for t in records],
                          paged=True)  # fmt: skip
-_SERVICE_INTERACTIONS = Batched(lambda found: found.service_interactions, lambda service: service.id,
-                                lambda records: [Interaction.of(i) for i in records], paged=True)  # fmt: skip
-_CUSTOMER_INTERACTIONS = Batched(lambda found: found.customer_interactions, lambda customer: str(customer.id),
+_SERVICE_INTERACTIONS = Batched(interaction_ops.service_interactions, lambda found: found.service_interactions,
+                                lambda service: service.id, lambda records: [Interaction.of(i) for i in records],
+                                paged=True)  # fmt: skip
+_CUSTOMER_INTERACTIONS = Batched(interaction_ops.customer_interactions, lambda found: found.customer_interactions,
+                                 lambda customer: str(customer.id),
                                  lambda records: [Interaction.of(i) for i in records], paged=True)  # fmt: skip
-_CUSTOMER_SERVICES = Batched(lambda found, **filters: found.services_of_customer(service_filter_of(**filters)),
+_CUSTOMER_SERVICES = Batched(service_ops.customer_services,
+                             lambda found, **filters: found.services_of_customer(service_filter_of(**filters)),
                              lambda customer: str(customer.id),
                              lambda records: [Service.of(s) for s in records], paged=True)  # fmt: skip
 
@@ -233,9 +241,7 @@ def service_filter_of(
     status: Status, types: list[str] | None, started_from: str | None, started_to: str | None,
     completed_from: str | None, completed_to: str | None,
 ) -> ServiceFilter:  # fmt: skip
-    return ServiceFilter(
-        status=status, service_types=tuple(types) if types is not None else None,
-        started_from=time_param("startedFrom", started_from), started_to=time_param("startedTo", started_to),
-        completed_from=time_param("completedFrom", completed_from),
-        completed_to=time_param("completedTo", completed_to),
-    )  # fmt: skip
+    return ServiceFilter.model_validate({
+        "status": status, "service_types": tuple(types) if types is not None else None, "started_from": started_from,
+        "started_to": started_to, "completed_from": completed_from, "completed_to": completed_to,
+    })  # fmt: skip

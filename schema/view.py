@@ -27,6 +27,7 @@ from strawberry.types.unset import UNSET
 
 from contextgraph.resolvers.access.keys import authenticate
 from contextgraph.resolvers.bounds import check_json
+from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.errors import ContextError, MalformedBody, NotAuthorized
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.schema import known_queries
@@ -102,10 +103,13 @@ class ContextGraphQL(GraphQL):
     async def get_context(  # type: ignore[override]  # Strawberry types the context as None
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> dict[str, Any]:
-        ctx = request.app.state.ctx
+        runtime: Runtime = request.app.state.runtime
         principal = request.scope["state"]["principal"]
-        return {"request": request, "response": response, "loaders": Loaders(ctx, self.settings),
-                "fast_path": ctx.settings.graphql_fast_path, "principal": principal}  # fmt: skip
+        # A websocket names its key in connection_init: its loaders are made then (on_ws_connect).
+        found = Loaders(runtime.context(principal), self.settings) if principal is not None else None
+        return {"request": request, "response": response, "loaders": found, "runtime": runtime,
+                "settings": self.settings, "fast_path": self.settings.graphql_fast_path,
+                "principal": principal}  # fmt: skip
 
     async def on_ws_connect(self, context: dict[str, Any]) -> None:  # type: ignore[override]
         """A websocket without an Authorization header names its key in `connection_init`."""
@@ -114,11 +118,13 @@ class ContextGraphQL(GraphQL):
         params = context.get("connection_params")
         header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
         try:
-            context["principal"] = authenticate(context["request"].app.state.ctx.keyring, header)
+            principal = authenticate(context["runtime"].keyring, header)
         except NotAuthorized:
             raise ConnectionRejectionError from None
-        if context["principal"] is None:
+        if principal is None:
             raise ConnectionRejectionError
+        context["principal"] = principal
+        context["loaders"] = Loaders(context["runtime"].context(principal), self.settings)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:

@@ -101,7 +101,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 async def snapshot(app: Starlette) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to prove that a failed request wrote nothing."""
-    database: Database = app.state.ctx.db
+    database: Database = app.state.runtime.db
     contents: dict[str, list[tuple[Any, ...]]] = {}
     async with database.read() as conn:
         for table in metadata.sorted_tables:

@@ -66,7 +66,7 @@ async def test_ids_are_never_reused(client: httpx.AsyncClient) -> None:
 
     first = await new_service(client)
     app = client._transport.app  # type: ignore[attr-defined]
-    async with app.state.ctx.db.write() as conn:
+    async with app.state.runtime.db.write() as conn:
         await conn.execute(sa.text("DELETE FROM service WHERE id = :id"), {"id": first})
     second = await new_service(client)
     assert second > first

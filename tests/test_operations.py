@@ -53,7 +53,7 @@ async def test_access_log_and_one_error_log_per_request(
     app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     service_id = await new_service(client)
-    async with app.state.ctx.db.write() as conn:
+    async with app.state.runtime.db.write() as conn:
         await conn.execute(sa.text("DROP TABLE task"))
     with caplog.at_level(logging.INFO):
         await client.get("/server/status", headers={"x-request-id": "ok-1"})

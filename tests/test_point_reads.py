@@ -28,7 +28,7 @@ STATEMENT = sa.select(
 
 
 async def test_a_point_read_is_the_row_sqlalchemy_reads(app: Starlette, client: httpx.AsyncClient) -> None:
-    db: Database = app.state.ctx.db
+    db: Database = app.state.runtime.db
     customer = await new_customer(client)
     service_id = await new_service(client, customer_id=customer, service_type="gold")
     counter = StatementCounter(db)
@@ -59,7 +59,7 @@ async def test_a_service_by_id_is_one_statement_over_both_surfaces(app: Starlett
     service_id = await new_service(client, contact_key="k1")
     query = {"query": "query($s: Long!) { service(id: $s) { id contactKey active } }", "variables": {"s": service_id}}
     for _ in range(2):  # the second GraphQL request is a known query (schema/known_queries.py)
-        counter = StatementCounter(app.state.ctx.db)
+        counter = StatementCounter(app.state.runtime.db)
         try:
             rest = await client.get(f"/services/{service_id}")
             graphql = await client.post("/graphql", json=query)

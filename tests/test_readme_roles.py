@@ -1,19 +1,17 @@
-"""The README's table of roles is the code's: every REST operation and GraphQL field, by the task it
-needs. `python -m tests.test_readme_roles` prints the table to paste after a change."""
+"""The README's table of roles is the catalog's: every REST operation and GraphQL field, by the task
+it needs. `python -m tests.test_readme_roles` prints the table to paste after a change."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from starlette.requests import Request
-
-from contextgraph.compat_rest.routes import route_roles
+from contextgraph.compat_rest.routes import BINDINGS
 from contextgraph.resolvers.access.roles import TASKS, extension_task
-from contextgraph.schema.guard import FIELD_TASKS
+from contextgraph.schema.binding import binding_of
+from tests.test_catalog import _KINDS, _fields, _schema
 
 README = Path(__file__).parents[1] / "README.md"
-KINDS = ("profile", "service", "state", "task")
 
 
 def _alias(path: str) -> bool:
@@ -21,38 +19,41 @@ def _alias(path: str) -> bool:
     return bool(re.search(r"/(state|task)(/|$)", path)) or path.endswith(("/active", "/completed"))
 
 
+def _more(doc: str) -> tuple[str, str] | None:
+    """(the role, when) of an operation's `more_tasks_doc`, where it names one role."""
+    task, _, when = doc.partition(" ")
+    return (task, when) if task in TASKS else None
+
+
 def table() -> str:
     rest: dict[str, list[str]] = {task: [] for task in TASKS}
-    for method, path, tasks in route_roles():
-        if _alias(path):
-            continue
-        shown = path.replace(":int", "")
-        if callable(tasks):
-            names = re.findall(r"\{(\w+)", path)
-            for kind in KINDS if "{kinds" in path else ("",):
-                concrete = shown.replace("{kinds:kinds}", kind + "s")
-                scope = {"type": "http", "path": concrete, "path_params": dict.fromkeys(names, kind + "s"), "query_string": b"", "headers": []}
-                for task in tasks(Request(scope)):
-                    rest[task].append(f"{method} {concrete}")
-            continue
-        for task in tasks:
-            rest[task].append(f"{method} {shown}")
+    for binding in BINDINGS:
+        if not _alias(binding.path):
+            shown = f"`{binding.method} {binding.path.replace(':int', '')}`"
+            for task in binding.tasks():
+                rest[task].append(shown)
+            if (more := _more(binding.operation.more_tasks_doc)) is not None:
+                rest[more[0]].append(f"{shown} {more[1]}")
     graphql: dict[str, list[str]] = {task: [] for task in TASKS}
-    for (type_name, field), rule in FIELD_TASKS.items():
-        if callable(rule):
-            for kind in KINDS:
-                for task in rule({"kind": kind, "owner": {"kind": kind}}):
-                    graphql[task].append(f"{type_name}.{field}({kind})")
-        else:
-            for task in rule:
-                graphql[task].append(f"{type_name}.{field}")
-    for kind in KINDS:  # checked where extension values are checked (resolvers/extensions.check_extensions)
+    for type_name, name, field in _fields(_schema()):
+        binding = binding_of(field.metadata)
+        if binding is None or (type_name.endswith("Extensions") and type_name not in ("Query", "Mutation")):
+            continue  # the fields of an extensions container share the container's role
+        for key, op in binding.operations.items():
+            shown = f"{type_name}.{name}" + (f"({key})" if binding.by is not None else "")
+            needs = [op.tasks] if binding.input is None else [
+                op.needs(op.input.model_construct(kind=kind)) for kind in _KINDS]  # fmt: skip
+            for tasks, kind in zip(needs, _KINDS if binding.input is not None else (None,), strict=False):
+                for task in tasks:
+                    graphql[task].append(f"`{shown}({kind})`" if kind else f"`{shown}`")
+            if (more := _more(op.more_tasks_doc)) is not None:
+                graphql[more[0]].append(f"`{shown}` {more[1]}")
+    for kind in _KINDS:  # checked where extension values are checked (extensions/values.check_extensions)
         rest[extension_task("create", kind)].append("extension values in create/start bodies")
         rest[extension_task("update", kind)].append("extension values in update/end bodies")
     lines = ["| role (task) | REST | GraphQL |", "|---|---|---|"]
     for task in TASKS:
-        shown = [r if r.startswith("extension values") else f"`{r}`" for r in rest[task]]
-        lines.append(f"| `{task}` | {', '.join(shown)} | {', '.join(f'`{g}`' for g in graphql[task])} |")
+        lines.append(f"| `{task}` | {', '.join(dict.fromkeys(rest[task]))} | {', '.join(dict.fromkeys(graphql[task]))} |")
     return "\n".join(lines)
 
 

@@ -56,7 +56,7 @@ def test_unknown_settings_and_bad_profile_schemas_are_refused(tmp_path: Path) ->
 
 
 async def test_migrations_match_the_tables_and_run_twice(app: Starlette) -> None:
-    database = app.state.ctx.db
+    database = app.state.runtime.db
     await migrate(database)  # already at head: nothing to do, nothing breaks
 
     def differences(sync: sa.Connection) -> list[object]:

@@ -9,7 +9,6 @@ of them; `Principal.require(task)` is where every REST operation and GraphQL fie
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from contextgraph.resolvers.errors import Forbidden
@@ -59,17 +58,6 @@ def extension_schema_task(kind: str) -> str:
     return f"UCS.SchemaMgt.read{_KIND_WORD[kind][1]}ExtensionSchema"
 
 
-# The principal of the request (or GraphQL operation) being served; None outside of one (the CLI).
-CURRENT: ContextVar[Principal | None] = ContextVar("contextgraph_principal", default=None)
-
-
-def require_current(*tasks: str) -> None:
-    """Refuse (403) unless the request's key holds `tasks`; the operator's CLI has no key to check."""
-    principal = CURRENT.get()
-    if principal is not None:
-        principal.require(*tasks)
-
-
 @dataclass(frozen=True)
 class Principal:
     """Who is asking: an API key's id, name and tasks."""
@@ -77,6 +65,15 @@ class Principal:
     key_id: str
     name: str
     tasks: frozenset[str]
+
+    @classmethod
+    def operator(cls) -> Principal:
+        """The operator at the command line (`contextgraph import-profiles`): every task."""
+        return cls("operator", "operator", frozenset(TASKS))
+
+    @property
+    def is_operator(self) -> bool:
+        return self.key_id == "operator"  # API key ids are hex or "bootstrap": never this
 
     def require(self, *tasks: str) -> None:
         """Refuse (403) unless the key holds every one of `tasks`."""

@@ -7,17 +7,39 @@ only in maintenance mode; service, state and task schemas in either mode (README
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from contextgraph.resolvers.access.roles import extension_schema_task
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import Conflict, MalformedBody, not_found
-from contextgraph.resolvers.metadata.extension_schema import KINDS, parse_schema
+from contextgraph.resolvers.metadata.extension_schema import parse_schema
+from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.store.tables import extension_record_t, extension_schema_t
 from contextgraph.resolvers.store.versions import bump_version
 from contextgraph.resolvers.timefmt import now_ms
+
+Kind = Literal["profile", "service", "state", "task"]
+
+
+class NewSchemas(Input):
+    kind: Kind
+    body: Any  # one schema (an object) or several (an array)
+
+
+class SchemasOf(Input):
+    kind: Kind
+
+
+class SchemaName(Input):
+    kind: Kind
+    name: str
+
+
+def _read_task(input: SchemasOf | SchemaName) -> list[str]:
+    return [extension_schema_task(input.kind)]
 
 
 async def _require_mode_for(ctx: Context, kind: str) -> None:
@@ -25,18 +47,15 @@ async def _require_mode_for(ctx: Context, kind: str) -> None:
         await ctx.require_maintenance("profile extension schemas")
 
 
-def check_kind(kind: str) -> str:
-    if kind not in KINDS:
-        raise not_found("extension owner", kind)
-    return kind
-
-
-async def create_schemas(ctx: Context, kind: str, body: Any) -> list[str]:
-    """Create one schema (an object) or several (an array) at once; answers their names."""
+@operation("createExtensionSchemas", tasks=("UCS.SchemaMgt.handleMetadata",), input=NewSchemas)
+async def create_schemas(ctx: Context, input: NewSchemas) -> list[str]:
+    """Create one extension schema (an object) or several (an array) at once; answers their names.
+    Their typed fields appear in the graph at once."""
+    kind, body = input.kind, input.body
     items = body if isinstance(body, list) else [body]
     if not items:
         raise MalformedBody("expected an extension schema or a non-empty array of them")
-    schemas = [parse_schema(check_kind(kind), item) for item in items]
+    schemas = [parse_schema(kind, item) for item in items]
     names = [s.name.lower() for s in schemas]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
@@ -58,9 +77,10 @@ async def create_schemas(ctx: Context, kind: str, body: Any) -> list[str]:
     return [s.name for s in schemas]
 
 
-async def delete_schema(ctx: Context, kind: str, name: str) -> None:
-    """Delete a schema and every record of it; 404 when there is no such schema."""
-    check_kind(kind)
+@operation("deleteExtensionSchema", tasks=("UCS.SchemaMgt.handleMetadata",), input=SchemaName)
+async def delete_schema(ctx: Context, input: SchemaName) -> None:
+    """Delete an extension schema and every record of it; 404 when there is no such schema."""
+    kind, name = input.kind, input.name
     async with ctx.metadata_write():
         await _require_mode_for(ctx, kind)
         async with ctx.db.write() as conn:
@@ -78,25 +98,20 @@ async def delete_schema(ctx: Context, kind: str, name: str) -> None:
     await ctx.reload_metadata()
 
 
-def describe_schemas(ctx: Context, kind: str) -> list[dict[str, Any]]:
-    return [s.describe() for s in ctx.metadata.of_kind(check_kind(kind))]
+@operation("readExtensionSchemas", tasks=(), input=SchemasOf, more_tasks=_read_task,
+           more_tasks_doc="UCS.SchemaMgt.read<Kind>ExtensionSchema of the kind asked for")  # fmt: skip
+async def describe_schemas(ctx: Context, input: SchemasOf) -> list[dict[str, Any]]:
+    """The extension schemas of one kind, normalised."""
+    return [s.describe() for s in ctx.metadata.of_kind(input.kind)]
 
 
-def describe_schema(ctx: Context, kind: str, name: str) -> dict[str, Any]:
-    schema = ctx.metadata.get(check_kind(kind), name)
+@operation("readExtensionSchema", tasks=(), input=SchemaName, more_tasks=_read_task,
+           more_tasks_doc="UCS.SchemaMgt.read<Kind>ExtensionSchema of the kind asked for")  # fmt: skip
+async def describe_schema(ctx: Context, input: SchemaName) -> dict[str, Any]:
+    """One extension schema by name, normalised."""
+    kind, name = input.kind, input.name
+    schema = ctx.metadata.get(kind, name)
     if schema is None:
         raise not_found(f"{kind} extension", name)
     result: dict[str, Any] = schema.describe()
     return result
-
-
-METADATA_RESOURCES = {
-    "Profiles Schema": "/metadata/profiles",
-    "Profiles Extensions": "/metadata/profiles/extensions",
-    "Services Extensions": "/metadata/services/extensions",
-    "States Extensions": "/metadata/states/extensions",
-    "Tasks Extensions": "/metadata/tasks/extensions",
-    "identification-keys schemas": "/metadata/identification-keys",
-    "business-attributes mapping": "/metadata/business-attributes",
-    "roles": "/metadata/roles",
-}

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contextgraph.resolvers.access.roles import extension_task, require_current
+from contextgraph.resolvers.access.roles import extension_task
+from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.resolvers.store.tables import extension_record_t, extension_schema_t, read_json
-
-if TYPE_CHECKING:
-    from contextgraph.resolvers.context import Context
 
 Checked = dict[ExtensionSchema, list[dict[str, Any]]]
 
@@ -29,7 +27,7 @@ def check_extensions(ctx: Context, kind: str, extensions: Mapping[str, Any], *, 
     kind (403: UCS.Service.createStateExtension, …); 400 for an undefined name or an invalid record.
     """
     if extensions:
-        require_current(extension_task(action, kind))
+        ctx.require(extension_task(action, kind))
     checked: Checked = {}
     for name, value in extensions.items():
         schema = ctx.metadata.get(kind, name)

@@ -13,19 +13,74 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import model_validator
+from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contextgraph.resolvers.access.roles import require_current
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.extensions.values import Checked, check_extensions, write_extensions
 from contextgraph.resolvers.journeys import records as journeys
-from contextgraph.resolvers.journeys.events import SERVICE_START, STATE_START, TASK_START, Event, parse_event
+from contextgraph.resolvers.journeys.events import Event, ServiceStartEvent, StateStartEvent, TaskStartEvent
 from contextgraph.resolvers.journeys.services import insert_service
 from contextgraph.resolvers.journeys.states import insert_state
 from contextgraph.resolvers.journeys.tasks import insert_task
+from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.store.tables import service_t, state_t, task_t
 from contextgraph.resolvers.values import flag, require_object
+
+
+class CompositeItem(Input):
+    """One Composite Start Event (spec/003)."""
+
+    service: ServiceStartEvent
+    state: StateStartEvent
+    task: TaskStartEvent | None = None
+    associate_state_task: bool = False
+
+
+class CompositeStart(Input):
+    """The composite start's body: `{"services": [...]}`, one item per service to find or create."""
+
+    services: list[CompositeItem]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _checked(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if isinstance(value, cls):
+            return value
+        services = require_object(value).get("services")
+        if not isinstance(services, list) or not services:
+            raise BadParameter("services", "expected a non-empty array of Composite Start Events")
+        return handler({"services": [_item(index, raw) for index, raw in enumerate(services)]})
+
+
+def _item(index: int, raw: Any) -> CompositeItem:
+    item = require_object(raw, f"services[{index}]")
+    unknown = set(item) - {"service", "state", "task", "associate_state_task"}
+    if unknown:
+        raise BadParameter(sorted(unknown)[0], "not a field of a Composite Start Event")
+    for part in ("service", "state"):
+        if item.get(part) is None:
+            raise BadParameter(f"services[{index}].{part}", "mandatory field is missing")
+    service, state = ServiceStartEvent.parse(item["service"], "service"), StateStartEvent.parse(item["state"], "state")
+    task = TaskStartEvent.parse(item["task"], "task") if item.get("task") is not None else None
+    associate = flag("associate_state_task", item.get("associate_state_task") or False)
+    return CompositeItem.model_construct(service=_as(ServiceStartEvent, service), state=_as(StateStartEvent, state),
+                                         task=_as(TaskStartEvent, task) if task else None,
+                                         associate_state_task=associate)  # fmt: skip
+
+
+def _as(model: Any, event: Event) -> Any:
+    """A body model holding an event already checked (with the item's own error wording)."""
+    built = model.model_construct(**event.fields, extensions=event.extensions)
+    built._event = event
+    return built
+
+
+def _tasks(input: CompositeStart) -> list[str]:
+    """An item that names a task may create one: the composite then needs that role too."""
+    return ["UCS.Service.startTask"] if any(item.task is not None for item in input.services) else []
 
 
 @dataclass
@@ -47,23 +102,11 @@ class _Item:
     extensions: dict[str, Checked]
 
 
-def _parse(ctx: Context, index: int, raw: Any) -> _Item:
-    item = require_object(raw, f"services[{index}]")
-    unknown = set(item) - {"service", "state", "task", "associate_state_task"}
-    if unknown:
-        raise BadParameter(sorted(unknown)[0], "not a field of a Composite Start Event")
-    for part in ("service", "state"):
-        if item.get(part) is None:
-            raise BadParameter(f"services[{index}].{part}", "mandatory field is missing")
-    service = parse_event(item["service"], SERVICE_START, required=("service_type",), what="service")
-    state = parse_event(item["state"], STATE_START, required=("state_type",), what="state")
-    task = None
-    if item.get("task") is not None:
-        task = parse_event(item["task"], TASK_START, required=("task_type",), what="task")
-    parts = (("service", service), ("state", state), ("task", task))
-    extensions = {kind: check_extensions(ctx, kind, event.extensions) for kind, event in parts if event is not None}
-    associate = flag("associate_state_task", item.get("associate_state_task") or False)
-    return _Item(service, state, task, associate, extensions)
+def _checked(ctx: Context, item: CompositeItem) -> _Item:
+    parts = (("service", item.service), ("state", item.state), ("task", item.task))
+    extensions = {kind: check_extensions(ctx, kind, body.event.extensions) for kind, body in parts if body is not None}
+    task = item.task.event if item.task is not None else None
+    return _Item(item.service.event, item.state.event, task, item.associate_state_task, extensions)
 
 
 async def _newest(conn: AsyncConnection, table: sa.Table, *where: Any) -> int | None:
@@ -107,14 +150,11 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
     return result
 
 
-async def composite_start(ctx: Context, body: Any) -> list[CompositeResult]:
-    body = require_object(body)
-    services = body.get("services")
-    if not isinstance(services, list) or not services:
-        raise BadParameter("services", "expected a non-empty array of Composite Start Events")
-    items = [_parse(ctx, i, raw) for i, raw in enumerate(services)]
-    if any(item.task is not None for item in items):  # a task may be created too: its role as well
-        require_current("UCS.Service.startTask")
+@operation("compositeStart", tasks=("UCS.Service.startService", "UCS.Service.startState"), input=CompositeStart,
+           more_tasks=_tasks, more_tasks_doc="UCS.Service.startTask when an item names a task")  # fmt: skip
+async def composite_start(ctx: Context, input: CompositeStart) -> list[CompositeResult]:
+    """Find or create services, states and tasks in one step (spec/003); one transaction."""
+    items = [_checked(ctx, item) for item in input.services]
     async with ctx.write() as conn:
         results = [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]
     for r in results:

@@ -1,5 +1,6 @@
 """The dedicated extension operations of services, states and tasks: lock the owner, change its
-records (extensions/records.py), then tell the journey's subscribers.
+records (extensions/records.py), then tell the journey's subscribers. One operation per kind and
+action, each with its own task (UCS.Service.updateStateExtension, …).
 """
 
 from __future__ import annotations
@@ -8,11 +9,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.access.roles import extension_task
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.extensions import records
+from contextgraph.resolvers.extensions.values import extension_values, schemas_named
 from contextgraph.resolvers.journeys import records as journeys
+from contextgraph.resolvers.operation import Input, Operation
+from contextgraph.resolvers.values import Long
 
-Owner = tuple[int, int | None]  # (service id, state or task id)
+
+class JourneyExtension(Input):
+    """An extension of a service (`owner_id` None), or of one of its states or tasks."""
+
+    service_id: Long
+    owner_id: int | None = None
+    name: str
+    body: Any = None
 
 
 async def _lock(conn: AsyncConnection, kind: str, service_id: int, owner_id: int | None) -> str:
@@ -25,22 +37,45 @@ async def _lock(conn: AsyncConnection, kind: str, service_id: int, owner_id: int
     return str((await journeys.fetch_task(conn, service_id, owner_id, lock=True)).id)
 
 
-async def _apply(ctx: Context, kind: str, owner: Owner, name: str, body: Any, make: Any) -> None:
-    schema = records.schema_of(ctx, kind, name)
-    change = make(ctx, schema, body)
-    async with ctx.write() as conn:
-        await change(conn, await _lock(conn, kind, *owner))
-    ids = {"state_id": owner[1]} if kind == "state" else {"task_id": owner[1]} if kind == "task" else {}
-    await ctx.live.publish(kind, "extension_changed", owner[0], extension=schema.name, **ids)
+def _operation(kind: str, action: str, change: Any, summary: str) -> Operation[JourneyExtension, None]:
+    async def run(ctx: Context, input: JourneyExtension) -> None:
+        schema = records.schema_of(ctx, kind, input.name)
+        apply = change(ctx, schema, input.body)
+        async with ctx.write() as conn:
+            await apply(conn, await _lock(conn, kind, input.service_id, input.owner_id))
+        ids = {"state_id": input.owner_id} if kind == "state" else {"task_id": input.owner_id} if kind == "task" else {}
+        await ctx.live.publish(kind, "extension_changed", input.service_id, extension=schema.name, **ids)
+
+    task = extension_task("delete" if action == "delete" else "update", kind)
+    name = f"{action}{kind.capitalize()}Extension" + ("Record" if action != "replace" else "")
+    return Operation(name, summary.format(kind=kind), (task,), JourneyExtension, run)
 
 
-async def replace_extension(ctx: Context, kind: str, owner: Owner, name: str, body: Any) -> None:
-    await _apply(ctx, kind, owner, name, body, records.replacing)
+# replaceServiceExtension, updateStateExtensionRecord, deleteTaskExtensionRecord, …
+REPLACE = {kind: _operation(kind, "replace", records.replacing, "Replace the value of a {kind} extension.")
+           for kind in ("service", "state", "task")}  # fmt: skip
+UPDATE = {kind: _operation(kind, "update", records.updating,
+                           "Update the {kind} extension record its unique attributes name; they themselves stay.")
+          for kind in ("service", "state", "task")}  # fmt: skip
+DELETE = {kind: _operation(kind, "delete", records.deleting,
+                           "Delete the {kind} extension record its unique attributes name.")
+          for kind in ("service", "state", "task")}  # fmt: skip
 
 
-async def update_record(ctx: Context, kind: str, owner: Owner, name: str, body: Any) -> None:
-    await _apply(ctx, kind, owner, name, body, records.updating)
+class ReadJourneyExtensions(Input):
+    owner_ids: tuple[int, ...]
+    extensions: tuple[str, ...] = ()  # none: every one
 
 
-async def delete_record(ctx: Context, kind: str, owner: Owner, name: str, body: Any) -> None:
-    await _apply(ctx, kind, owner, name, body, records.deleting)
+def _read(kind: str) -> Operation[ReadJourneyExtensions, dict[str, dict[str, Any]]]:
+    async def run(ctx: Context, input: ReadJourneyExtensions) -> dict[str, dict[str, Any]]:
+        names = input.extensions or tuple(s.name for s in ctx.metadata.of_kind(kind))
+        schemas = schemas_named(ctx.metadata, kind, names)
+        async with ctx.read() as conn:
+            return await extension_values(conn, schemas, list(input.owner_ids))
+
+    return Operation(f"read{kind.capitalize()}Extensions", f"The extension values of {kind}s, by {kind} id.",
+                     (extension_task("read", kind),), ReadJourneyExtensions, run)  # fmt: skip
+
+
+READ = {kind: _read(kind) for kind in ("service", "state", "task")}

@@ -13,51 +13,13 @@ from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.extensions.values import check_extensions, extension_values, schemas_named, write_extensions
 from contextgraph.resolvers.journeys import records as journeys
-from contextgraph.resolvers.journeys.events import (
-    SERVICE_END,
-    SERVICE_START,
-    SERVICE_UPDATE,
-    START_LIFTED,
-    Event,
-    parse_event,
-)
-from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, Status, TaskRecord, require_customer
+from contextgraph.resolvers.journeys.events import START_LIFTED, EndEvent, Event, ServiceStartEvent, ServiceUpdateEvent
+from contextgraph.resolvers.journeys.query import Include, Names, ServiceFilter, included_tasks
+from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, TaskRecord, require_customer
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
+from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.store.tables import service_t
-
-
-@dataclass(frozen=True)
-class ServiceFilter:
-    """The documented filters of "Query Services"; times are epoch milliseconds."""
-
-    status: Status = Status.ALL
-    service_types: Sequence[str] | None = None
-    started_from: int | None = None
-    started_to: int | None = None
-    completed_from: int | None = None
-    completed_to: int | None = None
-
-    def clauses(self) -> list[Any]:
-        c = service_t.c
-        clauses = journeys.filters(service_t, self.status, self.service_types)
-        bounds = ((c.started_ms, self.started_from, self.started_to),
-                  (c.completed_ms, self.completed_from, self.completed_to))  # fmt: skip
-        for column, low, high in bounds:
-            if low is not None:
-                clauses.append(column >= low)
-            if high is not None:
-                clauses.append(column < high)
-        return clauses
-
-
-@dataclass(frozen=True)
-class Include:
-    """Which nested collections to return with each service (all off by default, as documented)."""
-
-    active_states: bool = False
-    completed_states: bool = False
-    active_tasks: bool = False
-    completed_tasks: bool = False
+from contextgraph.resolvers.values import Id, Long
 
 
 @dataclass
@@ -68,6 +30,47 @@ class ServiceTree:
     states: list[StateRecord] | None = None
     tasks: list[TaskRecord] | None = None
     extensions: dict[str, Any] | None = None
+
+
+class StartService(Input):
+    body: ServiceStartEvent
+
+
+class AssociateService(Input):
+    customer_id: Id
+    service_id: Long
+    body: ServiceUpdateEvent
+
+
+class CompleteService(Input):
+    service_id: Long
+    body: EndEvent
+
+
+class ReadService(Input):
+    service_id: Long
+    include: Include = Include()
+    extensions: Names = ()
+
+
+class ReadCustomerServices(Input):
+    customer_id: Id
+    filter: ServiceFilter = ServiceFilter()
+    include: Include = Include()
+    extensions: Names = ()
+
+
+class ReadAnonymousServices(Input):
+    contact_key: str
+    filter: ServiceFilter = ServiceFilter()
+    include: Include = Include()
+    extensions: Names = ()
+
+
+def _included(input: ReadService | ReadCustomerServices | ReadAnonymousServices) -> list[str]:
+    include = input.include
+    return included_tasks("service", states=include.states is not None, tasks=include.tasks is not None,
+                          extensions=input.extensions)  # fmt: skip
 
 
 # -- writes -----------------------------------------------------------------------------------
@@ -84,8 +87,10 @@ async def insert_service(conn: AsyncConnection, event: Event) -> int:
     )  # fmt: skip
 
 
-async def start_service(ctx: Context, body: Any) -> int:
-    event = parse_event(body, SERVICE_START, required=("service_type",))
+@operation("startService", tasks=("UCS.Service.startService",), input=StartService)
+async def start_service(ctx: Context, input: StartService) -> int:
+    """Start a service (POST /services/start)."""
+    event = input.body.event
     checked = check_extensions(ctx, "service", event.extensions)
     async with ctx.write() as conn:
         service_id = await insert_service(conn, event)
@@ -94,10 +99,12 @@ async def start_service(ctx: Context, body: Any) -> int:
     return service_id
 
 
-async def associate_service(ctx: Context, customer_id: str, service_id: int, body: Any) -> None:
-    """Give the service to this customer (replacing any earlier one), updating start fields given."""
+@operation("associateService", tasks=("UCS.Service.associateService",), input=AssociateService)
+async def associate_service(ctx: Context, input: AssociateService) -> None:
+    """Associate a service with a customer (POST /customers/{id}/services/{id}), replacing any earlier
+    one and updating the start-event fields given."""
     # The start time stays: a timestamp in this body dates the association, not the start.
-    event = parse_event(body if body is not None else {}, SERVICE_UPDATE, stamp=False)
+    customer_id, service_id, event = input.customer_id, input.service_id, input.body.event
     checked = check_extensions(ctx, "service", event.extensions, action="update")
     async with ctx.write() as conn:
         await require_customer(conn, customer_id)
@@ -117,8 +124,10 @@ async def associate_service(ctx: Context, customer_id: str, service_id: int, bod
     await ctx.live.publish("service", "associated", service_id)
 
 
-async def complete_service(ctx: Context, service_id: int, body: Any) -> None:
-    event = parse_event(body if body is not None else {}, SERVICE_END)
+@operation("completeService", tasks=("UCS.Service.completeService",), input=CompleteService)
+async def complete_service(ctx: Context, input: CompleteService) -> None:
+    """Complete a service (POST /services/{id}/end)."""
+    service_id, event = input.service_id, input.body.event
     checked = check_extensions(ctx, "service", event.extensions, action="update")
     async with ctx.write() as conn:
         service = await journeys.fetch_service(conn, service_id, lock=True)
@@ -139,8 +148,7 @@ async def load_trees(
         values = await extension_values(conn, extensions, ids)
         for tree in trees:
             tree.extensions = values.get(str(tree.service.id), {})
-    state_status = Status.of(include.active_states, include.completed_states)
-    task_status = Status.of(include.active_tasks, include.completed_tasks)
+    state_status, task_status = include.states, include.tasks
     if state_status is not None:
         states = await journeys.states_of_services(conn, ids, state_status)
         for tree in trees:
@@ -152,10 +160,11 @@ async def load_trees(
     return trees
 
 
-async def get_service(
-    ctx: Context, service_id: int, include: Include = Include(), extensions: Sequence[str] = ()
-) -> ServiceTree:
-    schemas = schemas_named(ctx.metadata, "service", extensions)
+@operation("readService", tasks=("UCS.Service.readService",), input=ReadService, more_tasks=_included)
+async def get_service(ctx: Context, input: ReadService) -> ServiceTree:
+    """A service by id, with the states, tasks and extensions asked for."""
+    service_id, include = input.service_id, input.include
+    schemas = schemas_named(ctx.metadata, "service", input.extensions)
     if not schemas and include == Include():  # the service alone: one statement, no transaction
         async with ctx.server.operation():
             return ServiceTree(await journeys.read_service(ctx.db, service_id))
@@ -164,32 +173,29 @@ async def get_service(
         return (await load_trees(conn, [service], include, schemas))[0]
 
 
-async def select_services(
-    conn: AsyncConnection, where: list[Any], service_filter: ServiceFilter
-) -> list[ServiceRecord]:
+async def select_services(conn: AsyncConnection, where: list[Any], service_filter: ServiceFilter
+                          ) -> list[ServiceRecord]:  # fmt: skip
     query = journeys.select_records(ServiceRecord).where(*where, *service_filter.clauses()).order_by(service_t.c.id)
     return journeys.records(ServiceRecord, await conn.execute(query))
 
 
-async def customer_services(
-    ctx: Context, customer_id: str, service_filter: ServiceFilter = ServiceFilter(),
-    include: Include = Include(), extensions: Sequence[str] = (),
-) -> list[ServiceTree]:  # fmt: skip
+@operation("readCustomerServices", tasks=("UCS.Service.readService",), input=ReadCustomerServices,
+           more_tasks=_included)  # fmt: skip
+async def customer_services(ctx: Context, input: ReadCustomerServices) -> list[ServiceTree]:
     """The services associated with a customer (404 when there is no such customer)."""
-    schemas = schemas_named(ctx.metadata, "service", extensions)
+    schemas = schemas_named(ctx.metadata, "service", input.extensions)
     async with ctx.read() as conn:
-        await require_customer(conn, customer_id)
-        services = await select_services(conn, [service_t.c.customer_id == customer_id], service_filter)
-        return await load_trees(conn, services, include, schemas)
+        await require_customer(conn, input.customer_id)
+        services = await select_services(conn, [service_t.c.customer_id == input.customer_id], input.filter)
+        return await load_trees(conn, services, input.include, schemas)
 
 
-async def anonymous_services(
-    ctx: Context, contact_key: str, service_filter: ServiceFilter = ServiceFilter(),
-    include: Include = Include(), extensions: Sequence[str] = (),
-) -> list[ServiceTree]:  # fmt: skip
-    """Services started under this contact key that no customer has been associated with yet."""
-    schemas = schemas_named(ctx.metadata, "service", extensions)
-    where = [service_t.c.contact_key == contact_key, service_t.c.customer_id.is_(None)]
+@operation("readAnonymousServices", tasks=("UCS.Service.readService",), input=ReadAnonymousServices,
+           more_tasks=_included)  # fmt: skip
+async def anonymous_services(ctx: Context, input: ReadAnonymousServices) -> list[ServiceTree]:
+    """Services started under a contact key that no customer has been associated with yet."""
+    schemas = schemas_named(ctx.metadata, "service", input.extensions)
+    where = [service_t.c.contact_key == input.contact_key, service_t.c.customer_id.is_(None)]
     async with ctx.read() as conn:
-        services = await select_services(conn, where, service_filter)
-        return await load_trees(conn, services, include, schemas)
+        services = await select_services(conn, where, input.filter)
+        return await load_trees(conn, services, input.include, schemas)

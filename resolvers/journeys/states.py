@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,19 +12,48 @@ from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.extensions.values import check_extensions, extension_values, schemas_named, write_extensions
 from contextgraph.resolvers.journeys import records as journeys
-from contextgraph.resolvers.journeys.events import (
-    STATE_END,
-    STATE_START,
-    TRANSITION_FROM,
-    TRANSITION_SHARED,
-    TRANSITION_TO,
-    Event,
-    parse_event,
-)
+from contextgraph.resolvers.journeys.events import EndEvent, Event, StateStartEvent, TransitionEvent
+from contextgraph.resolvers.journeys.query import Include, Names, included_tasks
 from contextgraph.resolvers.journeys.records import StateRecord, Status, TaskRecord
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
+from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.store.tables import state_t
-from contextgraph.resolvers.values import require_object
+from contextgraph.resolvers.values import Long
+
+
+class StartState(Input):
+    service_id: Long
+    body: StateStartEvent
+
+
+class CompleteState(Input):
+    service_id: Long
+    state_id: int
+    body: EndEvent
+
+
+class TransitionState(Input):
+    service_id: Long
+    body: TransitionEvent
+
+
+class ReadServiceStates(Input):
+    service_id: Long
+    status: Status = Status.ALL
+    types: tuple[str, ...] | None = None
+    include: Include = Include()  # its task flags
+    extensions: Names = ()
+
+
+class ReadState(Input):
+    service_id: Long
+    state_id: int
+    include: Include = Include()  # its task flags
+    extensions: Names = ()
+
+
+def _included(input: ReadServiceStates | ReadState) -> list[str]:
+    return included_tasks("state", tasks=input.include.tasks is not None, extensions=input.extensions)
 
 
 @dataclass
@@ -54,8 +82,10 @@ async def insert_state(conn: AsyncConnection, service_id: int, event: Event) -> 
     )
 
 
-async def start_state(ctx: Context, service_id: int, body: Any) -> int:
-    event = parse_event(body, STATE_START, required=("state_type",))
+@operation("startState", tasks=("UCS.Service.startState",), input=StartState)
+async def start_state(ctx: Context, input: StartState) -> int:
+    """Start a state (POST /services/{id}/states/start)."""
+    service_id, event = input.service_id, input.body.event
     checked = check_extensions(ctx, "state", event.extensions)
     async with ctx.write() as conn:
         state_id = await insert_state(conn, service_id, event)
@@ -64,8 +94,10 @@ async def start_state(ctx: Context, service_id: int, body: Any) -> int:
     return state_id
 
 
-async def complete_state(ctx: Context, service_id: int, state_id: int, body: Any) -> None:
-    event = parse_event(body if body is not None else {}, STATE_END)
+@operation("completeState", tasks=("UCS.Service.completeState",), input=CompleteState)
+async def complete_state(ctx: Context, input: CompleteState) -> None:
+    """Complete a state (POST /services/{id}/states/{id}/end)."""
+    service_id, state_id, event = input.service_id, input.state_id, input.body.event
     checked = check_extensions(ctx, "state", event.extensions, action="update")
     async with ctx.write() as conn:
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
@@ -74,17 +106,12 @@ async def complete_state(ctx: Context, service_id: int, state_id: int, body: Any
     await ctx.live.publish("state", "completed", service_id, state_id=state_id)
 
 
-async def transition(ctx: Context, service_id: int, body: Any) -> int:
-    """Complete the `from` state and start the `to` state in one step; answers the new state id."""
-    body = require_object(body)
-    for part in ("from", "to"):
-        if part not in body:
-            raise BadParameter(part, "mandatory field is missing")
-    shared = parse_event({k: v for k, v in body.items() if k not in ("from", "to")}, TRANSITION_SHARED)
-    source = parse_event(body["from"], TRANSITION_FROM, required=("state_id",), what="'from'", stamp=False)
-    target = parse_event(body["to"], TRANSITION_TO, required=("state_type",), what="'to'", stamp=False)
-    for key in shared.extensions:  # extension values belong to the state they describe
-        raise BadParameter(key, "not a field of a State Transition Event; put extensions in 'from' or 'to'")
+@operation("transitionState", tasks=("UCS.Service.transitionState",), input=TransitionState)
+async def transition(ctx: Context, input: TransitionState) -> int:
+    """Complete one state and start the next (POST /services/{id}/states/transition); answers the
+    new state's id."""
+    service_id, body = input.service_id, input.body
+    shared, source, target = body.event, body.from_.event, body.to.event
     ending_extensions = check_extensions(ctx, "state", source.extensions, action="update")
     starting_extensions = check_extensions(ctx, "state", target.extensions)
     state_id = source.fields.pop("state_id")
@@ -100,25 +127,25 @@ async def transition(ctx: Context, service_id: int, body: Any) -> int:
     return new_state_id
 
 
-async def service_states(
-    ctx: Context, service_id: int, status: Status = Status.ALL, types: Sequence[str] | None = None,
-    task_status: Status | None = None, extensions: Sequence[str] = (),
-) -> list[StateTree]:  # fmt: skip
-    schemas = schemas_named(ctx.metadata, "state", extensions)
+@operation("readServiceStates", tasks=("UCS.Service.readState",), input=ReadServiceStates, more_tasks=_included)
+async def service_states(ctx: Context, input: ReadServiceStates) -> list[StateTree]:
+    """The states of a service, oldest first, with the tasks and extensions asked for."""
+    service_id = input.service_id
+    schemas = schemas_named(ctx.metadata, "state", input.extensions)
     async with ctx.read() as conn:
         await journeys.fetch_service(conn, service_id)
-        states = (await journeys.states_of_services(conn, [service_id], status, types))[service_id]
-        return await _nest(conn, states, task_status, schemas)
+        states = (await journeys.states_of_services(conn, [service_id], input.status, input.types))[service_id]
+        return await _nest(conn, states, input.include.tasks, schemas)
 
 
-async def get_state(
-    ctx: Context, service_id: int, state_id: int, task_status: Status | None = None, extensions: Sequence[str] = ()
-) -> StateTree:
-    schemas = schemas_named(ctx.metadata, "state", extensions)
+@operation("readState", tasks=("UCS.Service.readState",), input=ReadState, more_tasks=_included)
+async def get_state(ctx: Context, input: ReadState) -> StateTree:
+    """A state of a service, with the tasks and extensions asked for."""
+    schemas = schemas_named(ctx.metadata, "state", input.extensions)
     async with ctx.read() as conn:
-        service = await journeys.fetch_service(conn, service_id)
-        state = await journeys.fetch_state(conn, service_id, state_id)
-        tree = (await _nest(conn, [state], task_status, schemas))[0]
+        service = await journeys.fetch_service(conn, input.service_id)
+        state = await journeys.fetch_state(conn, input.service_id, input.state_id)
+        tree = (await _nest(conn, [state], input.include.tasks, schemas))[0]
     tree.customer_id = service.customer_id
     return tree
 

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.extensions.values import check_extensions, extension_values, schemas_named, write_extensions
 from contextgraph.resolvers.journeys import records as journeys
-from contextgraph.resolvers.journeys.events import TASK_END, TASK_START, Event, parse_event
+from contextgraph.resolvers.journeys.events import Event, TaskEndEvent, TaskStartEvent
+from contextgraph.resolvers.journeys.query import Names, included_tasks
 from contextgraph.resolvers.journeys.records import Status, TaskRecord
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
-from contextgraph.resolvers.values import int32
+from contextgraph.resolvers.operation import Input, checked, operation
+from contextgraph.resolvers.values import Long, int32
+
+
+class StartTask(Input):
+    service_id: Long
+    body: TaskStartEvent
+
+
+class CompleteTask(Input):
+    service_id: Long
+    task_id: int
+    body: TaskEndEvent
+
+
+class ReadServiceTasks(Input):
+    service_id: Long
+    status: Status = Status.ALL
+    types: tuple[str, ...] | None = None
+    state_id: Annotated[int | None, checked(int32)] = None
+    extensions: Names = ()
+
+
+class ReadTask(Input):
+    service_id: Long
+    task_id: int
+    extensions: Names = ()
+
+
+def _included(input: ReadServiceTasks | ReadTask) -> list[str]:
+    return included_tasks("task", extensions=input.extensions)
 
 
 async def insert_task(conn: AsyncConnection, service_id: int, event: Event) -> int:
@@ -27,8 +57,10 @@ async def insert_task(conn: AsyncConnection, service_id: int, event: Event) -> i
     return await journeys.insert_started(conn, "task", event, "task_type", service_id=service_id, state_id=state_id)
 
 
-async def start_task(ctx: Context, service_id: int, body: Any) -> int:
-    event = parse_event(body, TASK_START, required=("task_type",))
+@operation("startTask", tasks=("UCS.Service.startTask",), input=StartTask)
+async def start_task(ctx: Context, input: StartTask) -> int:
+    """Start a task (POST /services/{id}/tasks/start)."""
+    service_id, event = input.service_id, input.body.event
     checked = check_extensions(ctx, "task", event.extensions)
     async with ctx.write() as conn:
         task_id = await insert_task(conn, service_id, event)
@@ -37,9 +69,11 @@ async def start_task(ctx: Context, service_id: int, body: Any) -> int:
     return task_id
 
 
-async def complete_task(ctx: Context, service_id: int, task_id: int, body: Any) -> None:
-    """Complete a task; a `state_id` in the end event attaches it to that state of the service."""
-    event = parse_event(body if body is not None else {}, TASK_END)
+@operation("completeTask", tasks=("UCS.Service.completeTask",), input=CompleteTask)
+async def complete_task(ctx: Context, input: CompleteTask) -> None:
+    """Complete a task (POST /services/{id}/tasks/{id}/end); a `state_id` in the end event attaches
+    it to that state of the service."""
+    service_id, task_id, event = input.service_id, input.task_id, input.body.event
     checked = check_extensions(ctx, "task", event.extensions, action="update")
     async with ctx.write() as conn:
         task = await journeys.fetch_task(conn, service_id, task_id, lock=True)
@@ -71,23 +105,23 @@ async def _views(
     return views
 
 
-async def service_tasks(
-    ctx: Context, service_id: int, status: Status = Status.ALL, types: Sequence[str] | None = None,
-    state_id: int | None = None, extensions: Sequence[str] = (),
-) -> list[TaskView]:  # fmt: skip
-    if state_id is not None:
-        int32("state_id", state_id)
-    schemas = schemas_named(ctx.metadata, "task", extensions)
+@operation("readServiceTasks", tasks=("UCS.Service.readTask",), input=ReadServiceTasks, more_tasks=_included)
+async def service_tasks(ctx: Context, input: ReadServiceTasks) -> list[TaskView]:
+    """The tasks of a service (of one of its states with `state_id`), oldest first."""
+    service_id = input.service_id
+    schemas = schemas_named(ctx.metadata, "task", input.extensions)
     async with ctx.read() as conn:
         await journeys.fetch_service(conn, service_id)
-        tasks = (await journeys.tasks_of_services(conn, [service_id], status, types, state_id))[service_id]
+        tasks = (await journeys.tasks_of_services(conn, [service_id], input.status, input.types,
+                                                  input.state_id))[service_id]  # fmt: skip
         return await _views(conn, tasks, schemas)
 
 
-async def get_task(ctx: Context, service_id: int, task_id: int, extensions: Sequence[str] = ()) -> TaskView:
-    """The task, with its service's customer id."""
-    schemas = schemas_named(ctx.metadata, "task", extensions)
+@operation("readTask", tasks=("UCS.Service.readTask",), input=ReadTask, more_tasks=_included)
+async def get_task(ctx: Context, input: ReadTask) -> TaskView:
+    """A task of a service, with its service's customer id and the extensions asked for."""
+    schemas = schemas_named(ctx.metadata, "task", input.extensions)
     async with ctx.read() as conn:
-        service = await journeys.fetch_service(conn, service_id)
-        task = await journeys.fetch_task(conn, service_id, task_id)
+        service = await journeys.fetch_service(conn, input.service_id)
+        task = await journeys.fetch_task(conn, input.service_id, input.task_id)
         return (await _views(conn, [task], schemas, service.customer_id))[0]

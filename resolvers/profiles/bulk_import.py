@@ -14,22 +14,22 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import BeforeValidator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, ContextError, Forbidden
 from contextgraph.resolvers.extensions.values import Checked, check_extensions, write_extensions
 from contextgraph.resolvers.ids import new_customer_id
+from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.profiles.identification import identify_ids, profile_field, reindex
 from contextgraph.resolvers.store.tables import customer_t
 from contextgraph.resolvers.timefmt import now_ms
 from contextgraph.resolvers.values import flag, whole_number
-
-if TYPE_CHECKING:
-    from contextgraph.resolvers.context import Context
 
 _POSITION = re.compile(r"(.+)\[(\d+)\]")
 _OPTIONS = {"format", "profiles", "id-key", "delimiter", "batch-size", "max-errors", "encoding",
@@ -61,7 +61,9 @@ class ImportReport:
 
 
 def parse_options(description: Any) -> ImportOptions:
-    """The JSON `description` part of the request."""
+    """The JSON `description` part of the request (or options made already: the CLI's)."""
+    if isinstance(description, ImportOptions):
+        return description
     if not isinstance(description, Mapping):
         raise BadParameter("description", "expected a JSON object")
     unknown = set(description) - _OPTIONS
@@ -278,17 +280,31 @@ def server_file(ctx: Context, path: str) -> Path:
     return target
 
 
-async def import_profiles(
-    ctx: Context, lines: Iterable[str], options: ImportOptions, *, operator: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:  # fmt: skip
-    """Bulk Profile Import. Over HTTP the server must be in maintenance mode, as documented; the
-    operator's command line (`operator`) may load a database whatever its mode.
-    """
+class ImportProfiles(Input):
+    """A Bulk Profile Import: its `description` (the documented JSON part), and the CSV's lines
+    (an upload); without lines, the description names a server-side file (`profiles`)."""
+
+    description: Annotated[Any, BeforeValidator(parse_options)]
+    lines: Any = None  # an iterable of CSV text lines
+    progress: Any = None  # called with the rows read so far, after each batch (the CLI's progress)
+
+
+@operation("importProfiles", tasks=("UCS.Customer.executeBulkImport", "UCS.Customer.createProfile"),
+           input=ImportProfiles)  # fmt: skip
+async def import_profiles(ctx: Context, input: ImportProfiles) -> ImportReport:
+    """Bulk-import profiles from a CSV file. Over HTTP the server must be in maintenance mode, as
+    documented; the operator's command line may load a database whatever its mode."""
+    options: ImportOptions = input.description
     async with ctx.metadata_write():
-        if not operator and await ctx.server.mode() != "maintenance":
+        if not ctx.principal.is_operator and await ctx.server.mode() != "maintenance":
             raise Forbidden("bulk profile import runs only in maintenance mode")
         try:
-            return await import_rows(ctx, lines, options, progress)
+            if input.lines is not None:
+                return await import_rows(ctx, input.lines, options, input.progress)
+            if options.path is None:
+                raise BadParameter("profiles", "upload the CSV as the part 'profiles'")
+            # Read line by line between batches, like a spooled upload.
+            with open(server_file(ctx, options.path), encoding=options.encoding, newline="") as local:  # noqa: ASYNC230
+                return await import_rows(ctx, local, options, input.progress)
         except UnicodeDecodeError as exc:
             raise BadParameter("encoding", f"the file is not {options.encoding}: {exc.reason}") from None

@@ -14,22 +14,21 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
 from contextgraph.resolvers.metadata import reserved
 from contextgraph.resolvers.metadata.identification_keys import IdentificationKey, component, encode
+from contextgraph.resolvers.operation import Input, JsonObject, NoInput, operation
 from contextgraph.resolvers.store.tables import customer_t, extension_record_t, identification_key_t, identity_index_t
 from contextgraph.resolvers.store.versions import bump_version
 from contextgraph.resolvers.timefmt import format_ms, parse_ms
 from contextgraph.resolvers.values import flag
-
-if TYPE_CHECKING:
-    from contextgraph.resolvers.context import Context
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,25}")
 
@@ -135,9 +134,18 @@ async def reindex(ctx: Context, conn: AsyncConnection, customer_ids: Sequence[st
 
 
 # -- operations -------------------------------------------------------------------------------
-async def create_key(ctx: Context, body: Any) -> str:
-    """Create a key (maintenance mode) and index every existing customer under it."""
-    name, source, attributes, unique = parse_key(ctx, body)
+class KeyDefinition(Input):
+    body: JsonObject
+
+
+class KeyName(Input):
+    name: str
+
+
+@operation("createIdentificationKey", tasks=("UCS.SchemaMgt.handleMetadata",), input=KeyDefinition)
+async def create_key(ctx: Context, input: KeyDefinition) -> str:
+    """Create an identification key (maintenance mode) and index every existing customer under it."""
+    name, source, attributes, unique = parse_key(ctx, input.body)
     async with ctx.metadata_write():
         await ctx.require_maintenance("identification keys")
         async with ctx.db.write() as conn:
@@ -157,7 +165,10 @@ async def create_key(ctx: Context, body: Any) -> str:
     return name
 
 
-async def delete_key(ctx: Context, name: str) -> None:
+@operation("deleteIdentificationKey", tasks=("UCS.SchemaMgt.handleMetadata",), input=KeyName)
+async def delete_key(ctx: Context, input: KeyName) -> None:
+    """Delete an identification key (maintenance mode)."""
+    name = input.name
     async with ctx.metadata_write():
         await ctx.require_maintenance("identification keys")
         async with ctx.db.write() as conn:
@@ -171,11 +182,16 @@ async def delete_key(ctx: Context, name: str) -> None:
     await ctx.reload_metadata()
 
 
-def describe_keys(ctx: Context) -> list[dict[str, Any]]:
+@operation("readIdentificationKeys", tasks=("UCS.SchemaMgt.readIdentificationKey",), input=NoInput)
+async def describe_keys(ctx: Context, input: NoInput) -> list[dict[str, Any]]:
+    """The identification keys."""
     return [k.describe() for k in ctx.metadata.keys]
 
 
-def describe_key(ctx: Context, name: str) -> dict[str, Any]:
+@operation("readIdentificationKey", tasks=("UCS.SchemaMgt.readIdentificationKey",), input=KeyName)
+async def describe_key(ctx: Context, input: KeyName) -> dict[str, Any]:
+    """One identification key by name."""
+    name = input.name
     key = next((k for k in ctx.metadata.keys if k.name.lower() == name.lower()), None)
     if key is None:
         raise not_found("identification key", name)

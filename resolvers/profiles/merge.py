@@ -13,19 +13,21 @@ source is deleted, in one transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import model_validator
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.extensions.values import extension_values, write_extensions
 from contextgraph.resolvers.journeys.records import delete_services, require_customer
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
+from contextgraph.resolvers.operation import Input, checked, operation
 from contextgraph.resolvers.profiles.identification import reindex
 from contextgraph.resolvers.profiles.profiles import remove_customer
 from contextgraph.resolvers.store.tables import customer_t, interaction_t, service_t
-from contextgraph.resolvers.values import flag, require_object
+from contextgraph.resolvers.values import Id, flag, require_object
 
 
 def merge_attributes(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -61,13 +63,33 @@ def merge_records(schema: ExtensionSchema, dst: list[dict[str, Any]], src: list[
     return result
 
 
-async def merge_profiles(ctx: Context, customer_id: str, source_id: str, body: Any) -> None:
-    body = require_object(body if body is not None else {})
-    unknown = set(body) - {"keep_uniq_from_src", "keep_active_service_only"}
-    if unknown:
-        raise BadParameter(sorted(unknown)[0], "not a parameter of Merge Customer Profile")
-    keep_src = flag("keep_uniq_from_src", body.get("keep_uniq_from_src", False))
-    active_only = flag("keep_active_service_only", body.get("keep_active_service_only", False))
+class MergeOptions(Input):
+    """The body of Merge Customer Profile."""
+
+    keep_uniq_from_src: Annotated[bool, checked(flag)] = False
+    keep_active_service_only: Annotated[bool, checked(flag)] = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        body = require_object(value if value is not None else {})
+        unknown = set(body) - {"keep_uniq_from_src", "keep_active_service_only"}
+        if unknown:
+            raise BadParameter(sorted(unknown)[0], "not a parameter of Merge Customer Profile")
+        return body
+
+
+class MergeProfiles(Input):
+    customer_id: Id
+    source_id: Id
+    options: MergeOptions = MergeOptions()
+
+
+@operation("mergeProfiles", tasks=("UCS.Customer.mergeProfile",), input=MergeProfiles)
+async def merge_profiles(ctx: Context, input: MergeProfiles) -> None:
+    """Merge the source profile into the customer's, then delete the source."""
+    customer_id, source_id = input.customer_id, input.source_id
+    keep_src, active_only = input.options.keep_uniq_from_src, input.options.keep_active_service_only
     if customer_id == source_id:
         raise BadParameter("src_id", "a profile cannot be merged into itself")
     schemas = ctx.metadata.of_kind("profile")

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,15 +22,51 @@ from contextgraph.resolvers.extensions.values import (
 from contextgraph.resolvers.ids import new_customer_id
 from contextgraph.resolvers.journeys.records import delete_services, require_customer
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
+from contextgraph.resolvers.operation import Input, JsonObject, operation
 from contextgraph.resolvers.profiles.identification import identify_ids, profile_field, reindex
 from contextgraph.resolvers.store.tables import customer_t, identity_index_t, interaction_t, service_t
 from contextgraph.resolvers.timefmt import now_ms
-from contextgraph.resolvers.values import require_object
+from contextgraph.resolvers.values import Id
 
 
-async def create_profile(ctx: Context, body: Any) -> str:
-    """Create a profile from its attributes; answers the 16-character id the server made."""
-    body = require_object(body)
+class CreateProfile(Input):
+    body: JsonObject
+
+
+class UpdateProfile(Input):
+    customer_id: Id
+    body: JsonObject
+
+
+class DeleteProfile(Input):
+    customer_id: Id
+
+
+class ReadProfile(Input):
+    customer_id: Id
+    extensions: tuple[str, ...] = ()
+
+
+class Identify(Input):
+    """"Identify Customer": attribute values by name (`LastName`, `Phone.PhoneNumber`)."""
+
+    attributes: dict[str, str]
+    key: str | None = None
+    include_profile: bool = False
+    extensions: tuple[str, ...] = ()
+    extensions_only_if_unique: bool = False
+
+
+def _extension_roles(input: ReadProfile | Identify) -> list[str]:
+    return ["UCS.Customer.readProfileExtension"] if input.extensions else []
+
+
+
+
+@operation("createProfile", tasks=("UCS.Customer.createProfile",), input=CreateProfile)
+async def create_profile(ctx: Context, input: CreateProfile) -> str:
+    """Create a customer profile from its attributes; answers the 16-character id the server made."""
+    body = input.body
     if "customer_id" in body:
         raise BadParameter("customer_id", "customer ids are made by the server; leave it out")
     attributes, extensions = ctx.profile_schema.split(body)
@@ -45,9 +81,10 @@ async def create_profile(ctx: Context, body: Any) -> str:
     return customer_id
 
 
-async def update_profile(ctx: Context, customer_id: str, body: Any) -> None:
-    """Replace every attribute; extensions given replace theirs, the others stay."""
-    body = require_object(body)
+@operation("updateProfile", tasks=("UCS.Customer.updateProfile",), input=UpdateProfile)
+async def update_profile(ctx: Context, input: UpdateProfile) -> None:
+    """Replace a profile's attributes; extensions given replace theirs, the others stay."""
+    customer_id, body = input.customer_id, input.body
     if body.get("customer_id", customer_id) != customer_id:
         raise BadParameter("customer_id", "does not match the customer id of the path")
     attributes, extensions = ctx.profile_schema.split({k: v for k, v in body.items() if k != "customer_id"})
@@ -69,10 +106,11 @@ async def remove_customer(conn: AsyncConnection, customer_id: str) -> None:
     await conn.execute(sa.delete(customer_t).where(customer_t.c.id == customer_id))
 
 
-async def delete_profile(ctx: Context, customer_id: str) -> None:
-    """Delete a profile, its extension records and identity rows, and its services with their
-    states, tasks and extension records.
-    """
+@operation("deleteProfile", tasks=("UCS.Customer.deleteProfile",), input=DeleteProfile)
+async def delete_profile(ctx: Context, input: DeleteProfile) -> None:
+    """Delete a profile with its extensions and its services (with their states, tasks and
+    extension records)."""
+    customer_id = input.customer_id
     async with ctx.write() as conn:
         await require_customer(conn, customer_id, lock=True)
         service_ids = (await conn.execute(
@@ -97,24 +135,28 @@ async def profiles_with_extensions(
     return [(profiles[i] if with_attributes else {"customer_id": i}) | values.get(i, {}) for i in found]
 
 
-async def identify(
-    ctx: Context, given: Mapping[str, str], *, key: str | None = None, include_profile: bool = False,
-    extensions: Sequence[str] = (), extensions_only_if_unique: bool = False,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """The customers the attributes identify ("Identify Customer"), as profiles or bare ids."""
+@operation("identifyCustomer", tasks=("UCS.Customer.identifyCustomer",), input=Identify,
+           more_tasks=_extension_roles)  # fmt: skip
+async def identify(ctx: Context, input: Identify) -> list[dict[str, Any]]:
+    """The customers some attributes identify ("Identify Customer"), as profiles or bare ids."""
+    given = input.attributes
+    if not given:
+        raise BadParameter("attributes", "give the attributes to identify the customer by")
     for name in given:
         profile_field(ctx, name)  # 400 for a name that is no profile or profile-extension attribute
-    schemas = schemas_named(ctx.metadata, "profile", extensions)
+    schemas = schemas_named(ctx.metadata, "profile", input.extensions)
     async with ctx.read() as conn:
-        customer_ids = await identify_ids(ctx, conn, given, key)
-        if extensions_only_if_unique and len(customer_ids) != 1:
+        customer_ids = await identify_ids(ctx, conn, given, input.key)
+        if input.extensions_only_if_unique and len(customer_ids) != 1:
             schemas = []
-        return await profiles_with_extensions(conn, customer_ids, schemas, include_profile)
+        return await profiles_with_extensions(conn, customer_ids, schemas, input.include_profile)
 
 
-async def get_profile(ctx: Context, customer_id: str, extensions: Sequence[str] = ()) -> dict[str, Any]:
-    """The profile: its id, its attributes and the extensions asked for."""
-    schemas = schemas_named(ctx.metadata, "profile", extensions)
+@operation("readProfile", tasks=("UCS.Customer.readProfile",), input=ReadProfile, more_tasks=_extension_roles)
+async def get_profile(ctx: Context, input: ReadProfile) -> dict[str, Any]:
+    """A customer's profile: its id, its attributes and the extensions asked for."""
+    customer_id = input.customer_id
+    schemas = schemas_named(ctx.metadata, "profile", input.extensions)
     async with ctx.read(snapshot=bool(schemas)) as conn:
         found = await profiles_with_extensions(conn, [customer_id], schemas)
     if not found:

@@ -184,6 +184,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+async def one_at_a_time(conn: AsyncConnection, what: str) -> None:
+    """Serialise this write transaction with every other one that says `what` (the start-up work of
+    several workers at once: migrations, the bootstrap key). SQLite's writers take turns anyway."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"contextgraph:{what}"))))
+
+
 class StatementCounter:
     """Counts the SQL statements a database runs (tests and the benchmark report it per request)."""
 

@@ -12,10 +12,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.database import Database, one_at_a_time
 
 _SCRIPTS = Path(__file__).with_name("migrations")
-_LOCK_ID = 0x0C0E7E47  # any constant shared by every Context Graph process
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
@@ -27,6 +26,5 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 async def migrate(database: Database) -> None:
     async with database.write() as conn:
-        if not database.is_sqlite:
-            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        await one_at_a_time(conn, "migrations")
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))

@@ -51,7 +51,7 @@ async def test_unexpected_error_is_masked_500_logged_with_request_id(
     app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     service_id = await new_service(client)
-    async with app.state.ctx.db.write() as conn:  # break the database under the server's feet
+    async with app.state.runtime.db.write() as conn:  # break the database under the server's feet
         await conn.execute(sa.text("DROP TABLE task"))
     with caplog.at_level(logging.ERROR, logger="contextgraph"):
         response = await client.get(f"/services/{service_id}/tasks", headers={"x-request-id": "req-42"})

@@ -136,7 +136,7 @@ async def test_metadata_index_in_json_and_html(client: httpx.AsyncClient) -> Non
 
 
 async def test_metadata_cache_reload_reads_the_database(app: Starlette, client: httpx.AsyncClient) -> None:
-    async with app.state.ctx.db.write() as conn:  # as a tool or another server would, without telling anyone
+    async with app.state.runtime.db.write() as conn:  # as a tool or another server would, without telling anyone
         await conn.execute(sa.insert(extension_schema_t).values(
             owner_kind="service", name="Coupon", name_key="coupon", created_ms=0,
             definition={"name": "Coupon", "type": "single-valued", "attributes": [

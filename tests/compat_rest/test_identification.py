@@ -171,7 +171,7 @@ async def test_key_choice_follows_the_documented_algorithm(client: httpx.AsyncCl
 
 async def test_identification_is_an_indexed_lookup(app: Starlette, client: httpx.AsyncClient) -> None:
     await _maintenance(client, {"name": "idEmail", "attributes": ["EmailAddress"]})
-    database = app.state.ctx.db
+    database = app.state.runtime.db
     sql = "SELECT DISTINCT customer_id FROM identity_index WHERE key_id = 1 AND value = 'a@x.org\x1f'"
     async with database.read() as conn:
         if database.is_sqlite:

@@ -191,7 +191,7 @@ async def test_a_media_type_stored_before_it_was_checked_is_served_as_bytes(app:
 
     from contextgraph.resolvers.store.tables import interaction_t
 
-    async with app.state.ctx.db.write() as conn:
+    async with app.state.runtime.db.write() as conn:
         fields = (await conn.execute(sa.select(interaction_t.c.fields).where(interaction_t.c.id == "old"))).scalar_one()
         fields = fields | {"structured_text_mime": "text/html\r\nSet-Cookie: a=b"}
         await conn.execute(sa.update(interaction_t).where(interaction_t.c.id == "old").values(fields=fields))

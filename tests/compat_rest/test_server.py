@@ -88,7 +88,7 @@ async def test_switch_waits_for_in_flight_work_and_answers_503_meanwhile(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
     service_id = await new_service(client)
-    in_flight = app.state.ctx.server.operation()
+    in_flight = app.state.runtime.server.operation()
     await in_flight.__aenter__()  # a profile/service operation that has not finished yet
     switch = asyncio.create_task(client.post("/server/mode", json={"mode": "maintenance"}))
     await asyncio.sleep(0.2)
@@ -108,7 +108,7 @@ class TestSwitchTimeout:
     async def test_switch_gives_up_with_403_when_work_does_not_finish(
         self, app: Starlette, client: httpx.AsyncClient
     ) -> None:
-        async with app.state.ctx.server.operation():
+        async with app.state.runtime.server.operation():
             response = await client.post("/server/mode", json={"mode": "maintenance"})
         assert_error(response, 403, method="POST", fragment="did not complete")
         assert (await client.get("/server/status")).json()["mode"] == "production"

@@ -81,7 +81,7 @@ async def _both_ways(app: Starlette, client: httpx.AsyncClient, query: str, vari
                      served_by: str) -> dict[str, Any]:  # fmt: skip
     """The body on the fast path and on graphql-core's alone (compared as bytes), and which
     executor the first one ran on."""
-    settings = app.state.ctx.settings
+    settings = app.state.runtime.settings
     before = (await client.get("/metrics")).text
     fast = await client.post("/graphql", json={"query": query, "variables": variables})
     after = (await client.get("/metrics")).text
@@ -152,7 +152,7 @@ async def test_the_tree_costs_five_statements_on_the_fast_path(app: Starlette, c
     customer_id, _ = await _tree(client)
     query = """query($id: ID!) { customer(id: $id) { services { extensions { Feedback { rating } }
         states { extensions { Feedback { rating } } tasks { extensions { Proposal { price } } } } } } }"""
-    counter = StatementCounter(app.state.ctx.db)
+    counter = StatementCounter(app.state.runtime.db)
     try:
         response = await client.post("/graphql", json={"query": query, "variables": {"id": customer_id}})
     finally:

@@ -67,7 +67,7 @@ class TestBatching:
         counts = []
         for size in (2, 40):
             customer_id = await _customer_with(client, size)
-            counter = StatementCounter(app.state.ctx.db)
+            counter = StatementCounter(app.state.runtime.db)
             try:
                 body = await gql(client, TREE, id=customer_id)
             finally:
@@ -181,7 +181,7 @@ async def test_unexpected_errors_are_masked(app: Starlette, client: httpx.AsyncC
     import sqlalchemy as sa
 
     sid = await new_service(client)
-    async with app.state.ctx.db.write() as conn:
+    async with app.state.runtime.db.write() as conn:
         await conn.execute(sa.text("DROP TABLE task"))
     body = await gql(client, "query($s: Long!) { service(id: $s) { tasks { id } } }", s=sid)
     assert body["errors"][0]["message"] == "Unexpected error."

@@ -110,7 +110,7 @@ class TestBatching:
                                         Feedback={"FeedbackType": "t", "rating": n})  # fmt: skip
                 state_id = await new_state(client, sid, Feedback={"FeedbackType": "t", "rating": n})
                 await new_task(client, sid, state_id=state_id, Proposal=[CAR])
-            counter = StatementCounter(app.state.ctx.db)
+            counter = StatementCounter(app.state.runtime.db)
             try:
                 body = await gql(client, query, id=customer_id)
             finally:

@@ -97,7 +97,7 @@ class TestSmallCap:
         return {"graphql_max_list": 3, "graphql_timeout": 0.000001}
 
     async def test_a_list_without_first_stops_at_the_cap(self, app: Starlette, client: httpx.AsyncClient) -> None:
-        app.state.ctx.settings.graphql_timeout = 30  # only the next test runs out of time
+        app.state.runtime.settings.graphql_timeout = 30  # only the next test runs out of time
         customer = await new_customer(client)
         for _ in range(5):
             await new_service(client, customer_id=customer)
@@ -153,7 +153,7 @@ async def test_a_page_out_of_range_is_refused_before_anything_runs(app: Starlett
     await new_state(client, service_id)
     attack = ("query($s: Long!) { service(id: $s) { states { id service { states { id service { states { id service {"
               " states { id service { id x: states(first: -2147483648) { id } } } } } } } } } } }")  # fmt: skip
-    counter = StatementCounter(app.state.ctx.db)
+    counter = StatementCounter(app.state.runtime.db)
     try:
         for query, fragment in [(attack, "first"),
                                 ("{ service(id: 424242) { states(first: 0) { id } } }", "first"),
