@@ -20,16 +20,12 @@ from contextgraph.resolvers.operation import Operation
 
 @dataclass(frozen=True)
 class Call:
-    """One request to one operation, as its handler sees it."""
+    """One request to one operation, as its handler sees it (`ctx`: the request's context)."""
 
     request: Request
     operation: Operation  # type: ignore[type-arg]
     fixed: Mapping[str, Any]
-
-    @property
-    def ctx(self) -> Context:
-        runtime: Runtime = self.request.app.state.runtime
-        return runtime.context(require_principal(self.request.scope.get("state", {}).get("principal")))
+    ctx: Context
 
     @property
     def params(self) -> Mapping[str, Any]:
@@ -66,6 +62,10 @@ class Binding:
     async def endpoint(self, request: Request) -> Response:
         if self.anonymous is not None and request.scope.get("state", {}).get("principal") is None:
             return await self.anonymous(request)
-        call = Call(request, self.operation, self.fixed)
-        call.ctx.require(*self.tasks())
-        return await self.handler(call)
+        runtime: Runtime = request.app.state.runtime
+        ctx = runtime.context(require_principal(request.scope.get("state", {}).get("principal")))
+        ctx.require(*self.tasks())
+        try:
+            return await self.handler(Call(request, self.operation, self.fixed, ctx))
+        finally:
+            await ctx.reads.close()  # the request's read session ends with it

@@ -6,16 +6,17 @@ takes what other workers changed with `refresh()`. A `Context` is made per reque
 that sent it (`runtime.context(principal)`); every operation checks its roles against that
 principal, so a request without one cannot reach the domain at all.
 
-`ctx.read()` / `ctx.write()` open a transaction for profile and service work, behind the
-server-mode guard (403 in maintenance, 503 while switching); `ctx.metadata_write()` guards schema
-changes (503 while switching).
+`await ctx.rows()` is the request's read session (the read path), `ctx.write()` a write transaction
+for profile and service work, both behind the server-mode guard (403 in maintenance, 503 while
+switching); `ctx.metadata_write()` guards schema changes (503 while switching).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,6 +31,7 @@ from contextgraph.resolvers.server.live import LiveEvents, listen_dsn
 from contextgraph.resolvers.server.runtime import ServerRuntime
 from contextgraph.resolvers.settings import DomainSettings
 from contextgraph.resolvers.store.database import Database, one_at_a_time
+from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.versions import KEYS, METADATA, read_versions
 
 log = logging.getLogger("contextgraph")
@@ -57,9 +59,10 @@ class Runtime:
         live = LiveEvents(db, listen_dsn(db.url))
         return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes), live)
 
-    def context(self, principal: Principal) -> Context:
-        """The context of one request (or websocket operation) sent with `principal`'s key."""
-        return Context(self, principal)
+    def context(self, principal: Principal, *, snapshot: bool = False) -> Context:
+        """The context of one request (or websocket operation) sent with `principal`'s key; its reads
+        share one session (`snapshot`: a snapshot even where an operation reads one statement alone)."""
+        return Context(self, principal, Reads(self, snapshot))
 
     async def reload_metadata(self) -> None:
         """Reload the extension schemas from the database (PUT /metadata/cache, or a version bump)."""
@@ -95,12 +98,46 @@ class Runtime:
             await self.reload_metadata()
 
 
+class Reads:
+    """The read session of one request (store/reader.py), opened on its first read and kept until
+    the request ends (`close`), so every read of a request sees one snapshot; a write closes it, so
+    what a request reads after writing sees what it wrote. An operation that reads one statement
+    alone (a service by id) reads it without a transaction unless the request needs a snapshot
+    (`snapshot`: a GraphQL document that reads more after it).
+    """
+
+    def __init__(self, runtime: Runtime, snapshot: bool) -> None:
+        self.runtime, self.snapshot = runtime, snapshot
+        self._open: AsyncExitStack | None = None
+        self._rows: Rows | None = None
+        self._turn = asyncio.Lock()  # fields of one level open it together: once
+
+    async def rows(self, *, alone: bool = False) -> Rows:
+        if self._rows is not None:
+            return self._rows
+        async with self._turn:
+            if self._rows is None:
+                snapshot = self.snapshot or not alone
+                async with AsyncExitStack() as stack:
+                    await stack.enter_async_context(self.runtime.server.operation())  # the server-mode guard
+                    self._rows = await stack.enter_async_context(self.runtime.db.reader.session(snapshot=snapshot))
+                    self._open = stack.pop_all()
+            return self._rows
+
+    async def close(self) -> None:
+        async with self._turn:
+            opened, self._open, self._rows = self._open, None, None
+            if opened is not None:
+                await opened.aclose()
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Context:
     """The runtime as one principal uses it: what every operation is given."""
 
     runtime: Runtime
     principal: Principal
+    reads: Reads
 
     @property
     def db(self) -> Database:
@@ -134,18 +171,19 @@ class Context:
         """Refuse (403) unless the principal holds every one of `tasks`."""
         self.principal.require(*tasks)
 
-    @asynccontextmanager
-    async def read(self, *, snapshot: bool = True) -> AsyncIterator[AsyncConnection]:
-        async with self.server.operation(), self.db.read(snapshot=snapshot) as conn:
-            yield conn
+    async def rows(self, *, alone: bool = False) -> Rows:
+        """The request's read session (the one read path); `alone`: this read is one statement."""
+        return await self.reads.rows(alone=alone)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
+        await self.reads.close()  # what the request reads next sees this write
         async with self.server.operation(), self.db.write() as conn:
             yield conn
 
     @asynccontextmanager
     async def metadata_write(self) -> AsyncIterator[None]:
+        await self.reads.close()
         async with self.server.operation(journey=False):
             yield
 

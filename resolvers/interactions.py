@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
+from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys import records as journeys
-from contextgraph.resolvers.journeys.records import require_customer
+from contextgraph.resolvers.journeys.records import ServiceRecord, require_customer
 from contextgraph.resolvers.operation import Input, JsonObject, operation
-from contextgraph.resolvers.store.tables import interaction_t, service_interaction_t
+from contextgraph.resolvers.store.reader import Rows
+from contextgraph.resolvers.store.statements import Statement, any_of
+from contextgraph.resolvers.store.tables import interaction_t, read_json, service_interaction_t
 from contextgraph.resolvers.timefmt import parse_ms
 from contextgraph.resolvers.values import Id, Long, integer, text, timestamp
 
@@ -207,93 +209,96 @@ async def record_interaction(ctx: Context, input: RecordInteraction) -> str:
 
 
 # -- reads ------------------------------------------------------------------------------------
-_LISTED = [interaction_t.c.id, interaction_t.c.customer_id, interaction_t.c.service_id, interaction_t.c.fields,
-           (interaction_t.c.text.is_not(None)).label("has_text"),
+_LISTED = [interaction_t.c.id, interaction_t.c.customer_id, interaction_t.c.service_id,
+           read_json(interaction_t.c.fields), (interaction_t.c.text.is_not(None)).label("has_text"),
            (interaction_t.c.structured_text.is_not(None)).label("has_structured_text"),
            (interaction_t.c.binary_content.is_not(None)).label("has_binary_content")]  # fmt: skip
 
 
-def _interaction(row: Any) -> Interaction:
-    contents = frozenset(name for name in CONTENTS if getattr(row, f"has_{name}"))
-    return Interaction(row.id, row.customer_id, row.service_id, row.fields, contents)
+def _interaction(row: Sequence[Any]) -> Interaction:
+    contents = frozenset(name for name, has in zip(CONTENTS, row[4:7], strict=True) if has)
+    return Interaction(row[0], row[1], row[2], row[3], contents)
 
 
-async def interactions_of_customers(conn: AsyncConnection, customer_ids: Sequence[str]) -> dict[str, list[Interaction]]:
-    query = sa.select(*_LISTED).where(interaction_t.c.customer_id.in_(list(customer_ids)))
+def _ordered(found: list[Interaction]) -> list[Interaction]:
+    return sorted(found, key=lambda i: (i.fields.get("start_date", ""), i.id))
+
+
+_OF_CUSTOMERS = Statement(lambda d: sa.select(*_LISTED).where(any_of(d, interaction_t.c.customer_id, "ids")))
+# Recorded with the service, or named by its events (the link rows).
+_OF_SERVICES = Statement(lambda d: sa.union(
+    sa.select(service_interaction_t.c.service_id.label("owner"), *_LISTED).join(
+        interaction_t, interaction_t.c.id == service_interaction_t.c.interaction_id,
+    ).where(any_of(d, service_interaction_t.c.service_id, "ids")),
+    sa.select(interaction_t.c.service_id.label("owner"), *_LISTED).where(any_of(d, interaction_t.c.service_id, "ids")),
+))  # fmt: skip
+_BY_IDS = Statement(lambda d: sa.select(*_LISTED).where(any_of(d, interaction_t.c.id, "ids")))
+
+
+async def interactions_of_customers(rows: Rows, customer_ids: Sequence[str]) -> dict[str, list[Interaction]]:
     grouped: dict[str, list[Interaction]] = defaultdict(list)
-    for row in await conn.execute(query.order_by(interaction_t.c.start_ms, interaction_t.c.id)):
-        grouped[row.customer_id].append(_interaction(row))
-    return grouped
+    for row in await rows.fetch(_OF_CUSTOMERS, ids=list(customer_ids)):
+        grouped[row[1]].append(_interaction(row))
+    return {owner: _ordered(found) for owner, found in grouped.items()}
 
 
-async def interactions_of_services(conn: AsyncConnection, service_ids: Sequence[int]) -> dict[int, list[Interaction]]:
-    """Recorded with the service, or named by its events: one query for any number of services."""
-    ids = list(service_ids)
-    linked = sa.select(service_interaction_t.c.service_id.label("owner"), *_LISTED).join(
-        interaction_t, interaction_t.c.id == service_interaction_t.c.interaction_id
-    ).where(service_interaction_t.c.service_id.in_(ids))  # fmt: skip
-    recorded = sa.select(interaction_t.c.service_id.label("owner"), *_LISTED).where(interaction_t.c.service_id.in_(ids))
-    union = sa.union(linked, recorded).subquery()
-    rows = await _ordered(conn, union)
+async def interactions_of_services(rows: Rows, service_ids: Sequence[int]) -> dict[int, list[Interaction]]:
+    """Recorded with the service, or named by its events: one statement for any number of services."""
     grouped: dict[int, list[Interaction]] = defaultdict(list)
-    for row in rows:
-        grouped[row.owner].append(_interaction(row))
-    return grouped
-
-
-async def _ordered(conn: AsyncConnection, union: sa.Subquery) -> list[Any]:
-    rows = list(await conn.execute(sa.select(union)))
-    return sorted(rows, key=lambda r: (r.fields.get("start_date", ""), r.id))
+    for row in await rows.fetch(_OF_SERVICES, ids=list(service_ids)):
+        grouped[row[0]].append(_interaction(row[1:]))
+    return {owner: _ordered(found) for owner, found in grouped.items()}
 
 
 @operation("readCustomerInteractions", tasks=("UCS.Interaction.readInteraction",), input=CustomerInteractions)
 async def customer_interactions(ctx: Context, input: CustomerInteractions) -> list[Interaction]:
     """A customer's interactions, oldest first."""
-    customer_id = input.customer_id
-    async with ctx.read() as conn:
-        await require_customer(conn, customer_id)
-        return (await interactions_of_customers(conn, [customer_id]))[customer_id]
+    rows = await ctx.rows()
+    await loads.require_customer(rows, input.customer_id)
+    return (await interactions_of_customers(rows, [input.customer_id])).get(input.customer_id, [])
 
 
 @operation("readServiceInteractions", tasks=("UCS.Interaction.readInteraction",), input=ServiceInteractions)
 async def service_interactions(ctx: Context, input: ServiceInteractions) -> list[Interaction]:
     """The interactions of a service (recorded with it, or named by its events), oldest first."""
-    service_id = input.service_id
-    async with ctx.read() as conn:
-        await journeys.fetch_service(conn, service_id)
-        return (await interactions_of_services(conn, [service_id]))[service_id]
+    rows = await ctx.rows()
+    await loads.one(rows, ServiceRecord, input.service_id)
+    return (await interactions_of_services(rows, [input.service_id])).get(input.service_id, [])
 
 
-async def get_interactions(conn: AsyncConnection, interaction_ids: Sequence[str]) -> dict[str, Interaction]:
-    rows = await conn.execute(sa.select(*_LISTED).where(interaction_t.c.id.in_(list(interaction_ids))))
-    return {row.id: _interaction(row) for row in rows}
+async def get_interactions(rows: Rows, interaction_ids: Sequence[str]) -> dict[str, Interaction]:
+    return {row[0]: _interaction(row) for row in await rows.fetch(_BY_IDS, ids=list(interaction_ids))}
 
 
 @operation("readInteraction", tasks=("UCS.Interaction.readInteraction",), input=InteractionId)
 async def get_interaction(ctx: Context, input: InteractionId) -> Interaction:
     """An interaction by its id: its fields, and which contents it has."""
-    interaction_id = input.interaction_id
-    async with ctx.read(snapshot=False) as conn:
-        found = await get_interactions(conn, [interaction_id])
-    if interaction_id not in found:
-        raise not_found("interaction", interaction_id)
-    return found[interaction_id]
+    found = await get_interactions(await ctx.rows(alone=True), [input.interaction_id])
+    if input.interaction_id not in found:
+        raise not_found("interaction", input.interaction_id)
+    return found[input.interaction_id]
+
+
+def _content(name: str) -> Statement:
+    return Statement(lambda d: sa.select(interaction_t.c[name], read_json(interaction_t.c.fields))
+                     .where(interaction_t.c.id == sa.bindparam("id")))  # fmt: skip
+
+
+_CONTENT = {name: _content(name) for name in CONTENTS}
 
 
 @operation("readInteractionContent", tasks=("UCS.Interaction.readInteraction",), input=InteractionContent)
 async def get_content(ctx: Context, input: InteractionContent) -> tuple[str | bytes, str]:
     """One content of an interaction and its media type (404 when it has none)."""
     interaction_id, name = input.interaction_id, input.content
-    column = interaction_t.c[name]
-    async with ctx.read(snapshot=False) as conn:
-        row = (await conn.execute(sa.select(column, interaction_t.c.fields).where(
-            interaction_t.c.id == interaction_id))).first()  # fmt: skip
-    if row is None:
+    found = await (await ctx.rows(alone=True)).fetch(_CONTENT[name], id=interaction_id)
+    if not found:
         raise not_found("interaction", interaction_id)
-    if row[0] is None:
+    content, fields = found[0]
+    if content is None:
         raise not_found(f"{name} of interaction", interaction_id)
-    mime = {"text": "text/plain; charset=utf-8", "structured_text": row.fields.get("structured_text_mime"),
-            "binary_content": row.fields.get("binary_content_mime")}[name]  # fmt: skip
+    mime = {"text": "text/plain; charset=utf-8", "structured_text": fields.get("structured_text_mime"),
+            "binary_content": fields.get("binary_content_mime")}[name]  # fmt: skip
     if not isinstance(mime, str) or not MEDIA_TYPE.fullmatch(mime):  # recorded before media types were checked
         mime = "application/octet-stream"
-    return row[0], mime
+    return content, mime

@@ -8,6 +8,7 @@ identified customers) take `first` and `offset`; `graphql_max_list` is the cap.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from contextgraph.resolvers.errors import BadParameter
@@ -27,3 +28,25 @@ def page(items: Sequence[T] | None, first: int | None, offset: int, cap: int) ->
     check_page(first, offset, cap)
     count = cap if first is None else first
     return list(items[offset : offset + count]) if items else []
+
+
+@dataclass(frozen=True)
+class Page:
+    """The rows of each parent to keep, counted from 1 in id order: `skip` < n <= `upto` (cut in SQL)."""
+
+    first: int | None = None
+    offset: int = 0
+    cap: int = 1000
+
+    @classmethod
+    def of(cls, first: int | None, offset: int, cap: int) -> Page:
+        check_page(first, offset, cap)
+        return cls(first, offset, cap)
+
+    @property
+    def skip(self) -> int:
+        return self.offset
+
+    @property
+    def upto(self) -> int:
+        return self.offset + (self.cap if self.first is None else self.first)

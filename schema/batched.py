@@ -19,7 +19,6 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from contextgraph.resolvers.operation import Operation
-from contextgraph.resolvers.paging import check_page, page
 from contextgraph.schema.binding import binds
 from contextgraph.schema.loaders import Loaders, loaders
 
@@ -33,7 +32,9 @@ class Batched:
     key: Callable[[Any], Any]
     wrap: Callable[[Any], Any]
     deferred: bool = False
-    paged: bool = False
+    # A list that takes `first`/`offset`: its loader cuts each parent's page in SQL ("sql"; it takes
+    # the `page`), or the page is cut from what it loads ("python").
+    paged: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         return {BATCHED: self, **binds(self.operation)}
@@ -66,14 +67,20 @@ class Batched:
         return [self.wrap(v) for v in values]
 
     def _pager(self, found: Loaders, arguments: dict[str, Any]) -> Callable[[Any], Any]:
-        """Takes `first`/`offset` out of the arguments; the function that cuts each parent's page."""
-        if not self.paged:
+        """Takes `first`/`offset` out of the arguments (a `page` for a loader that cuts in SQL); the
+        function that cuts each parent's page where the loader does not."""
+        if self.paged is None:
             return _same
-        first, offset = arguments.pop("first", None), arguments.pop("offset", 0)
-        cap = found.settings.graphql_max_list
-        check_page(first, offset, cap)  # refused even where nothing is found
-        return lambda items: page(items, first, offset, cap)
+        page = found.page(arguments.pop("first", None), arguments.pop("offset", 0))  # refused where nothing is found
+        if self.paged == "sql":
+            arguments["page"] = page
+            return _none_is_empty
+        return lambda items: list(items[page.skip : page.upto]) if items else []
 
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _none_is_empty(value: Any) -> Any:
+    return [] if value is None else value

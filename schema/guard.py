@@ -15,7 +15,7 @@ limit (`graphql_timeout`) is kept by the view around each query or mutation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,8 @@ class Measure:
     cost: int = 0
     aliases: int = 0
     tasks: set[str] = field(default_factory=set)
+    # How many fields read something (each bound to a catalog read): more than one needs a snapshot.
+    loads: int = 0
     # Whether a variable's value moved it (a list's `first`, the `kind` a task depends on): if not,
     # it holds for every request of the same document.
     varies: bool = False
@@ -90,6 +92,7 @@ class _Walk:
             total.cost += part.cost
             total.aliases += part.aliases
             total.tasks |= part.tasks
+            total.loads += part.loads
             total.varies |= part.varies
         return total
 
@@ -112,6 +115,7 @@ class _Walk:
         binding = binding_of(field.metadata) if field is not None else None
         if binding is not None:  # the catalog operation the field stands for: its roles
             measure.tasks.update(binding.tasks(args))
+            measure.loads = 1
         named = get_named_type(definition.type)
         listed = node.selection_set is not None and is_composite_type(named) and _is_list(definition.type)
         kind_dependent = binding is not None and binding.by is not None
@@ -125,6 +129,7 @@ class _Walk:
             measure.cost += many * inner.cost
             measure.aliases += inner.aliases
             measure.tasks |= inner.tasks
+            measure.loads += inner.loads
             measure.varies |= inner.varies
         return measure
 
@@ -178,11 +183,15 @@ def guard(settings: Settings) -> type[SchemaExtension]:
     """The extension class for a schema built under `settings`."""
 
     class Guard(SchemaExtension):
-        def on_execute(self) -> Iterator[None]:
+        async def on_execute(self) -> AsyncIterator[None]:
             context = self.execution_context
+            found = context.context.get("loaders") if isinstance(context.context, dict) else None
             try:
-                check_operation(settings, context.schema._schema, context.graphql_document, context.operation_name,
-                                context.variables, context.context.get("principal"))  # fmt: skip
+                principal = context.context.get("principal")
+                asked = check_operation(settings, context.schema._schema, context.graphql_document,
+                                        context.operation_name, context.variables, principal)  # fmt: skip
+                if found is not None:
+                    found.ctx.reads.snapshot = asked is None or asked.loads > 1
             except ContextError as refusal:
                 if context.operation_type.value == "subscription":  # Strawberry's enum, not graphql-core's
                     raise  # a subscription's errors are mapped as they stream (ContextErrors)
@@ -190,7 +199,8 @@ def guard(settings: Settings) -> type[SchemaExtension]:
                 error = GraphQLError(refusal.description, original_error=refusal)
                 context.result = GraphQLExecutionResult(data=None, errors=[error])
             yield
-
+            if found is not None and context.operation_type.value != "subscription":
+                await found.ctx.reads.close()  # the operation's read session ends with it
     return Guard
 
 

@@ -103,16 +103,18 @@ async def answer(view: Any, request: Request) -> Response | None:
         return None
     principal = request.scope["state"]["principal"]
     try:
-        if known.measure is not None:
-            check_measure(view.settings, principal, known.measure)
+        asked = known.measure
+        if asked is not None:
+            check_measure(view.settings, principal, asked)
         else:
-            found = check_operation(view.settings, schema._schema, known.document, operation_name, variables, principal)
-            if found is not None and not found.varies:
-                known.measure = found
+            asked = check_operation(view.settings, schema._schema, known.document, operation_name, variables, principal)
+            if asked is not None and not asked.varies:
+                known.measure = asked
     except ContextError:
         return None
     sub_response = await view.get_sub_response(request)
     context = await view.get_context(request, sub_response)
+    context["loaders"].ctx.reads.snapshot = asked is None or asked.loads > 1
     result = await view.within_time(_execute(schema._schema, known.document, variables, operation_name, context))
     if result is None:
         result = view.out_of_time()

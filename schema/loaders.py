@@ -1,6 +1,7 @@
-"""Per-request DataLoaders: every nested list of a query level is loaded in one batched query.
+"""Per-request DataLoaders over the read path (resolvers/reads.py): every nested list of a query
+level is loaded in one statement, in the request's one read session.
 
-Loaders are keyed by their arguments (status, types, filter), so fields asked with different
+Loaders are keyed by their arguments (status, types, filter, page), so fields asked with different
 arguments batch separately and the cache never mixes them.
 """
 
@@ -13,11 +14,12 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from contextgraph.resolvers import reads as batch
+from contextgraph.resolvers import reads
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.journeys.query import ServiceFilter
 from contextgraph.resolvers.journeys.records import Status
-from contextgraph.resolvers.journeys.services import ServiceFilter
+from contextgraph.resolvers.paging import Page
 from contextgraph.schema.settings import SchemaSettings
 
 
@@ -48,13 +50,16 @@ class Loaders:
             raise TooLarge(f"the answer would hold more than {allowed} objects; ask for fewer (first) or "
                            "a smaller tree")  # fmt: skip
 
+    def page(self, first: int | None, offset: int) -> Page:
+        return Page.of(first, offset, self.settings.graphql_max_list)
+
     # Made when a query first needs one (most requests need none): see `_on_first_use`.
-    profile = _on_first_use(batch.profiles)
-    service = _on_first_use(batch.services)
-    # Keys are (extension schema, owner id): every extension of a level in one query.
-    extension = _on_first_use(batch.extension_records)
-    customer_interactions = _on_first_use(batch.interactions_of_customers)
-    service_interactions = _on_first_use(batch.interactions_of_services)
+    profile = _on_first_use(reads.profiles)
+    service = _on_first_use(reads.services)
+    # Keys are (extension schema, owner id): every extension of a level in one statement.
+    extension = _on_first_use(reads.extension_records)
+    customer_interactions = _on_first_use(reads.interactions_of_customers)
+    service_interactions = _on_first_use(reads.interactions_of_services)
 
     def _loader(
         self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -63,21 +68,24 @@ class Loaders:
             self._cache[key] = DataLoader(load)  # type: ignore[arg-type]
         return self._cache[key]
 
-    def services_of_customer(self, service_filter: ServiceFilter) -> DataLoader[str, Any]:
-        return self._loader(("services", service_filter),
-                            lambda ids: batch.services_of_customers(self.ctx, ids, service_filter))  # fmt: skip
+    def services_of_customer(self, service_filter: ServiceFilter, page: Page) -> DataLoader[str, Any]:
+        return self._loader(("services", service_filter, page),
+                            lambda ids: reads.services_of_customers(self.ctx, ids, service_filter, page))  # fmt: skip
 
-    def states_of_service(self, status: Status, types: list[str] | None) -> DataLoader[int, Any]:
+    def states_of_service(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
-        return self._loader(("states", status, t), lambda ids: batch.states_of_services(self.ctx, ids, status, t))
+        return self._loader(("states", status, t, page),
+                            lambda ids: reads.states_of_services(self.ctx, ids, status, t, page))  # fmt: skip
 
-    def tasks_of_service(self, status: Status, types: list[str] | None) -> DataLoader[int, Any]:
+    def tasks_of_service(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
-        return self._loader(("tasks", status, t), lambda ids: batch.tasks_of_services(self.ctx, ids, status, t))
+        return self._loader(("tasks", status, t, page),
+                            lambda ids: reads.tasks_of_services(self.ctx, ids, status, t, page))  # fmt: skip
 
-    def tasks_of_state(self, status: Status, types: list[str] | None) -> DataLoader[int, Any]:
+    def tasks_of_state(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
-        return self._loader(("state-tasks", status, t), lambda ids: batch.tasks_of_states(self.ctx, ids, status, t))
+        return self._loader(("state-tasks", status, t, page),
+                            lambda ids: reads.tasks_of_states(self.ctx, ids, status, t, page))  # fmt: skip
 
 
 class TooLarge(BadParameter):

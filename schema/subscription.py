@@ -40,10 +40,17 @@ class Subscription:
         self, info: strawberry.Info, customer_id: str | None = None, service_id: Long | None = None
     ) -> AsyncGenerator[JourneyEvent, None]:
         found = loaders(info)
-        events = await follow.follow_journey(found.ctx, {"customer_id": customer_id, "service_id": service_id})
+        try:
+            events = await follow.follow_journey(found.ctx, {"customer_id": customer_id, "service_id": service_id})
+        finally:  # what it read to start (the subject exists) is read
+            await found.ctx.reads.close()
         async for event in events:
-            info.context["loaders"] = Loaders(found.ctx, found.settings)  # each event reads the journey afresh
-            yield _graphql_event(event)
+            ctx = found.ctx.runtime.context(found.ctx.principal)  # each event reads the journey afresh
+            info.context["loaders"] = Loaders(ctx, found.settings)
+            try:
+                yield _graphql_event(event)
+            finally:  # its fields are answered: the event's read session ends
+                await ctx.reads.close()
 
 
 def _graphql_event(event: live.JourneyEvent) -> JourneyEvent:

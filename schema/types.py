@@ -35,24 +35,28 @@ _SERVICE = Batched(service_ops.get_service, lambda found: found.service, lambda 
                    lambda r: Service.of(r) if r is not None else None)  # fmt: skip
 _CUSTOMER = Batched(profile_ops.get_profile, lambda found: found.profile, lambda child: child.customer_id,
                     lambda profile: Customer.of(profile) if profile is not None else None)  # fmt: skip
-_STATE_TASKS = Batched(task_ops.service_tasks, lambda found, status, types: found.tasks_of_state(status, types),
-                       lambda state: state.id, lambda records: [Task.of(t) for t in records], paged=True)  # fmt: skip
-_SERVICE_STATES = Batched(state_ops.service_states, lambda found, status, types: found.states_of_service(status, types),
+_STATE_TASKS = Batched(task_ops.service_tasks,
+                       lambda found, status, types, page: found.tasks_of_state(status, types, page),
+                       lambda state: state.id, lambda records: [Task.of(t) for t in records], paged="sql")  # fmt: skip
+_SERVICE_STATES = Batched(state_ops.service_states,
+                          lambda found, status, types, page: found.states_of_service(status, types, page),
                           lambda service: service.id, lambda records: [State.of(s) for s in records],
-                          paged=True)  # fmt: skip
-_SERVICE_TASKS = Batched(task_ops.service_tasks, lambda found, status, types: found.tasks_of_service(status, types),
+                          paged="sql")  # fmt: skip
+_SERVICE_TASKS = Batched(task_ops.service_tasks,
+                         lambda found, status, types, page: found.tasks_of_service(status, types, page),
                          lambda service: service.id, lambda records: [Task.of(t) for t in records],
-                         paged=True)  # fmt: skip
+                         paged="sql")  # fmt: skip
 _SERVICE_INTERACTIONS = Batched(interaction_ops.service_interactions, lambda found: found.service_interactions,
                                 lambda service: service.id, lambda records: [Interaction.of(i) for i in records],
-                                paged=True)  # fmt: skip
+                                paged="python")  # fmt: skip
 _CUSTOMER_INTERACTIONS = Batched(interaction_ops.customer_interactions, lambda found: found.customer_interactions,
                                  lambda customer: str(customer.id),
-                                 lambda records: [Interaction.of(i) for i in records], paged=True)  # fmt: skip
+                                 lambda records: [Interaction.of(i) for i in records], paged="python")  # fmt: skip
 _CUSTOMER_SERVICES = Batched(service_ops.customer_services,
-                             lambda found, **filters: found.services_of_customer(service_filter_of(**filters)),
+                             lambda found, page, **filters: found.services_of_customer(service_filter_of(**filters),
+                                                                                       page),
                              lambda customer: str(customer.id),
-                             lambda records: [Service.of(s) for s in records], paged=True)  # fmt: skip
+                             lambda records: [Service.of(s) for s in records], paged="sql")  # fmt: skip
 
 
 def _common(record: JourneyRecord) -> dict[str, Any]:

@@ -107,6 +107,8 @@ class ContextGraphQL(GraphQL):
         principal = request.scope["state"]["principal"]
         # A websocket names its key in connection_init: its loaders are made then (on_ws_connect).
         found = Loaders(runtime.context(principal), self.settings) if principal is not None else None
+        if found is not None and isinstance(request, Request):
+            request.state.graphql_loaders = [*getattr(request.state, "graphql_loaders", ()), found]
         return {"request": request, "response": response, "loaders": found, "runtime": runtime,
                 "settings": self.settings, "fast_path": self.settings.graphql_fast_path,
                 "principal": principal}  # fmt: skip
@@ -136,6 +138,8 @@ class ContextGraphQL(GraphQL):
         finally:
             if isinstance(request, Request):  # uploaded files, even of a refused operation
                 await request.close()
+                for found in getattr(request.state, "graphql_loaders", ()):
+                    await found.ctx.reads.close()  # the request's read session ends with it
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """One query or mutation over HTTP, stopped after `graphql_timeout` seconds; a query that

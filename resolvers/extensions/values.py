@@ -17,6 +17,8 @@ from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
+from contextgraph.resolvers.store.reader import Rows
+from contextgraph.resolvers.store.statements import Statement, any_of
 from contextgraph.resolvers.store.tables import extension_record_t, extension_schema_t, read_json
 
 Checked = dict[ExtensionSchema, list[dict[str, Any]]]
@@ -71,11 +73,11 @@ async def delete_owned_records(conn: AsyncConnection, kind: str, owner_ids: Sequ
 
 
 async def extension_values(
-    conn: AsyncConnection, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
+    rows: Rows, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
 ) -> dict[str, dict[str, Any]]:
     """{owner id: {extension name: record (single-valued) or [records]}} in one query."""
     values: dict[str, dict[str, Any]] = defaultdict(dict)
-    found = await records_by_schema(conn, schemas, owner_ids)
+    found = await records_by_schema(rows, schemas, owner_ids)
     for schema in schemas:
         for owner in owner_ids:
             value = found.get((schema.id, str(owner)))
@@ -84,8 +86,15 @@ async def extension_values(
     return values
 
 
+# The records of some extension schemas for some owners: two list parameters, one statement.
+_RECORDS = Statement(lambda d: sa.select(extension_record_t.c.schema_id, extension_record_t.c.owner_id,
+                                         read_json(extension_record_t.c.record)).where(
+    any_of(d, extension_record_t.c.schema_id, "schemas"), any_of(d, extension_record_t.c.owner_id, "owners"),
+).order_by(extension_record_t.c.id))  # fmt: skip
+
+
 async def records_by_schema(
-    conn: AsyncConnection, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
+    rows: Rows, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
 ) -> dict[tuple[int | None, str], Any]:
     """{(schema id, owner id): record (single-valued) or [records] (multi-valued)} in one query;
     schemas of different kinds may be asked together (their owners' ids may coincide).
@@ -94,12 +103,9 @@ async def records_by_schema(
     if not schemas or not owner_ids:
         return found
     by_id = {s.id: s for s in schemas}
-    table = extension_record_t
-    query = sa.select(table.c.schema_id, table.c.owner_id, read_json(table.c.record)).where(
-        table.c.schema_id.in_(list(by_id)), table.c.owner_id.in_(list(dict.fromkeys(str(o) for o in owner_ids))),
-    ).order_by(table.c.id)  # fmt: skip
+    owners = list(dict.fromkeys(str(o) for o in owner_ids))
     multi = {schema_id for schema_id, schema in by_id.items() if schema.multi}
-    for schema_id, owner_id, record in (await conn.execute(query)).all():
+    for schema_id, owner_id, record in await rows.fetch(_RECORDS, schemas=list(by_id), owners=owners):
         if schema_id in multi:
             found.setdefault((schema_id, owner_id), []).append(record)
         else:

@@ -71,8 +71,7 @@ def _read(kind: str) -> Operation[ReadJourneyExtensions, dict[str, dict[str, Any
     async def run(ctx: Context, input: ReadJourneyExtensions) -> dict[str, dict[str, Any]]:
         names = input.extensions or tuple(s.name for s in ctx.metadata.of_kind(kind))
         schemas = schemas_named(ctx.metadata, kind, names)
-        async with ctx.read() as conn:
-            return await extension_values(conn, schemas, list(input.owner_ids))
+        return await extension_values(await ctx.rows(), schemas, list(input.owner_ids))
 
     return Operation(f"read{kind.capitalize()}Extensions", f"The extension values of {kind}s, by {kind} id.",
                      (extension_task("read", kind),), ReadJourneyExtensions, run)  # fmt: skip

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
-from contextgraph.resolvers.journeys import records as journeys
+from contextgraph.resolvers.journeys import loads
+from contextgraph.resolvers.journeys.records import ServiceRecord
 from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.server.live import JourneyEvent
 from contextgraph.resolvers.values import Id, Long
@@ -22,10 +23,10 @@ async def follow_journey(ctx: Context, input: FollowJourney) -> AsyncIterator[Jo
     """The events of one customer's journey, or of one service's, from now on."""
     if (input.customer_id is None) == (input.service_id is None):
         raise BadParameter("customerId", "give a customerId or a serviceId")
-    async with ctx.read() as conn:  # the subject must exist (and the server be in production mode)
-        if input.customer_id is not None:
-            await journeys.require_customer(conn, input.customer_id)
-        else:
-            assert input.service_id is not None
-            await journeys.fetch_service(conn, input.service_id)
+    rows = await ctx.rows(alone=True)  # the subject must exist (and the server be in production mode)
+    if input.customer_id is not None:
+        await loads.require_customer(rows, input.customer_id)
+    else:
+        assert input.service_id is not None
+        await loads.one(rows, ServiceRecord, input.service_id)
     return ctx.live.subscribe(customer_id=input.customer_id, service_id=input.service_id)

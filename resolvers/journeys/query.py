@@ -5,13 +5,11 @@ and tasks to include, which extensions; and the roles such an inclusion needs be
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated
 
 from contextgraph.resolvers.access.roles import extension_task
-from contextgraph.resolvers.journeys import records as journeys
 from contextgraph.resolvers.journeys.records import Status
 from contextgraph.resolvers.operation import Input, checked
-from contextgraph.resolvers.store.tables import service_t
 from contextgraph.resolvers.values import flag, time_param
 
 Flag = Annotated[bool, checked(flag)]
@@ -45,18 +43,6 @@ class ServiceFilter(Input):
     started_to: Annotated[int | None, checked(time_param)] = None
     completed_from: Annotated[int | None, checked(time_param)] = None
     completed_to: Annotated[int | None, checked(time_param)] = None
-
-    def clauses(self) -> list[Any]:
-        c = service_t.c
-        clauses = journeys.filters(service_t, self.status, self.service_types)
-        bounds = ((c.started_ms, self.started_from, self.started_to),
-                  (c.completed_ms, self.completed_from, self.completed_to))  # fmt: skip
-        for column, low, high in bounds:
-            if low is not None:
-                clauses.append(column >= low)
-            if high is not None:
-                clauses.append(column < high)
-        return clauses
 
 
 def included_tasks(kind: str, *, states: bool = False, tasks: bool = False, extensions: Iterable[str] = ()

@@ -5,8 +5,7 @@ Batched loaders take many parent ids and run one query, so a tree costs one quer
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any, TypeVar
@@ -18,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
 from contextgraph.resolvers.extensions.values import delete_owned_records
 from contextgraph.resolvers.journeys.events import END_LIFTED, START_LIFTED, Event
-from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.tables import (
     customer_t,
     interaction_t,
@@ -100,18 +98,6 @@ def records(cls: type[R], rows: Iterable[Any]) -> list[R]:
     return [cls(*row) for row in rows]
 
 
-def filters(table: sa.Table, status: Status, types: Sequence[str] | None) -> list[Any]:
-    """WHERE clauses for a status and a list of types (matched on their text form)."""
-    clauses: list[Any] = []
-    if status is Status.ACTIVE:
-        clauses.append(table.c.completed_ms.is_(None))
-    elif status is Status.COMPLETED:
-        clauses.append(table.c.completed_ms.is_not(None))
-    if types:
-        clauses.append(table.c.type_key.in_(list(types)))
-    return clauses
-
-
 async def require_customer(conn: AsyncConnection, customer_id: str, *, lock: bool = False) -> None:
     """404 unless the customer exists (`lock`: and hold its row until the transaction ends)."""
     query = sa.select(customer_t.c.id).where(customer_t.c.id == customer_id)
@@ -156,13 +142,6 @@ async def _fetch(conn: AsyncConnection, kind: str, row_id: int, service_id: int,
     return _found(kind, row, row_id, service_id)
 
 
-async def read_service(db: Database, service_id: int) -> ServiceRecord:
-    """One service on its own, outside any transaction: one statement through the driver."""
-    record: ServiceRecord = _found("service", await db.first(_BY_ID["service", False], **_ids(
-        "service", service_id, service_id)), service_id, service_id)  # fmt: skip
-    return record
-
-
 async def fetch_service(conn: AsyncConnection, service_id: int, *, lock: bool = False) -> ServiceRecord:
     record: ServiceRecord = await _fetch(conn, "service", service_id, service_id, lock)
     return record
@@ -176,51 +155,6 @@ async def fetch_state(conn: AsyncConnection, service_id: int, state_id: int, *, 
 async def fetch_task(conn: AsyncConnection, service_id: int, task_id: int, *, lock: bool = False) -> TaskRecord:
     record: TaskRecord = await _fetch(conn, "task", task_id, service_id, lock)
     return record
-
-
-# -- batched children -------------------------------------------------------------------------
-async def _children(
-    conn: AsyncConnection, cls: type[R], table: sa.Table, parent: sa.Column[Any],
-    parent_ids: Sequence[int], clauses: list[Any],
-) -> dict[int, list[R]]:  # fmt: skip
-    grouped: dict[int, list[R]] = defaultdict(list)
-    if not parent_ids:
-        return grouped
-    query = select_records(cls).where(parent.in_(list(parent_ids)), *clauses).order_by(table.c.id)
-    for record in records(cls, (await conn.execute(query)).all()):
-        grouped[getattr(record, parent.name)].append(record)
-    return grouped
-
-
-async def states_of_services(
-    conn: AsyncConnection, service_ids: Sequence[int], status: Status = Status.ALL,
-    types: Sequence[str] | None = None,
-) -> dict[int, list[StateRecord]]:  # fmt: skip
-    clauses = filters(state_t, status, types)
-    return await _children(conn, StateRecord, state_t, state_t.c.service_id, service_ids, clauses)
-
-
-async def tasks_of_services(
-    conn: AsyncConnection, service_ids: Sequence[int], status: Status = Status.ALL,
-    types: Sequence[str] | None = None, state_id: int | None = None,
-) -> dict[int, list[TaskRecord]]:  # fmt: skip
-    clauses = filters(task_t, status, types)
-    if state_id is not None:
-        clauses.append(task_t.c.state_id == state_id)
-    return await _children(conn, TaskRecord, task_t, task_t.c.service_id, service_ids, clauses)
-
-
-async def tasks_of_states(
-    conn: AsyncConnection, state_ids: Sequence[int], status: Status = Status.ALL,
-    types: Sequence[str] | None = None,
-) -> dict[int, list[TaskRecord]]:  # fmt: skip
-    clauses = filters(task_t, status, types)
-    return await _children(conn, TaskRecord, task_t, task_t.c.state_id, state_ids, clauses)
-
-
-async def services_by_ids(conn: AsyncConnection, service_ids: Sequence[int]) -> dict[int, ServiceRecord]:
-    rows = await conn.execute(select_records(ServiceRecord).where(service_t.c.id.in_(list(service_ids))))
-    return {r.id: r for r in records(ServiceRecord, rows)}
 
 
 # -- writes -----------------------------------------------------------------------------------

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.extensions.values import check_extensions, extension_values, schemas_named, write_extensions
+from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys import records as journeys
 from contextgraph.resolvers.journeys.events import START_LIFTED, EndEvent, Event, ServiceStartEvent, ServiceUpdateEvent
 from contextgraph.resolvers.journeys.query import Include, Names, ServiceFilter, included_tasks
 from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, TaskRecord, require_customer
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.operation import Input, operation
+from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.tables import service_t
 from contextgraph.resolvers.values import Id, Long
 
@@ -138,23 +140,21 @@ async def complete_service(ctx: Context, input: CompleteService) -> None:
 
 # -- queries ----------------------------------------------------------------------------------
 async def load_trees(
-    conn: AsyncConnection, services: list[ServiceRecord], include: Include,
-    extensions: Sequence[ExtensionSchema] = (),
-) -> list[ServiceTree]:  # fmt: skip
-    """Nest the asked-for states, tasks and extensions: one query per collection, whatever the count."""
+    rows: Rows, services: list[ServiceRecord], include: Include, extensions: Sequence[ExtensionSchema] = ()
+) -> list[ServiceTree]:
+    """Nest the asked-for states, tasks and extensions: one statement per collection, whatever the count."""
     trees = [ServiceTree(s) for s in services]
     ids = [s.id for s in services]
     if extensions:
-        values = await extension_values(conn, extensions, ids)
+        values = await extension_values(rows, extensions, ids)
         for tree in trees:
             tree.extensions = values.get(str(tree.service.id), {})
-    state_status, task_status = include.states, include.tasks
-    if state_status is not None:
-        states = await journeys.states_of_services(conn, ids, state_status)
+    if include.states is not None:
+        states = await loads.states_of_services(rows, ids, include.states)
         for tree in trees:
             tree.states = states.get(tree.service.id, [])
-    if task_status is not None:
-        tasks = await journeys.tasks_of_services(conn, ids, task_status)
+    if include.tasks is not None:
+        tasks = await loads.tasks_of_services(rows, ids, include.tasks)
         for tree in trees:
             tree.tasks = tasks.get(tree.service.id, [])
     return trees
@@ -163,20 +163,11 @@ async def load_trees(
 @operation("readService", tasks=("UCS.Service.readService",), input=ReadService, more_tasks=_included)
 async def get_service(ctx: Context, input: ReadService) -> ServiceTree:
     """A service by id, with the states, tasks and extensions asked for."""
-    service_id, include = input.service_id, input.include
     schemas = schemas_named(ctx.metadata, "service", input.extensions)
-    if not schemas and include == Include():  # the service alone: one statement, no transaction
-        async with ctx.server.operation():
-            return ServiceTree(await journeys.read_service(ctx.db, service_id))
-    async with ctx.read() as conn:
-        service = await journeys.fetch_service(conn, service_id)
-        return (await load_trees(conn, [service], include, schemas))[0]
-
-
-async def select_services(conn: AsyncConnection, where: list[Any], service_filter: ServiceFilter
-                          ) -> list[ServiceRecord]:  # fmt: skip
-    query = journeys.select_records(ServiceRecord).where(*where, *service_filter.clauses()).order_by(service_t.c.id)
-    return journeys.records(ServiceRecord, await conn.execute(query))
+    alone = not schemas and input.include == Include()  # the service alone: one statement
+    rows = await ctx.rows(alone=alone)
+    service = await loads.one(rows, ServiceRecord, input.service_id)
+    return (await load_trees(rows, [service], input.include, schemas))[0]
 
 
 @operation("readCustomerServices", tasks=("UCS.Service.readService",), input=ReadCustomerServices,
@@ -184,10 +175,10 @@ async def select_services(conn: AsyncConnection, where: list[Any], service_filte
 async def customer_services(ctx: Context, input: ReadCustomerServices) -> list[ServiceTree]:
     """The services associated with a customer (404 when there is no such customer)."""
     schemas = schemas_named(ctx.metadata, "service", input.extensions)
-    async with ctx.read() as conn:
-        await require_customer(conn, input.customer_id)
-        services = await select_services(conn, [service_t.c.customer_id == input.customer_id], input.filter)
-        return await load_trees(conn, services, input.include, schemas)
+    rows = await ctx.rows()
+    await loads.require_customer(rows, input.customer_id)
+    services = (await loads.services_of_customers(rows, [input.customer_id], input.filter)).get(input.customer_id, [])
+    return await load_trees(rows, services, input.include, schemas)
 
 
 @operation("readAnonymousServices", tasks=("UCS.Service.readService",), input=ReadAnonymousServices,
@@ -195,7 +186,6 @@ async def customer_services(ctx: Context, input: ReadCustomerServices) -> list[S
 async def anonymous_services(ctx: Context, input: ReadAnonymousServices) -> list[ServiceTree]:
     """Services started under a contact key that no customer has been associated with yet."""
     schemas = schemas_named(ctx.metadata, "service", input.extensions)
-    where = [service_t.c.contact_key == input.contact_key, service_t.c.customer_id.is_(None)]
-    async with ctx.read() as conn:
-        services = await select_services(conn, where, input.filter)
-        return await load_trees(conn, services, input.include, schemas)
+    rows = await ctx.rows()
+    services = await loads.anonymous_services(rows, input.contact_key, input.filter)
+    return await load_trees(rows, services, input.include, schemas)

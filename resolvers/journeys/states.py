@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.extensions.values import check_extensions, extension_values, schemas_named, write_extensions
+from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys import records as journeys
 from contextgraph.resolvers.journeys.events import EndEvent, Event, StateStartEvent, TransitionEvent
 from contextgraph.resolvers.journeys.query import Include, Names, included_tasks
-from contextgraph.resolvers.journeys.records import StateRecord, Status, TaskRecord
+from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.operation import Input, operation
+from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.tables import state_t
 from contextgraph.resolvers.values import Long
 
@@ -132,34 +134,34 @@ async def service_states(ctx: Context, input: ReadServiceStates) -> list[StateTr
     """The states of a service, oldest first, with the tasks and extensions asked for."""
     service_id = input.service_id
     schemas = schemas_named(ctx.metadata, "state", input.extensions)
-    async with ctx.read() as conn:
-        await journeys.fetch_service(conn, service_id)
-        states = (await journeys.states_of_services(conn, [service_id], input.status, input.types))[service_id]
-        return await _nest(conn, states, input.include.tasks, schemas)
+    rows = await ctx.rows()
+    await loads.one(rows, ServiceRecord, service_id)
+    states = (await loads.states_of_services(rows, [service_id], input.status, input.types)).get(service_id, [])
+    return await _nest(rows, states, input.include.tasks, schemas)
 
 
 @operation("readState", tasks=("UCS.Service.readState",), input=ReadState, more_tasks=_included)
 async def get_state(ctx: Context, input: ReadState) -> StateTree:
     """A state of a service, with the tasks and extensions asked for."""
     schemas = schemas_named(ctx.metadata, "state", input.extensions)
-    async with ctx.read() as conn:
-        service = await journeys.fetch_service(conn, input.service_id)
-        state = await journeys.fetch_state(conn, input.service_id, input.state_id)
-        tree = (await _nest(conn, [state], input.include.tasks, schemas))[0]
+    rows = await ctx.rows()
+    service = await loads.one(rows, ServiceRecord, input.service_id)
+    state = await loads.one(rows, StateRecord, input.state_id, input.service_id)
+    tree = (await _nest(rows, [state], input.include.tasks, schemas))[0]
     tree.customer_id = service.customer_id
     return tree
 
 
 async def _nest(
-    conn: AsyncConnection, states: list[StateRecord], task_status: Status | None, schemas: list[ExtensionSchema]
+    rows: Rows, states: list[StateRecord], task_status: Status | None, schemas: list[ExtensionSchema]
 ) -> list[StateTree]:
     trees = [StateTree(s) for s in states]
     if task_status is not None:
-        tasks = await journeys.tasks_of_states(conn, [s.id for s in states], task_status)
+        tasks = await loads.tasks_of_states(rows, [s.id for s in states], task_status)
         for tree in trees:
             tree.tasks = tasks.get(tree.state.id, [])
     if schemas:
-        values = await extension_values(conn, schemas, [s.id for s in states])
+        values = await extension_values(rows, schemas, [s.id for s in states])
         for tree in trees:
             tree.extensions = values.get(str(tree.state.id), {})
     return trees

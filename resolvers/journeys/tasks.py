@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.extensions.values import check_extensions, extension_values, schemas_named, write_extensions
+from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys import records as journeys
 from contextgraph.resolvers.journeys.events import Event, TaskEndEvent, TaskStartEvent
 from contextgraph.resolvers.journeys.query import Names, included_tasks
-from contextgraph.resolvers.journeys.records import Status, TaskRecord
+from contextgraph.resolvers.journeys.records import ServiceRecord, Status, TaskRecord
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.operation import Input, checked, operation
+from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.values import Long, int32
 
 
@@ -95,11 +97,11 @@ class TaskView:
 
 
 async def _views(
-    conn: AsyncConnection, tasks: list[TaskRecord], schemas: list[ExtensionSchema], customer_id: str | None = None
+    rows: Rows, tasks: list[TaskRecord], schemas: list[ExtensionSchema], customer_id: str | None = None
 ) -> list[TaskView]:
     views = [TaskView(t, customer_id) for t in tasks]
     if schemas:
-        values = await extension_values(conn, schemas, [t.id for t in tasks])
+        values = await extension_values(rows, schemas, [t.id for t in tasks])
         for view in views:
             view.extensions = values.get(str(view.task.id), {})
     return views
@@ -110,18 +112,21 @@ async def service_tasks(ctx: Context, input: ReadServiceTasks) -> list[TaskView]
     """The tasks of a service (of one of its states with `state_id`), oldest first."""
     service_id = input.service_id
     schemas = schemas_named(ctx.metadata, "task", input.extensions)
-    async with ctx.read() as conn:
-        await journeys.fetch_service(conn, service_id)
-        tasks = (await journeys.tasks_of_services(conn, [service_id], input.status, input.types,
-                                                  input.state_id))[service_id]  # fmt: skip
-        return await _views(conn, tasks, schemas)
+    rows = await ctx.rows()
+    await loads.one(rows, ServiceRecord, service_id)
+    if input.state_id is None:
+        tasks = (await loads.tasks_of_services(rows, [service_id], input.status, input.types)).get(service_id, [])
+    else:  # the tasks of one state of the service
+        found = await loads.tasks_of_states(rows, [input.state_id], input.status, input.types)
+        tasks = [t for t in found.get(input.state_id, []) if t.service_id == service_id]
+    return await _views(rows, tasks, schemas)
 
 
 @operation("readTask", tasks=("UCS.Service.readTask",), input=ReadTask, more_tasks=_included)
 async def get_task(ctx: Context, input: ReadTask) -> TaskView:
     """A task of a service, with its service's customer id and the extensions asked for."""
     schemas = schemas_named(ctx.metadata, "task", input.extensions)
-    async with ctx.read() as conn:
-        service = await journeys.fetch_service(conn, input.service_id)
-        task = await journeys.fetch_task(conn, input.service_id, input.task_id)
-        return (await _views(conn, [task], schemas, service.customer_id))[0]
+    rows = await ctx.rows()
+    service = await loads.one(rows, ServiceRecord, input.service_id)
+    task = await loads.one(rows, TaskRecord, input.task_id, input.service_id)
+    return (await _views(rows, [task], schemas, service.customer_id))[0]

@@ -27,6 +27,7 @@ from contextgraph.resolvers.extensions.values import Checked, check_extensions, 
 from contextgraph.resolvers.ids import new_customer_id
 from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.profiles.identification import identify_ids, profile_field, reindex
+from contextgraph.resolvers.store.reader import InTransaction
 from contextgraph.resolvers.store.tables import customer_t
 from contextgraph.resolvers.timefmt import now_ms
 from contextgraph.resolvers.values import flag, whole_number
@@ -172,7 +173,7 @@ async def _write(ctx: Context, conn: AsyncConnection, rows: list[_Row], options:
     for row in rows:
         if options.id_key is not None:
             try:
-                matches = await identify_ids(ctx, conn, row.given, options.id_key)
+                matches = await identify_ids(ctx, InTransaction(conn), row.given, options.id_key)
             except BadParameter:
                 matches = []  # the row lacks the key's attributes: nothing to compare with
             if len(matches) == 1:

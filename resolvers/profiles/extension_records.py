@@ -70,5 +70,4 @@ async def read_profile_extensions(ctx: Context, input: ReadProfileExtensions) ->
     """The extension values of profiles, by customer id: {customer id: {extension: value}}."""
     names = input.extensions or tuple(s.name for s in ctx.metadata.of_kind("profile"))
     schemas = schemas_named(ctx.metadata, "profile", names)
-    async with ctx.read() as conn:
-        return await extension_values(conn, schemas, list(input.customer_ids))
+    return await extension_values(await ctx.rows(), schemas, list(input.customer_ids))

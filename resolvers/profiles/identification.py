@@ -25,6 +25,8 @@ from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
 from contextgraph.resolvers.metadata import reserved
 from contextgraph.resolvers.metadata.identification_keys import IdentificationKey, component, encode
 from contextgraph.resolvers.operation import Input, JsonObject, NoInput, operation
+from contextgraph.resolvers.store.reader import Rows
+from contextgraph.resolvers.store.statements import Statement
 from contextgraph.resolvers.store.tables import customer_t, extension_record_t, identification_key_t, identity_index_t
 from contextgraph.resolvers.store.versions import bump_version
 from contextgraph.resolvers.timefmt import format_ms, parse_ms
@@ -269,17 +271,21 @@ def select_key(keys: Sequence[IdentificationKey], given: Mapping[str, str], name
     return best, leading(best)
 
 
-async def identify_ids(
-    ctx: Context, conn: AsyncConnection, given: Mapping[str, str], key_name: str | None
-) -> list[str]:
+_BY_KEY = sa.select(identity_index_t.c.customer_id).distinct().where(identity_index_t.c.key_id == sa.bindparam("key"))
+_EXACT = Statement(lambda d: _BY_KEY.where(identity_index_t.c.value == sa.bindparam("value")))
+# The first attributes of a key only: every value that starts with theirs (a range on the index).
+_PREFIX = Statement(lambda d: _BY_KEY.where(identity_index_t.c.value >= sa.bindparam("value"),
+                                            identity_index_t.c.value < sa.bindparam("below")))  # fmt: skip
+
+
+async def identify_ids(ctx: Context, rows: Rows, given: Mapping[str, str], key_name: str | None) -> list[str]:
     """The ids of the customers the given attributes identify (an indexed lookup)."""
     key, used = select_key(ctx.metadata.keys, given, key_name)
     by_lower = {k.lower(): v for k, v in given.items()}
     parts = [_normalise(ctx, key, a, by_lower[key.parameter(a).lower()]) for a in key.attributes[:used]]
     value = encode(parts)
-    query = sa.select(identity_index_t.c.customer_id).distinct().where(identity_index_t.c.key_id == key.id)
     if used == len(key.attributes) or value.startswith("#"):
-        query = query.where(identity_index_t.c.value == value)
-    else:  # the first attributes only: every value that starts with theirs
-        query = query.where(identity_index_t.c.value >= value, identity_index_t.c.value < value[:-1] + chr(0x20))
-    return sorted((await conn.execute(query)).scalars().all())
+        found = await rows.fetch(_EXACT, key=key.id, value=value)
+    else:
+        found = await rows.fetch(_PREFIX, key=key.id, value=value, below=value[:-1] + chr(0x20))
+    return sorted(customer_id for (customer_id,) in found)

@@ -26,6 +26,7 @@ from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.operation import Input, checked, operation
 from contextgraph.resolvers.profiles.identification import reindex
 from contextgraph.resolvers.profiles.profiles import remove_customer
+from contextgraph.resolvers.store.reader import InTransaction
 from contextgraph.resolvers.store.tables import customer_t, interaction_t, service_t
 from contextgraph.resolvers.values import Id, flag, require_object
 
@@ -101,7 +102,7 @@ async def merge_profiles(ctx: Context, input: MergeProfiles) -> None:
         dst, src = rows[customer_id], rows[source_id]
         attributes = merge_attributes(src, dst) if keep_src else merge_attributes(dst, src)
 
-        values = await extension_values(conn, schemas, [customer_id, source_id])
+        values = await extension_values(InTransaction(conn), schemas, [customer_id, source_id])
         merged = {}
         for schema in schemas:
             theirs = _as_list(values.get(source_id, {}).get(schema.name))

@@ -24,7 +24,9 @@ from contextgraph.resolvers.journeys.records import delete_services, require_cus
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.operation import Input, JsonObject, operation
 from contextgraph.resolvers.profiles.identification import identify_ids, profile_field, reindex
-from contextgraph.resolvers.store.tables import customer_t, identity_index_t, interaction_t, service_t
+from contextgraph.resolvers.store.reader import Rows
+from contextgraph.resolvers.store.statements import Statement, any_of
+from contextgraph.resolvers.store.tables import customer_t, identity_index_t, interaction_t, read_json, service_t
 from contextgraph.resolvers.timefmt import now_ms
 from contextgraph.resolvers.values import Id
 
@@ -119,18 +121,22 @@ async def delete_profile(ctx: Context, input: DeleteProfile) -> None:
         await remove_customer(conn, customer_id)
 
 
-async def get_profiles(conn: AsyncConnection, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
+_PROFILES = Statement(lambda d: sa.select(customer_t.c.id, read_json(customer_t.c.attributes))
+                      .where(any_of(d, customer_t.c.id, "ids")))  # fmt: skip
+
+
+async def get_profiles(rows: Rows, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Profiles by id ({"customer_id": …, attributes…}); ids that do not exist are left out."""
-    query = sa.select(customer_t.c.id, customer_t.c.attributes).where(customer_t.c.id.in_(customer_ids))
-    return {row.id: {"customer_id": row.id, **row.attributes} for row in await conn.execute(query)}
+    found = await rows.fetch(_PROFILES, ids=list(dict.fromkeys(customer_ids)))
+    return {customer_id: {"customer_id": customer_id, **attributes} for customer_id, attributes in found}
 
 
 async def profiles_with_extensions(
-    conn: AsyncConnection, customer_ids: list[str], schemas: Sequence[ExtensionSchema], with_attributes: bool = True
+    rows: Rows, customer_ids: list[str], schemas: Sequence[ExtensionSchema], with_attributes: bool = True
 ) -> list[dict[str, Any]]:
     """Profiles in the order of `customer_ids` (missing ones left out), with the extensions asked for."""
-    profiles = await get_profiles(conn, customer_ids)
-    values = await extension_values(conn, schemas, customer_ids)
+    profiles = await get_profiles(rows, customer_ids)
+    values = await extension_values(rows, schemas, customer_ids)
     found = [i for i in customer_ids if i in profiles]
     return [(profiles[i] if with_attributes else {"customer_id": i}) | values.get(i, {}) for i in found]
 
@@ -145,11 +151,11 @@ async def identify(ctx: Context, input: Identify) -> list[dict[str, Any]]:
     for name in given:
         profile_field(ctx, name)  # 400 for a name that is no profile or profile-extension attribute
     schemas = schemas_named(ctx.metadata, "profile", input.extensions)
-    async with ctx.read() as conn:
-        customer_ids = await identify_ids(ctx, conn, given, input.key)
-        if input.extensions_only_if_unique and len(customer_ids) != 1:
-            schemas = []
-        return await profiles_with_extensions(conn, customer_ids, schemas, input.include_profile)
+    rows = await ctx.rows()
+    customer_ids = await identify_ids(ctx, rows, given, input.key)
+    if input.extensions_only_if_unique and len(customer_ids) != 1:
+        schemas = []
+    return await profiles_with_extensions(rows, customer_ids, schemas, input.include_profile)
 
 
 @operation("readProfile", tasks=("UCS.Customer.readProfile",), input=ReadProfile, more_tasks=_extension_roles)
@@ -157,8 +163,8 @@ async def get_profile(ctx: Context, input: ReadProfile) -> dict[str, Any]:
     """A customer's profile: its id, its attributes and the extensions asked for."""
     customer_id = input.customer_id
     schemas = schemas_named(ctx.metadata, "profile", input.extensions)
-    async with ctx.read(snapshot=bool(schemas)) as conn:
-        found = await profiles_with_extensions(conn, [customer_id], schemas)
+    rows = await ctx.rows(alone=not schemas)
+    found = await profiles_with_extensions(rows, [customer_id], schemas)
     if not found:
         raise not_found("customer", customer_id)
     return found[0]

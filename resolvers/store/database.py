@@ -1,4 +1,5 @@
-"""The database engine and its transactions: `read()` for queries, `write()` for one atomic change.
+"""The database: the engine and its transactions (`write()` for one atomic change, `read()` for the
+queries of the start-up and the metadata), and the read path (`reader`, store/reader.py).
 
 On SQLite a write transaction takes the write lock up front (BEGIN IMMEDIATE): a deferred BEGIN
 that upgrades later fails with "database is locked" and loses read-modify-write races.
@@ -10,14 +11,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 import orjson
 import sqlalchemy as sa
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from contextgraph.resolvers.errors import Unavailable
-from contextgraph.resolvers.store.point_reads import Busy, PostgresReader, Prepared, SqliteReader
+from contextgraph.resolvers.store.reader import Reader
 
 _WRITE = "contextgraph_write"
 _NO_SNAPSHOT = "contextgraph_no_snapshot"
@@ -55,10 +55,13 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         sa.event.listen(self.engine.sync_engine, "before_cursor_execute", _count_statement)
-        self._reader = _point_reader(self.engine.url, pool_size)
-        self._prepared: dict[sa.Select[Any], Prepared] = {}
-        # Called once per statement the point reader runs (SQLAlchemy's events do not see them).
+        # Called once per statement the reader runs (SQLAlchemy's events do not see them).
         self.statement_listeners: list[Callable[[], None]] = [SQL_STATEMENTS.inc]
+        self.reader = Reader(self.engine.url, self.engine.dialect, pool_size, self._read)
+
+    def _read(self) -> None:
+        for listener in self.statement_listeners:
+            listener()
 
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[AsyncConnection]:
@@ -95,57 +98,14 @@ class Database:
             async with conn.begin():
                 yield conn
 
-    async def first(self, statement: sa.Select[Any], **params: Any) -> tuple[Any, ...] | None:
-        """The first row of one SELECT, run alone (no transaction): see app/point_reads.py.
-        `statement` is built once (with `sa.bindparam`s), not per call: it is compiled once.
-        """
-        prepared = self._prepared.get(statement)
-        if prepared is None:
-            if len(self._prepared) >= 256:  # only a caller building statements per call gets here
-                self._prepared.clear()
-            prepared = self._prepared[statement] = Prepared.of(statement, self.engine.dialect)
-        parameters = prepared.parameters(params)
-        try:
-            if isinstance(self._reader, SqliteReader):
-                raw = self._reader.rows(prepared.sql, parameters)
-            elif isinstance(self._reader, PostgresReader):
-                raw = await self._reader.rows(prepared.sql, parameters)
-            else:
-                raise Busy
-        except Busy:  # not now (or not this database): through the pool
-            async with self.read(snapshot=False) as conn:
-                row = (await conn.execute(statement, params)).first()
-            return None if row is None else tuple(row)
-        except _UNREACHABLE as exc:
-            raise Unavailable("the database is not reachable right now; retry in a moment") from exc
-        for listener in self.statement_listeners:
-            listener()
-        rows = prepared.rows(raw[:1])
-        return rows[0] if rows else None
-
     async def dispose(self) -> None:
-        if isinstance(self._reader, SqliteReader):
-            self._reader.close()
-        elif isinstance(self._reader, PostgresReader):
-            await self._reader.close()
+        await self.reader.close()
         await self.engine.dispose()
-
-
-def _point_reader(url: sa.URL, pool_size: int) -> SqliteReader | PostgresReader | None:
-    if url.get_backend_name() == "sqlite":
-        path = url.database or ""
-        return SqliteReader(path) if path and path != ":memory:" and not path.startswith("file:") else None
-    return PostgresReader(asyncpg_dsn(url), pool_size)
 
 
 def asyncpg_dsn(url: str | sa.URL) -> str:
     """The plain postgresql:// DSN asyncpg takes, of a SQLAlchemy URL."""
     return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-# What the point reader meets when PostgreSQL is away (as `_unreachable` tells for SQLAlchemy's).
-_UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
-                asyncpg.exceptions.OperatorInterventionError)  # fmt: skip
 
 
 def _unreachable(exc: BaseException, is_sqlite: bool) -> bool:

@@ -74,8 +74,9 @@ class TestBatching:
                 counter.close()
             assert len(body["data"]["customer"]["services"]) == size
             counts.append(counter.count)
-        # customer, services, states, tasks of states, tasks of services: one statement each
-        assert counts == [5, 5]
+        # customer, services, states, tasks of states, tasks of services: one statement each, in one
+        # snapshot (BEGIN … COMMIT)
+        assert counts == [7, 7]
 
 
 async def test_rest_and_graphql_show_the_same_service(client: httpx.AsyncClient) -> None:

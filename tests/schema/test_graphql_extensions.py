@@ -120,8 +120,9 @@ class TestBatching:
             assert all(s["states"][0]["tasks"][0]["extensions"]["Proposal"][0]["price"] == 25000 for s in services)
             counts.append(counter.count)
         # customer, services, states, tasks, and one for every extension record of the tree (the fast
-        # path loads them last, together; services and states share the name "Feedback" on purpose)
-        assert counts == [5, 5]
+        # path loads them last, together; services and states share the name "Feedback" on purpose), in
+        # one snapshot (BEGIN … COMMIT)
+        assert counts == [7, 7]
 
 
 async def test_hot_swap_under_concurrent_queries(client: httpx.AsyncClient) -> None:

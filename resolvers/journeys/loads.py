@@ -1,0 +1,160 @@
+"""The journeys' part of the read path: services, states and tasks loaded for many parents at once,
+one statement per level (constant SQL text: ids and types are list parameters), each parent's page
+cut in SQL. REST and GraphQL read a tree through these, in one read session (store/reader.py).
+
+    await states_of_services(rows, [1, 2], Status.ACTIVE, page=Page(first=10))
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from contextgraph.resolvers.errors import not_found
+from contextgraph.resolvers.journeys.query import ServiceFilter
+from contextgraph.resolvers.journeys.records import (
+    ServiceRecord,
+    StateRecord,
+    Status,
+    TaskRecord,
+    records,
+    select_records,
+)
+from contextgraph.resolvers.paging import Page
+from contextgraph.resolvers.store.reader import Rows
+from contextgraph.resolvers.store.statements import Statement, any_of
+from contextgraph.resolvers.store.tables import customer_t, service_t, state_t, task_t
+
+R = TypeVar("R", ServiceRecord, StateRecord, TaskRecord)
+_TABLE: dict[type, sa.Table] = {ServiceRecord: service_t, StateRecord: state_t, TaskRecord: task_t}
+# The shape of a level's statement: (record, parent column, status, typed, filter bounds, paged).
+Shape = tuple[type, str, Status, bool, tuple[str, ...], bool]
+_STATEMENTS: dict[Shape, Statement] = {}
+
+
+def _statement(shape: Shape) -> Statement:
+    """The statement of one shape, built once: parents `ids`, `types`, bounds by name, page `skip`/`upto`."""
+    if shape not in _STATEMENTS:
+        cls, parent_name, status, typed, bounds, paged = shape
+        table = _TABLE[cls]
+
+        def build(dialect: str) -> sa.Select[Any]:
+            parent = table.c[parent_name]
+            query = select_records(cls).where(any_of(dialect, parent, "ids"))
+            if status is Status.ACTIVE:
+                query = query.where(table.c.completed_ms.is_(None))
+            elif status is Status.COMPLETED:
+                query = query.where(table.c.completed_ms.is_not(None))
+            if typed:
+                query = query.where(any_of(dialect, table.c.type_key, "types"))
+            for bound in bounds:  # started_from: started_ms >= :started_from, started_to: < …
+                column, value = table.c[bound.rsplit("_", 1)[0] + "_ms"], sa.bindparam(bound, type_=sa.BigInteger)
+                query = query.where(column >= value if bound.endswith("_from") else column < value)
+            if not paged:
+                return query.order_by(table.c.id)
+            number = sa.func.row_number().over(partition_by=parent, order_by=table.c.id).label("n")
+            ranked = query.add_columns(number).subquery()
+            kept = [ranked.c[str(column.key)] for column in query.selected_columns]
+            return (sa.select(*kept).where(ranked.c.n > sa.bindparam("skip"), ranked.c.n <= sa.bindparam("upto"))
+                    .order_by(ranked.c.id))  # fmt: skip
+
+        _STATEMENTS[shape] = Statement(build)
+    return _STATEMENTS[shape]
+
+
+async def _children(
+    rows: Rows, cls: type[R], parent: str, parent_ids: Sequence[Any], status: Status, types: Sequence[str] | None,
+    page: Page | None, **bounds: int | None,
+) -> dict[Any, list[R]]:  # fmt: skip
+    grouped: dict[Any, list[R]] = defaultdict(list)
+    if not parent_ids:
+        return grouped
+    given = {name: value for name, value in bounds.items() if value is not None}
+    shape = (cls, parent, status, bool(types), tuple(sorted(given)), page is not None)
+    params: dict[str, Any] = {"ids": list(dict.fromkeys(parent_ids)), **given}
+    if types:
+        params["types"] = [str(t) for t in types]
+    if page is not None:
+        params["skip"], params["upto"] = page.skip, page.upto
+    for record in records(cls, await rows.fetch(_statement(shape), **params)):
+        grouped[getattr(record, parent)].append(record)
+    return grouped
+
+
+async def services_of_customers(rows: Rows, customer_ids: Sequence[str], service_filter: ServiceFilter,
+                                page: Page | None = None) -> dict[str, list[ServiceRecord]]:  # fmt: skip
+    f = service_filter
+    return await _children(rows, ServiceRecord, "customer_id", customer_ids, f.status, f.service_types, page,
+                           started_from=f.started_from, started_to=f.started_to, completed_from=f.completed_from,
+                           completed_to=f.completed_to)  # fmt: skip
+
+
+async def states_of_services(rows: Rows, service_ids: Sequence[int], status: Status = Status.ALL,
+                             types: Sequence[str] | None = None, page: Page | None = None,
+                             ) -> dict[int, list[StateRecord]]:  # fmt: skip
+    return await _children(rows, StateRecord, "service_id", service_ids, status, types, page)
+
+
+async def tasks_of_services(rows: Rows, service_ids: Sequence[int], status: Status = Status.ALL,
+                            types: Sequence[str] | None = None, page: Page | None = None,
+                            ) -> dict[int, list[TaskRecord]]:  # fmt: skip
+    return await _children(rows, TaskRecord, "service_id", service_ids, status, types, page)
+
+
+async def tasks_of_states(rows: Rows, state_ids: Sequence[int], status: Status = Status.ALL,
+                          types: Sequence[str] | None = None, page: Page | None = None,
+                          ) -> dict[int, list[TaskRecord]]:  # fmt: skip
+    return await _children(rows, TaskRecord, "state_id", state_ids, status, types, page)
+
+
+
+
+async def anonymous_services(rows: Rows, contact_key: str, service_filter: ServiceFilter) -> list[ServiceRecord]:
+    """Services started under a contact key that no customer has been associated with yet."""
+    found = await _children(rows, ServiceRecord, "contact_key", [contact_key], service_filter.status,
+                            service_filter.service_types, None, started_from=service_filter.started_from,
+                            started_to=service_filter.started_to, completed_from=service_filter.completed_from,
+                            completed_to=service_filter.completed_to)  # fmt: skip
+    return [s for s in found.get(contact_key, []) if s.customer_id is None]
+
+
+def _by_ids(cls: type[R]) -> Statement:
+    return Statement(lambda d: select_records(cls).where(any_of(d, _TABLE[cls].c.id, "ids")))
+
+
+_BY_IDS: dict[type, Statement] = {ServiceRecord: _by_ids(ServiceRecord), StateRecord: _by_ids(StateRecord),
+                                  TaskRecord: _by_ids(TaskRecord)}  # fmt: skip
+
+
+async def by_ids(rows: Rows, cls: type[R], ids: Sequence[int]) -> dict[int, R]:
+    """Services, states or tasks by id (the ids outside their column's range name nothing)."""
+    bits = 63 if cls is ServiceRecord else 31
+    wanted = [i for i in dict.fromkeys(ids) if 0 <= i < 2**bits]
+    if not wanted:
+        return {}
+    return {r.id: r for r in records(cls, await rows.fetch(_BY_IDS[cls], ids=wanted))}
+
+
+_CUSTOMER = Statement(lambda d: sa.select(customer_t.c.id).where(customer_t.c.id == sa.bindparam("id")))
+
+
+async def require_customer(rows: Rows, customer_id: str) -> None:
+    """404 unless the customer exists."""
+    if not await rows.fetch(_CUSTOMER, id=customer_id):
+        raise not_found("customer", customer_id)
+
+
+async def one(rows: Rows, cls: type[R], row_id: int, service_id: int | None = None) -> R:
+    """One service, or one state or task of a service: 404 unless it exists."""
+    found = (await by_ids(rows, cls, [row_id])).get(row_id)
+    if cls is ServiceRecord:
+        if found is None:
+            raise not_found("service", row_id)
+        return found
+    if found is None or getattr(found, "service_id", None) != service_id:  # or a state or task of another service
+        kind = "state" if cls is StateRecord else "task"
+        raise not_found(kind, f"{row_id}' of service '{service_id}")
+    return found
