@@ -19,7 +19,6 @@ schemas) starts empty.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 
 from contextgraph.app.errors import ContextError
+from contextgraph.schema.documents import Bounded
 from contextgraph.schema.errors import label_operation
 from contextgraph.schema.fast_path import FastExecutionContext
 from contextgraph.schema.guard import Measure, check_measure, check_operation
@@ -43,6 +43,8 @@ KNOWN_QUERIES = Counter("contextgraph_graphql_known_queries_total", "GraphQL POS
 _FIELDS = frozenset(("query", "variables", "operationName", "extensions"))
 _STREAMING = ("multipart/mixed", "text/event-stream")
 _MAX_TEXT = 16_384  # characters; the agent-desktop tree query is ~1 500
+# A document takes ~80 times its text in memory: 256 KiB of texts is ~20 MB at most.
+_TEXTS = 256 * 1024
 
 
 @dataclass
@@ -53,23 +55,24 @@ class KnownQuery:
 
 
 class KnownQueries:
-    """The query documents that ran without errors on one schema; the least recently used leave."""
+    """The query documents that ran without errors on one schema, at most `size` of them and
+    `_TEXTS` characters of their texts; the least recently used leave.
+    """
 
     def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._known: OrderedDict[tuple[str, str | None], KnownQuery] = OrderedDict()
+        self._known: Bounded[KnownQuery] = Bounded(size, _TEXTS)
+
+    def __len__(self) -> int:
+        return len(self._known)
 
     def get(self, query: str, operation_name: str | None) -> KnownQuery | None:
-        known = self._known.get((query, operation_name))
-        if known is not None:
-            self._known.move_to_end((query, operation_name))
-        return known
+        return self._known.get((query, operation_name))
 
     def remember(self, query: str, operation_name: str | None) -> None:
         """Keep a query that just ran without errors (not a mutation or subscription, nor a text
         longer than `_MAX_TEXT`: 256 of those would be memory a client could fill).
         """
-        if len(query) > _MAX_TEXT or (query, operation_name) in self._known:
+        if len(query) > _MAX_TEXT or self._known.get((query, operation_name)) is not None:
             return
         document = parse(query)
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -78,9 +81,7 @@ class KnownQueries:
             return
         first = operations[0].name
         label = operation_name if operation_name is not None else first.value if first else None
-        self._known[query, operation_name] = KnownQuery(document, label)
-        if len(self._known) > self._size:
-            self._known.popitem(last=False)
+        self._known.put((query, operation_name), KnownQuery(document, label), len(query))
 
 
 async def answer(view: ContextGraphQL, request: Request) -> Response | None:

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.base import HTTPException  # what Strawberry answers 400s with
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -31,6 +31,7 @@ from contextgraph.app.observability import SCHEMA_REBUILDS
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.metadata import MetadataRegistry
 from contextgraph.schema import known_queries
+from contextgraph.schema.documents import CachedDocuments, Documents
 from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
@@ -47,6 +48,7 @@ from contextgraph.schema.subscription import Subscription
 
 class _Schema(strawberry.Schema):
     known_queries: KnownQueries
+    documents: Documents
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only what went wrong on our side: a refusal or a client's mistake is the client's news."""
@@ -62,13 +64,14 @@ def build_schema(registry: MetadataRegistry, settings: Settings) -> _Schema:
     config = StrawberryConfig(scalar_map=SCALARS)
     query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
-    extensions: list[Any] = [lambda: MaxTokensLimiter(settings.graphql_max_tokens), ParserCache, ValidationCache,
+    extensions: list[Any] = [lambda: MaxTokensLimiter(settings.graphql_max_tokens), CachedDocuments,
                              guard(settings), ContextErrors, OperationLabel]  # fmt: skip
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
     schema = _Schema(query=query, mutation=mutation, subscription=Subscription, extensions=extensions, config=config,
                      execution_context_class=FastExecutionContext)
     schema.known_queries = KnownQueries()
+    schema.documents = Documents()
     return schema
 
 
