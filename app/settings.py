@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     # Requests per second per API key (0: no limit), and how many may come at once.
     rate_limit: float = Field(default=100.0, ge=0)
     rate_limit_burst: int = Field(default=200, ge=1)
+    # Seconds a connection may take to send a request's headers (from connecting, or from the
+    # previous answer), and a websocket to send its connection_init; then it is closed.
+    header_timeout: float = Field(default=10.0, gt=0)
+    # Open connections per process, websockets included; more are closed as soon as accepted.
+    max_connections: int = Field(default=1000, ge=1)
     # Request bodies: most requests, and the bulk imports (REST /profiles/import, GraphQL multipart).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=104_857_600, ge=1024)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -208,7 +209,9 @@ class ContextGraphQL(GraphQL):
 
 def graphql_app(settings: Settings) -> ContextGraphQL:
     # Multipart requests carry the CSV of importProfiles (GraphQL multipart request spec).
-    app = ContextGraphQL(build_schema(MetadataRegistry(), settings), multipart_uploads_enabled=True)
+    # A websocket names its key in connection_init: it has the header timeout to send it.
+    app = ContextGraphQL(build_schema(MetadataRegistry(), settings), multipart_uploads_enabled=True,
+                         connection_init_wait_timeout=timedelta(seconds=settings.header_timeout))  # fmt: skip
     app.settings = settings
     return app
 
