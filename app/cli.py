@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"contextgraph: configuration error: {_reason(exc)}", file=sys.stderr)
         return 2
     ensure_descriptors(settings)
-    # The header timeout and connection cap (app/connections.py).
+    # The header timeout and connection cap (app/connections.py); X-Forwarded-For is the app's to
+    # believe or not (trusted_proxies), never uvicorn's (it would believe any local client).
     options: dict[str, object] = {"host": settings.host, "port": settings.port, "log_level": args.log_level,
-                                  "access_log": False, "http": protocol(settings)}  # fmt: skip
+                                  "access_log": False, "http": protocol(settings), "proxy_headers": False}  # fmt: skip
     if settings.workers == 1:
         uvicorn.run(app, **options)  # type: ignore[arg-type]
         return 0

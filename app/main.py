@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from contextgraph.app.auth import Authentication, principal_of
 from contextgraph.app.db import Database
@@ -29,6 +30,7 @@ from contextgraph.app.migrate import migrate
 from contextgraph.app.observability import RequestObservation, metrics_response
 from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.settings import Settings, load_settings
+from contextgraph.app.throttle import FailedKeys
 from contextgraph.app.ui.routes import graphiql_html, ui_routes
 from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.openapi import openapi
@@ -118,9 +120,13 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
             HTTPException: _http_error,
         },
     )
+    app.state.failed_keys = FailedKeys(settings.auth_failures_per_minute)
     app.add_middleware(Authentication, limiter=RateLimiter(settings.rate_limit, settings.rate_limit_burst))
     app.add_middleware(InputLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(RequestObservation, on_answer=_count)
+    # Outermost: the client a trusted proxy forwards for is the client of every layer (the access
+    # log, the wrong-key throttle); anyone else's X-Forwarded-* headers are ignored.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]
     return app
 
 

@@ -25,8 +25,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from contextgraph.app.auth import authenticate
-from contextgraph.app.errors import ContextError, MalformedBody, NotAuthorized
+from contextgraph.app.auth import authenticate_client
+from contextgraph.app.errors import ContextError, MalformedBody, NotAuthorized, TooManyRequests
 from contextgraph.app.limits import check_json
 from contextgraph.app.observability import SCHEMA_REBUILDS
 from contextgraph.app.settings import Settings
@@ -116,8 +116,8 @@ class ContextGraphQL(GraphQL):
         params = context.get("connection_params")
         header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
         try:
-            context["principal"] = authenticate(context["request"].app.state.ctx.keyring, header)
-        except NotAuthorized:
+            context["principal"] = authenticate_client(context["request"].scope, header)
+        except (NotAuthorized, TooManyRequests):
             raise ConnectionRejectionError from None
         if context["principal"] is None:
             raise ConnectionRejectionError
