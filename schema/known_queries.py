@@ -43,8 +43,9 @@ KNOWN_QUERIES = Counter("contextgraph_graphql_known_queries_total", "GraphQL POS
 _FIELDS = frozenset(("query", "variables", "operationName", "extensions"))
 _STREAMING = ("multipart/mixed", "text/event-stream")
 _MAX_TEXT = 16_384  # characters; the agent-desktop tree query is ~1 500
-# A document takes ~80 times its text in memory: 256 KiB of texts is ~20 MB at most.
-_TEXTS = 256 * 1024
+# A document takes ~80 times its text in memory (less without locations, which it never needs:
+# any error is answered by the normal path), and the collector walks it: 128 KiB of texts at most.
+_TEXTS = 128 * 1024
 
 
 @dataclass
@@ -74,7 +75,7 @@ class KnownQueries:
         """
         if len(query) > _MAX_TEXT or self._known.get((query, operation_name)) is not None:
             return
-        document = parse(query)
+        document = parse(query, no_location=True)  # never answers an error itself: see answer()
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
         if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
