@@ -31,10 +31,11 @@ bench: $(STAMP)
 	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
 	scripts/with-postgres.sh $(PY) bench/subscriptions.py
 
-# Schemathesis at length against the REST layer's /openapi.json and the GraphQL endpoint (make test runs
-# the same with a few examples per operation).
+# Schemathesis at length against the REST layer's /openapi.json (operations alone, and in sequences that
+# follow its links) and the GraphQL endpoint, and hostile GraphQL (make test runs the same briefly).
+FUZZ_TESTS := tests/test_fuzz.py tests/test_fuzz_stateful.py tests/test_hostile_graphql.py
 fuzz: $(STAMP)
-	CONTEXTGRAPH_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} scripts/with-postgres.sh $(PY) -m pytest tests/test_fuzz.py -q
+	CONTEXTGRAPH_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} scripts/with-postgres.sh $(PY) -m pytest $(FUZZ_TESTS) -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(CODE) tests bench
