@@ -7,7 +7,7 @@ CODE   := app schema resolvers compat_rest
 # mypy reads the layers under the one import name they install as (contextgraph.app, …).
 TYPED  := build/typecheck
 
-.PHONY: install run test lint bench fuzz clean
+.PHONY: install run test lint bench fuzz soak clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(STAMP)
 FUZZ_TESTS := tests/test_fuzz.py tests/test_fuzz_stateful.py tests/test_hostile_graphql.py
 fuzz: $(STAMP)
 	CONTEXTGRAPH_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} scripts/with-postgres.sh $(PY) -m pytest $(FUZZ_TESTS) -q
+
+# A real server on loopback under hostile and normal load at once, SOAK_SECONDS (250) on SQLite, then on a
+# throwaway PostgreSQL: fails if memory keeps growing, the readiness probe slows, or anything answers 5xx.
+soak: $(STAMP)
+	scripts/with-postgres.sh $(PY) -m tests.soak --seconds $${SOAK_SECONDS:-250}
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(CODE) tests bench

@@ -14,9 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
+import os
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +43,8 @@ class Tally:
     events: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)  # transport errors and 5xx, the first few described
     probe_ms: list[float] = field(default_factory=list)
-    slowloris_seconds: list[float] = field(default_factory=list)  # how long each lasted until the server closed it
+    slowloris_closed: list[float] = field(default_factory=list)  # how long each lasted until the server closed it
+    slowloris_open: list[float] = field(default_factory=list)  # the age of each still open at the end
 
     def answer(self, what: str, response: httpx.Response) -> httpx.Response:
         self.statuses[response.status_code] += 1
@@ -68,6 +72,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user and system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -106,7 +116,8 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
 
 def refused_query(n: int, size: int = 16_000) -> str:
     """A distinct query of about `size` characters whose every field is unknown: validation refuses it."""
-    fields, length = [], 20
+    fields: list[str] = []
+    length = 20
     while length < size:
         fields.append(f"u{n}_{len(fields)}")
         length += len(fields[-1]) + 1
@@ -122,25 +133,27 @@ def large_query(n: int, service_id: int) -> str:
     return f"query Large{n} {{ {roots} }}"
 
 
-async def distinct_queries(base: str, stop: asyncio.Event, tally: Tally, seeded: dict[str, Any], period: float) -> None:
-    """Each query text new: valid ones, small and large (run, then remembered as known queries),
-    and large ones that validation refuses.
+async def distinct_query(http: httpx.AsyncClient, tally: Tally, seeded: dict[str, Any], n: int) -> None:
+    """Query number `n`, a text of its own: a small valid one, a large valid one (both run, then
+    remembered as known queries) or a large one that validation refuses, in turn.
     """
+    if n % 3 == 2:
+        body = tally.answer("refused query", await http.post("/graphql", json={"query": refused_query(n)})).json()
+        tally.events["refused queries" if body.get("errors") else "refused queries answered"] += 1
+        return
+    query = large_query(n, seeded["service_id"]) if n % 3 else (
+        f"query Soak{n} {{ service(id: {seeded['service_id']}) {{ id a{n}: active serviceType }} }}")  # fmt: skip
+    body = tally.answer("valid query", await http.post("/graphql", json={"query": query})).json()
+    if "errors" in body:
+        tally.fail(f"valid query: {body['errors'][:1]}")
+    tally.events["valid queries"] += 1
+
+
+async def distinct_queries(base: str, stop: asyncio.Event, tally: Tally, seeded: dict[str, Any], period: float,
+                           first: int = 0) -> None:  # fmt: skip
+    """`distinct_query` numbers `first`, `first` + 1, … every `period` seconds."""
     async with httpx.AsyncClient(base_url=base, headers=AUTH, timeout=30) as http:
-
-        async def one(n: int) -> None:
-            if n % 3 == 2:
-                body = tally.answer("refused query", await http.post("/graphql", json={"query": refused_query(n)})).json()
-                tally.events["refused queries" if body.get("errors") else "refused queries answered"] += 1
-                return
-            query = large_query(n, seeded["service_id"]) if n % 3 else (
-                f"query Soak{n} {{ service(id: {seeded['service_id']}) {{ id a{n}: active serviceType }} }}")
-            body = tally.answer("valid query", await http.post("/graphql", json={"query": query})).json()
-            if "errors" in body:
-                tally.fail(f"valid query: {body['errors'][:1]}")
-            tally.events["valid queries"] += 1
-
-        await repeat(stop, period, tally, "distinct queries", one)
+        await repeat(stop, period, tally, "distinct queries", lambda n: distinct_query(http, tally, seeded, first + n))
 
 
 async def abandoned_subscriptions(base: str, stop: asyncio.Event, tally: Tally, seeded: dict[str, Any],
@@ -171,24 +184,21 @@ async def slowloris(host: str, port: int, stop: asyncio.Event, tally: Tally, con
         reader, writer = await asyncio.open_connection(host, port, local_addr=(SLOWLORIS, 0))
         opened = time.monotonic()
         tally.events["slowloris opened"] += 1
+        closed = tally.slowloris_open
         try:
             writer.write(b"GET /server/status HTTP/1.1\r\nHost: soak\r\n")
             while not stop.is_set():
                 try:
                     if await asyncio.wait_for(reader.read(1024), trickle) == b"":
-                        break  # the server closed it
+                        closed = tally.slowloris_closed
+                        break
                 except TimeoutError:
                     writer.write(b"X-Trickle: 1\r\n")
-        except (ConnectionError, OSError):
-            pass  # closed by the server while we wrote
-        else:
-            if stop.is_set():
-                tally.events["slowloris open at the end"] += 1
-                tally.slowloris_seconds.append(time.monotonic() - opened)  # still open: as long as it lasted
-                return
+        except (ConnectionError, OSError):  # closed by the server while we wrote
+            closed = tally.slowloris_closed
         finally:
             writer.close()
-        tally.slowloris_seconds.append(time.monotonic() - opened)
+        closed.append(time.monotonic() - opened)
 
     async def keep_one() -> None:
         while not stop.is_set():
@@ -237,21 +247,36 @@ async def normal_traffic(base: str, stop: asyncio.Event, tally: Tally, seeded: d
         await repeat(stop, period, tally, "normal traffic", one)
 
 
-async def status_probe(base: str, stop: asyncio.Event, tally: Tally, period: float) -> None:
-    """`GET /server/status` without a key, as a load balancer probes it; each answer timed."""
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+def probe_for(base: str, seconds: float, period: float) -> list[tuple[int, float]]:
+    """`GET /server/status` without a key, as a load balancer probes it, every `period` seconds
+    for `seconds`: each answer's status and milliseconds. Run it in a process of its own, so the
+    loads' own work on this side never delays a probe.
+    """
+    answers = []
+    with httpx.Client(base_url=base, timeout=10) as http:
+        deadline = time.monotonic() + seconds
+        while (started := time.monotonic()) < deadline:
+            try:
+                status = http.get("/server/status").status_code
+            except httpx.TransportError:
+                status = 0
+            answers.append((status, (time.monotonic() - started) * 1000))
+            time.sleep(max(0.0, period - (time.monotonic() - started)))
+    return answers
 
-        async def one(n: int) -> None:
-            started = time.perf_counter()
-            response = tally.answer("status probe", await http.get("/server/status"))
-            tally.probe_ms.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                tally.fail(f"status probe: {response.status_code}")
 
-        await repeat(stop, period, tally, "status probe", one)
+async def status_probe(base: str, seconds: float, tally: Tally, period: float) -> None:
+    """`probe_for` in another process; its answers counted in `tally`."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        answers = await asyncio.get_running_loop().run_in_executor(pool, probe_for, base, seconds, period)
+    for status, milliseconds in answers:
+        tally.statuses[status] += 1
+        tally.probe_ms.append(milliseconds)
+        if status != 200:
+            tally.fail(f"status probe: {status or 'no answer'}")
 
 
-async def watched(pid: int, seconds: float, stop: asyncio.Event, loads: list[Awaitable[None]]
+async def watched(pid: int, seconds: float, stop: asyncio.Event, loads: Sequence[Awaitable[None]]
                   ) -> list[tuple[float, float]]:  # fmt: skip
     """Run `loads` for `seconds`, then set `stop` and wait for them; the process's RSS once a
     second meanwhile, as (seconds since the start, MB).
