@@ -46,9 +46,13 @@ async def _fresh_postgres(admin_url: str) -> str:
 WARM_UP = 120  # distinct queries, enough to fill the server's bounded caches of documents
 
 
-async def _soak(base: str, port: int, pid: int, seconds: float) -> tuple[list[tuple[float, float]], load.Tally, float]:
-    """The RSS samples, what the loads saw, and the share of one core the server used meanwhile."""
+async def _soak(base: str, port: int, pid: int, seconds: float
+                ) -> tuple[float, list[tuple[float, float]], load.Tally, float]:  # fmt: skip
+    """RSS before the warm-up, the RSS samples, what the loads saw, and the share of one core the
+    server used meanwhile.
+    """
     seeded = await load.seed(base)
+    started = load.rss_mb(pid)
     stop, tally = asyncio.Event(), load.Tally()
     # Fill the bounded caches first: what the soak measures is whether memory grows past them.
     async with httpx.AsyncClient(base_url=base, headers=AUTH, timeout=30) as http:
@@ -66,7 +70,7 @@ async def _soak(base: str, port: int, pid: int, seconds: float) -> tuple[list[tu
     ]
     cpu = load.cpu_seconds(pid)
     samples = await load.watched(pid, seconds, stop, loads)
-    return samples, tally, (load.cpu_seconds(pid) - cpu) / samples[-1][0]
+    return started, samples, tally, (load.cpu_seconds(pid) - cpu) / samples[-1][0]
 
 
 def run(database: str, seconds: float, folder: Path) -> list[str]:
@@ -81,14 +85,15 @@ def run(database: str, seconds: float, folder: Path) -> list[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, server)
-        samples, tally, cpu = asyncio.run(_soak(base, port, server.pid, seconds))
+        started, samples, tally, cpu = asyncio.run(_soak(base, port, server.pid, seconds))
     finally:
         server.terminate()
         server.wait(30)
-    return _report(database.split(":")[0], samples, tally, cpu, log.read_text(errors="replace"))
+    return _report(database.split(":")[0], started, samples, tally, cpu, log.read_text(errors="replace"))
 
 
-def _report(name: str, samples: list[tuple[float, float]], tally: load.Tally, cpu: float, log: str) -> list[str]:
+def _report(name: str, started: float, samples: list[tuple[float, float]], tally: load.Tally, cpu: float, log: str
+            ) -> list[str]:  # fmt: skip
     seconds = samples[-1][0]
     start, half, end = samples[0][1], load.rss_at(samples, seconds / 2), samples[-1][1]
     p50, p99 = load.percentile(tally.probe_ms, 0.5), load.percentile(tally.probe_ms, 0.99)
@@ -106,7 +111,8 @@ def _report(name: str, samples: list[tuple[float, float]], tally: load.Tally, cp
     print(f"   slowloris: {events['slowloris opened']} opened, {len(closed)} closed by the server, {in_time} of "
           f"them within the header timeout ({HEADER_TIMEOUT:g} s + {SLACK:g} s); {len(still_open)} open at the end, "
           f"{len(late)} older than that")  # fmt: skip
-    print(f"   RSS: {start:.1f} MB at start, {half:.1f} MB at half-time, {end:.1f} MB at the end "
+    print(f"   RSS: {started:.1f} MB before the warm-up, {start:.1f} MB at the start, {half:.1f} MB at half-time, "
+          f"{end:.1f} MB at the end "
           f"({(end / half - 1) * 100:+.1f} % over the second half)")  # fmt: skip
     print(f"   status probe: {len(tally.probe_ms)} probes, p50 {p50:.1f} ms, p99 {p99:.1f} ms; "
           f"server CPU {cpu * 100:.0f} % of one core")  # fmt: skip
