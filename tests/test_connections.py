@@ -73,6 +73,19 @@ def test_connections_that_never_finish_their_headers_are_closed_within_the_heade
         assert http.get("/server/status").status_code == 200  # its kept-alive connection was not cut
 
 
+def test_every_worker_closes_them(serve: Callable[..., Popen[bytes]], tmp_path: Path) -> None:
+    port = free_port()
+    process = serve("--port", str(port), "--workers", "2", "--database", f"sqlite:///{tmp_path / 'workers.db'}",
+                    env={"CONTEXTGRAPH_HEADER_TIMEOUT": str(TIMEOUT)})  # fmt: skip
+    wait_ready(f"http://127.0.0.1:{port}", process)
+
+    async def attack() -> list[float]:
+        return await asyncio.gather(*(_closed_after(port, b"GET / HTTP/1.1\r\n", b"X-a: b\r\n", 10) for _ in range(40)))
+
+    lasted = asyncio.run(attack())  # the kernel spreads the 40 over both workers
+    assert max(lasted) < TIMEOUT + SLACK, sorted(lasted)[-5:]
+
+
 def test_a_kept_alive_connection_must_finish_its_next_request_in_time_too(
     serve: Callable[..., Popen[bytes]], tmp_path: Path
 ) -> None:
