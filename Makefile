@@ -7,7 +7,7 @@ CODE   := app schema resolvers compat_rest
 # mypy reads the layers under the one import name they install as (contextgraph.app, …).
 TYPED  := build/typecheck
 
-.PHONY: install run test lint bench fuzz clean
+.PHONY: install run test lint bench fuzz soak clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,10 +31,16 @@ bench: $(STAMP)
 	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
 	scripts/with-postgres.sh $(PY) bench/subscriptions.py
 
-# Schemathesis at length against the REST layer's /openapi.json and the GraphQL endpoint (make test runs
-# the same with a few examples per operation).
+# Schemathesis at length against the REST layer's /openapi.json (operations alone, and in sequences that
+# follow its links) and the GraphQL endpoint, and hostile GraphQL (make test runs the same briefly).
+FUZZ_TESTS := tests/test_fuzz.py tests/test_fuzz_stateful.py tests/test_hostile_graphql.py
 fuzz: $(STAMP)
-	CONTEXTGRAPH_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} scripts/with-postgres.sh $(PY) -m pytest tests/test_fuzz.py -q
+	CONTEXTGRAPH_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} scripts/with-postgres.sh $(PY) -m pytest $(FUZZ_TESTS) -q
+
+# A real server on loopback under hostile and normal load at once, SOAK_SECONDS (250) on SQLite, then on a
+# throwaway PostgreSQL: fails if memory keeps growing, the readiness probe slows, or anything answers 5xx.
+soak: $(STAMP)
+	scripts/with-postgres.sh $(PY) -m tests.soak --seconds $${SOAK_SECONDS:-250}
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(CODE) tests bench

@@ -11,7 +11,7 @@ The key's Principal goes to `scope["state"]["principal"]`; what it may do is che
   `connection_init` payload (`{"Authorization": "Bearer …"}`), since browsers cannot set headers.
 A wrong key is refused everywhere, the anonymous paths included; so is a browser's write or
 websocket whose Origin is another site (cross-site request forgery with the browser's Basic
-credentials).
+credentials). An address that sends too many wrong keys is throttled (app/throttle.py).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.respond import send_error
+from contextgraph.app.throttle import FailedKeys, client_address
 from contextgraph.compat_rest.http import header
-from contextgraph.resolvers.access.keys import KEY_REQUIRED, Keyring, authenticate, require_principal
+from contextgraph.resolvers.access.keys import KEY_REQUIRED, Keyring, authenticate, credential, require_principal
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.errors import ContextError, Forbidden, NotAuthorized, TooManyRequests
 
@@ -33,6 +34,23 @@ CHALLENGES = [(b"www-authenticate", b'Basic realm="Context Graph", charset="UTF-
               (b"www-authenticate", b'Bearer realm="Context Graph"')]  # fmt: skip
 _STATUS_PATHS = frozenset({"/server/status", "/server/status/", "/genesys/1/cs/server/status",
                            "/genesys/1/cs/server/status/"})  # fmt: skip
+
+
+def authenticate_client(scope: Scope, authorization: str | None) -> Principal | None:
+    """`authenticate` for the client of `scope`: TooManyRequests, before the key is looked at,
+    while the client's address has sent too many wrong keys; a wrong key counts against it.
+    """
+    if credential(authorization) is None:
+        return None
+    failed_keys: FailedKeys = scope["app"].state.failed_keys
+    address = client_address(scope)
+    failed_keys.check(address)
+    keyring: Keyring = scope["app"].state.runtime.keyring
+    try:
+        return authenticate(keyring, authorization)
+    except NotAuthorized:
+        failed_keys.failed(address)
+        raise
 
 
 def principal_of(scope: Scope) -> Principal:
@@ -55,12 +73,13 @@ class Authentication:
         if _cross_site(scope):
             await _deny(scope, send, Forbidden("a cross-site request is refused (its Origin is not this server)"), 4403)
             return
-        authorization = header(scope, b"authorization")
-        keyring: Keyring = scope["app"].state.runtime.keyring
         try:
-            principal = authenticate(keyring, authorization)
+            principal = authenticate_client(scope, header(scope, b"authorization"))
         except NotAuthorized as error:
             await _deny(scope, send, error, 4401, CHALLENGES)
+            return
+        except TooManyRequests as error:
+            await _deny(scope, send, error, 4429, [(b"retry-after", str(error.retry_after).encode())])
             return
         anonymous_ok = scope["type"] == "websocket" or (
             scope["method"] in ("GET", "HEAD") and scope["path"] in _STATUS_PATHS

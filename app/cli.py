@@ -22,6 +22,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from contextgraph.app import keys_command
+from contextgraph.app.connections import ensure_descriptors, protocol
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import Settings, load_settings
 from contextgraph.resolvers.errors import ContextError
@@ -75,8 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ValidationError, ValueError, FileNotFoundError) as exc:
         print(f"contextgraph: configuration error: {_reason(exc)}", file=sys.stderr)
         return 2
+    ensure_descriptors(settings)
+    # The header timeout and connection cap (app/connections.py); X-Forwarded-For is the app's to
+    # believe or not (trusted_proxies), never uvicorn's (it would believe any local client).
+    options: dict[str, object] = {"host": settings.host, "port": settings.port, "log_level": args.log_level,
+                                  "access_log": False, "http": protocol(settings), "proxy_headers": False}  # fmt: skip
     if settings.workers == 1:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
+        uvicorn.run(app, **options)  # type: ignore[arg-type]
         return 0
     # Each worker process builds its own app from the same settings, handed over in the environment.
     os.environ.update({"CONTEXTGRAPH_DATABASE": settings.database, "CONTEXTGRAPH_HOST": settings.host,
@@ -86,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="contextgraph-metrics-") as metrics:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics  # /metrics adds up every worker's numbers
         uvicorn.run("contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers,
-                    host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)  # fmt: skip
+                    **options)  # type: ignore[arg-type]
     return 0
 
 

@@ -20,12 +20,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from contextgraph.app.auth import Authentication, principal_of
+from contextgraph.app.auth import Authentication, authenticate_client, principal_of
 from contextgraph.app.limits import InputLimits
 from contextgraph.app.observability import RequestObservation, metrics_response
 from contextgraph.app.ratelimit import RateLimiter
 from contextgraph.app.settings import Settings, load_settings
+from contextgraph.app.throttle import FailedKeys
 from contextgraph.app.ui.routes import graphiql_html, ui_routes
 from contextgraph.compat_rest.http import JSONResponse, error_body
 from contextgraph.compat_rest.openapi import openapi
@@ -75,8 +77,9 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
     """The application; `server_process` when it is the process's only app (`contextgraph serve`)."""
     database = Database(settings.async_database_url, pool_size=settings.pool_size)
 
-    graphql = graphql_app(settings)
+    graphql = graphql_app(settings, connection_init_timeout=settings.header_timeout)
     graphql.ide_html = graphiql_html()
+    graphql.authenticate = authenticate_client
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -119,9 +122,13 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
             HTTPException: _http_error,
         },
     )
+    app.state.failed_keys = FailedKeys(settings.auth_failures_per_minute)
     app.add_middleware(Authentication, limiter=RateLimiter(settings.rate_limit, settings.rate_limit_burst))
     app.add_middleware(InputLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(RequestObservation, on_answer=_count)
+    # Outermost: the client a trusted proxy forwards for is the client of every layer (the access
+    # log, the wrong-key throttle); anyone else's X-Forwarded-* headers are ignored.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]
     return app
 
 
@@ -143,10 +150,11 @@ def create_app_from_environment() -> Starlette:
 
 
 def _tune_gc() -> None:
-    """A tree answer makes tens of thousands of short-lived objects: collect the youngest generation
-    less often, and leave what start-up made (schema, modules) out of every full collection.
-    Measured in-process on the agent-desktop tree: +14 % requests/s at 1 client, +18 % at 32.
+    """Leave what start-up made (schema, modules) out of every later collection: full collections
+    stay cheap. The collector's thresholds stay Python's own. Raising them (50 000/20/100 was
+    tried, +14 % requests/s on the tree) left cyclic garbage — evicted documents, abandoned
+    subscriptions' state — for collections that hardly ever came: RSS grew without bound under
+    distinct queries and dropped websockets (tests/test_memory.py, `make soak`).
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)

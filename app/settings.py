@@ -7,11 +7,14 @@ limits). `load_settings(config_file="cg.toml", port=9000)` is what the CLI and t
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -38,6 +41,17 @@ class Settings(SchemaSettings, BaseSettings):
     # Requests per second per API key (0: no limit), and how many may come at once.
     rate_limit: float = Field(default=100.0, ge=0)
     rate_limit_burst: int = Field(default=200, ge=1)
+    # Wrong API keys a client address may send per minute before what it sends with a key is 429
+    # (0: no limit); the address behind one of `trusted_proxies` is the one it forwards for.
+    auth_failures_per_minute: int = Field(default=20, ge=0)
+    # Proxies (addresses or networks, "10.0.0.0/8") whose X-Forwarded-For and X-Forwarded-Proto
+    # are believed; from anyone else those headers are ignored. "*" believes everyone.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Seconds a connection may take to send a request's headers (from connecting, or from the
+    # previous answer), and a websocket to send its connection_init; then it is closed.
+    header_timeout: float = Field(default=10.0, gt=0)
+    # Open connections per process, websockets included; more are closed as soon as accepted.
+    max_connections: int = Field(default=1000, ge=1)
     # Request bodies: most requests, and the bulk imports (REST /profiles/import, GraphQL multipart).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=104_857_600, ge=1024)
@@ -50,6 +64,23 @@ class Settings(SchemaSettings, BaseSettings):
         if len(key.get_secret_value()) < 16:
             raise ValueError("the bootstrap key must be at least 16 characters long")
         return key
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """CONTEXTGRAPH_TRUSTED_PROXIES=10.0.0.1,10.1.0.0/16 (a TOML file gives a list)."""
+        return [item.strip() for item in value.split(",") if item.strip()] if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"'{proxy}' is not an IP address or network") from None
+        return proxies
 
     @property
     def async_database_url(self) -> str:

@@ -1,6 +1,7 @@
 """`GET /openapi.json`: an OpenAPI 3.0 document of the REST layer, made from the route table and the
 catalog (every path, method, path parameter, role, and the schema of event bodies), for legacy
-client developers and for fuzzing.
+client developers and for fuzzing. OpenAPI links say which operations take the id an operation
+creates (`POST /services/start` -> `GET /services/{service_id}`, …): stateful fuzzing follows them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,30 @@ _FAILURES = {"400": "bad parameter or body", "401": "no API key, or an unknown o
              "403": "the key lacks the role, or the server mode forbids it", "404": "not found",
              "409": "conflict", "413": "body too large", "415": "not JSON", "429": "over the key's rate limit",
              "503": "switching modes, or the database is away"}  # fmt: skip
+# The operations that create something, and the field of their 201 answer that names it.
+_CREATES = {("POST", "/profiles"): "customer_id", ("POST", "/services/start"): "service_id",
+            ("POST", "/services/{service_id:int}/states/start"): "state_id",
+            ("POST", "/services/{service_id:int}/tasks/start"): "task_id"}  # fmt: skip
+
+
+def _operation_id(method: str, path: str) -> str:
+    return f"{method.lower()}{re.sub(r'[^A-Za-z0-9]+', '_', path)}"
+
+
+def _links(method: str, path: str, routes: list[tuple[str, str]]) -> dict[str, Any]:
+    """The 201 answer's links: every operation whose path parameters are the created id and the
+    creating operation's own path parameters.
+    """
+    created = _CREATES[method, path]
+    known = {name: f"$request.path.{name}" for name, _ in _PARAM.findall(path)}
+    known[created] = f"$response.body#/{created}"
+    links: dict[str, Any] = {}
+    for other_method, other in routes:
+        names = [name for name, _ in _PARAM.findall(other)]
+        if created in names and set(names) <= set(known):
+            target = _operation_id(other_method, other)
+            links[target] = {"operationId": target, "parameters": {name: known[name] for name in names}}
+    return links
 
 
 def _body_schema(binding: Binding) -> dict[str, Any]:
@@ -55,7 +80,7 @@ def _operation(binding: Binding) -> dict[str, Any]:
                            "description": "comma-separated extension names"})  # fmt: skip
     more = binding.operation.more_tasks_doc
     operation: dict[str, Any] = {
-        "operationId": f"{method.lower()}{re.sub(r'[^A-Za-z0-9]+', '_', path)}",
+        "operationId": _operation_id(method, path),
         "summary": binding.operation.summary,
         "description": f"Catalog operation `{binding.operation.name}`. Needs the role(s): {', '.join(tasks)}"
                        + (f" (and {more})." if more else "."),
@@ -78,9 +103,18 @@ def _operation(binding: Binding) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    routes = [(binding.method, binding.path) for binding in BINDINGS]
     for binding in BINDINGS:
-        plain = _PARAM.sub(lambda m: "{" + m.group(1) + "}", binding.path)
-        paths.setdefault(plain, {})[binding.method.lower()] = _operation(binding)
+        method, path = binding.method, binding.path
+        plain = _PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
+        operation = paths.setdefault(plain, {})[method.lower()] = _operation(binding)
+        if (method, path) in _CREATES:
+            field = _CREATES[method, path]
+            operation["responses"]["201"] = {
+                "description": "created", "links": _links(method, path, routes),
+                "content": {"application/json": {"schema": {"type": "object", "required": [field],
+                                                            "properties": {field: {}}}}},
+            }  # fmt: skip
     return {
         "openapi": "3.0.3",
         "info": {"title": "Context Graph — Context Services REST API", "version": VERSION,

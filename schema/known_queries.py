@@ -19,7 +19,6 @@ schemas) starts empty.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 
 from contextgraph.resolvers.errors import ContextError
+from contextgraph.schema.documents import Bounded
 from contextgraph.schema.errors import label_operation
 from contextgraph.schema.fast_path import FastExecutionContext
 from contextgraph.schema.guard import Measure, check_measure, check_operation
@@ -40,6 +40,9 @@ KNOWN_QUERIES = Counter("contextgraph_graphql_known_queries_total", "GraphQL POS
 _FIELDS = frozenset(("query", "variables", "operationName", "extensions"))
 _STREAMING = ("multipart/mixed", "text/event-stream")
 _MAX_TEXT = 16_384  # characters; the agent-desktop tree query is ~1 500
+# A document takes ~80 times its text in memory (less without locations, which it never needs:
+# any error is answered by the normal path), and the collector walks it: 128 KiB of texts at most.
+_TEXTS = 128 * 1024
 
 
 @dataclass
@@ -50,34 +53,33 @@ class KnownQuery:
 
 
 class KnownQueries:
-    """The query documents that ran without errors on one schema; the least recently used leave."""
+    """The query documents that ran without errors on one schema, at most `size` of them and
+    `_TEXTS` characters of their texts; the least recently used leave.
+    """
 
     def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._known: OrderedDict[tuple[str, str | None], KnownQuery] = OrderedDict()
+        self._known: Bounded[KnownQuery] = Bounded(size, _TEXTS)
+
+    def __len__(self) -> int:
+        return len(self._known)
 
     def get(self, query: str, operation_name: str | None) -> KnownQuery | None:
-        known = self._known.get((query, operation_name))
-        if known is not None:
-            self._known.move_to_end((query, operation_name))
-        return known
+        return self._known.get((query, operation_name))
 
     def remember(self, query: str, operation_name: str | None) -> None:
         """Keep a query that just ran without errors (not a mutation or subscription, nor a text
         longer than `_MAX_TEXT`: 256 of those would be memory a client could fill).
         """
-        if len(query) > _MAX_TEXT or (query, operation_name) in self._known:
+        if len(query) > _MAX_TEXT or self._known.get((query, operation_name)) is not None:
             return
-        document = parse(query)
+        document = parse(query, no_location=True)  # never answers an error itself: see answer()
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
         if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
             return
         first = operations[0].name
         label = operation_name if operation_name is not None else first.value if first else None
-        self._known[query, operation_name] = KnownQuery(document, label)
-        if len(self._known) > self._size:
-            self._known.popitem(last=False)
+        self._known.put((query, operation_name), KnownQuery(document, label), len(query))
 
 
 async def answer(view: Any, request: Request) -> Response | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -16,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.base import HTTPException  # what Strawberry answers 400s with
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -25,12 +26,13 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from contextgraph.resolvers.access.keys import authenticate
+from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Runtime
-from contextgraph.resolvers.errors import ContextError, MalformedBody, NotAuthorized
+from contextgraph.resolvers.errors import ContextError, MalformedBody, NotAuthorized, TooManyRequests
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.schema import known_queries
+from contextgraph.schema.documents import CachedDocuments, Documents
 from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
@@ -50,6 +52,7 @@ SCHEMA_REBUILDS = Counter("contextgraph_graphql_schema_rebuilds_total", "GraphQL
 
 class _Schema(strawberry.Schema):
     known_queries: KnownQueries
+    documents: Documents
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Log only what went wrong on our side: a refusal or a client's mistake is the client's news."""
@@ -65,13 +68,14 @@ def build_schema(registry: MetadataRegistry, settings: Settings) -> _Schema:
     config = StrawberryConfig(scalar_map=SCALARS)
     query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
-    extensions: list[Any] = [lambda: MaxTokensLimiter(settings.graphql_max_tokens), ParserCache, ValidationCache,
+    extensions: list[Any] = [lambda: MaxTokensLimiter(settings.graphql_max_tokens), CachedDocuments,
                              guard(settings), ContextErrors, OperationLabel]  # fmt: skip
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
     schema = _Schema(query=query, mutation=mutation, subscription=Subscription, extensions=extensions, config=config,
                      execution_context_class=FastExecutionContext)
     schema.known_queries = KnownQueries()
+    schema.documents = Documents()
     return schema
 
 
@@ -94,6 +98,9 @@ class ContextGraphQL(GraphQL):
     settings: Settings
     # The page browsers get at /graphql (the app factory gives one with local assets).
     ide_html: str | None = None
+    # How a websocket's connection_init names its key: (scope, Authorization value) -> principal or
+    # None; NotAuthorized or TooManyRequests refuse it. The app factory gives the HTTP's own check.
+    authenticate: Callable[[Any, str | None], Principal | None]
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self.ide_html is None:
@@ -120,8 +127,8 @@ class ContextGraphQL(GraphQL):
         params = context.get("connection_params")
         header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
         try:
-            principal = authenticate(context["runtime"].keyring, header)
-        except NotAuthorized:
+            principal = self.authenticate(context["request"].scope, header)
+        except (NotAuthorized, TooManyRequests):
             raise ConnectionRejectionError from None
         if principal is None:
             raise ConnectionRejectionError
@@ -215,9 +222,11 @@ class ContextGraphQL(GraphQL):
 
 
 
-def graphql_app(settings: Settings) -> ContextGraphQL:
+def graphql_app(settings: Settings, connection_init_timeout: float) -> ContextGraphQL:
     # Multipart requests carry the CSV of importProfiles (GraphQL multipart request spec).
-    app = ContextGraphQL(build_schema(MetadataRegistry(), settings), multipart_uploads_enabled=True)
+    # A websocket names its key in connection_init: it has `connection_init_timeout` seconds to.
+    app = ContextGraphQL(build_schema(MetadataRegistry(), settings), multipart_uploads_enabled=True,
+                         connection_init_wait_timeout=timedelta(seconds=connection_init_timeout))  # fmt: skip
     app.settings = settings
     return app
 
