@@ -25,11 +25,15 @@ test: lint
 	cd tests/graphql_http && npm install --no-audit --no-fund --silent
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
+# `make bench BENCH_QUICK=1`: a development run (the tree on a few customers, short runs, small imports).
+# The tree's PostgreSQL counts statements with pg_stat_statements; PostGraphile 4 comes from npm.
+PG_STATEMENTS := WITH_POSTGRES_SETTINGS="-c shared_preload_libraries=pg_stat_statements"
 bench: $(STAMP)
 	scripts/ensure-deb.sh wrk "the tree benchmark"
-	scripts/with-postgres.sh $(PY) bench/tree.py $(TREE_ARGS)
-	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(BENCH_ARGS)
-	scripts/with-postgres.sh $(PY) bench/subscriptions.py
+	cd bench/postgraphile && npm install --no-audit --no-fund --silent
+	$(PG_STATEMENTS) scripts/with-postgres.sh $(PY) bench/tree.py $(if $(BENCH_QUICK),--quick) $(TREE_ARGS)
+	scripts/with-postgres.sh $(PY) bench/import_profiles.py $(if $(BENCH_QUICK),--rows 10000) $(BENCH_ARGS)
+	scripts/with-postgres.sh $(PY) bench/subscriptions.py $(if $(BENCH_QUICK),--events 50)
 
 # Schemathesis at length against the REST layer's /openapi.json (operations alone, and in sequences that
 # follow its links) and the GraphQL endpoint, and hostile GraphQL (make test runs the same briefly).

@@ -24,7 +24,8 @@ from pathlib import Path
 import asyncpg
 
 from contextgraph.app.settings import load_settings
-from contextgraph.resolvers.context import Context
+from contextgraph.resolvers.access.roles import Principal
+from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.profiles import identification
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
@@ -45,10 +46,11 @@ async def prepare(url: str) -> None:
     database = Database(settings.async_database_url)
     try:
         await migrate(database)
-        ctx = Context.create(database, settings)
-        await ctx.refresh()
+        runtime = Runtime.create(database, settings)
+        await runtime.refresh()
+        ctx = runtime.context(Principal.operator())
         await ctx.server.set_mode("maintenance")
-        await identification.create_key(ctx, {"name": "idEmail", "attributes": ["EmailAddress"], "unique": True})
+        await identification.create_key(ctx, {"body": {"name": "idEmail", "attributes": ["EmailAddress"], "unique": True}})
         await ctx.server.set_mode("production")
     finally:
         await database.dispose()

@@ -1,19 +1,21 @@
-"""Benchmark (issue #6): the agent-desktop tree and small queries over GraphQL and REST, each as a
-ratio to the floor measured in the same run — bench/baseline.py, hand-written SQL plus orjson.
+"""Benchmark (issue #16): the agent-desktop tree and the small query, our server beside a strict
+floor of our own, the reference floor and PostGraphile 4, in one run on SQLite and on PostgreSQL.
 
-For each database (SQLite; PostgreSQL when CONTEXTGRAPH_TEST_POSTGRES names a server):
-1. a real server process (`contextgraph serve`) on a fresh database; extension schemas through the
-   API; background customers by SQL (services, states, tasks, extension records, interactions);
-   the agent-desktop customer through the API (50 services, half completed, 4 states each,
-   3 tasks per state, a single- and a multi-valued service extension, a state extension and a
-   multi-valued task extension, 50 interactions);
-2. checks the GraphQL answer is byte-for-byte the baseline's;
-3. the GraphQL tree at 100 customers, then at `--customers` (10 000) — indexes must keep it flat;
-4. every case at 1 and 32 connections (wrk over loopback), SQL statements per request (the
-   server's `contextgraph_sql_statements_total`), the server's peak RSS, and the query plans of
-   the tree's statements.
+For each database:
+1. our server (`contextgraph serve`, one worker, no rate limit) on a fresh database; extension
+   schemas and the agent-desktop customers through the API (bench/dataset.py), 100 background
+   customers by SQL;
+2. the strict floor (bench/floor.py) on its own tables holding the same customers
+   (bench/floor_tables.py); it must answer the GraphQL tree and small query byte for byte as our
+   server does, or the run stops. The reference floor (../shared/bench-reference, or
+   $BENCH_REFERENCE) on its own dataset, and PostGraphile 4 over the strict floor's PostgreSQL tables;
+3. the tree's p50 at 100 and at `--customers` background customers (strict floor and GraphQL in turns);
+4. SQL statements per request of every contender (pg_stat_statements; on SQLite our server's count);
+5. every contender at 1 connection (p50, p99) and at 32 (req/s) — wrk rotating through the desktop
+   customers while a writer replaces their services' Feedback records through the API — and the
+   peak RSS of every server process; then our trees at 32 connections with `--workers 2`.
 
-    python bench/tree.py [--customers 10000] [--seconds 5] [--out bench/results/tree.json]
+    python bench/tree.py [--quick] [--only sqlite|postgresql] [--desktops 12] [--customers 10000] …
 """
 
 from __future__ import annotations
@@ -32,319 +34,353 @@ from typing import Any
 
 import httpx
 import orjson
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import floor_tables, request_texts
+from bench.dataset import create_schemas, names, seed_background, seed_desktops
 from bench.import_profiles import fresh_postgres
-from contextgraph.app.settings import load_settings
-from contextgraph.resolvers.store.database import Database
-from contextgraph.resolvers.store.tables import (
-    customer_t,
-    extension_record_t,
-    extension_schema_t,
-    interaction_t,
-    service_t,
-    state_t,
-    task_t,
-)
+from bench.load import Case, Writer, wrk
+from bench.processes import Processes
+from bench.statements import PgStatements, floor_count, metric, per_request
 from tests.servers import AUTH, COMMAND, KEY, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-TREE = """query Tree($id: ID!) { customer(id: $id) { id attributes interactions { id mediaType }
-  services { id serviceType active startedAt completedAt duration disposition started completed
-    extensions { Feedback { FeedbackType rating notes } relatedOffers { offer_name type comments } }
-    states { id stateType active startedAt completedAt duration disposition started completed extensions { Survey { score } }
-      tasks { id taskType active startedAt completedAt duration disposition started completed extensions { Proposal { car_type price } } } }
-    tasks { id stateId } } } }"""
-SMALL = "query One($id: Long!) { service(id: $id) { id serviceType active startedAt started } }"
-SCHEMAS = {
-    "services": [{"name": "Feedback", "type": "single-valued", "attributes": [
-        {"name": "FeedbackType", "type": "string"}, {"name": "rating", "type": "integer"}, {"name": "notes", "type": "string"}]},
-        {"name": "relatedOffers", "type": "multi-valued", "unique": ["offer_name"], "attributes": [
-            {"name": "offer_name", "type": "string"}, {"name": "type", "type": "integer"}, {"name": "comments", "type": "string"}]}],
-    "states": [{"name": "Survey", "type": "single-valued", "attributes": [{"name": "score", "type": "integer"}]}],
-    "tasks": [{"name": "Proposal", "type": "multi-valued", "attributes": [
-        {"name": "car type", "type": "string"}, {"name": "price", "type": "integer"}]}],
-}  # fmt: skip
-WRK_SCRIPT = """
-wrk.method = "{method}"
-wrk.body = {body}
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "{authorization}"
-done = function(summary, latency, requests)
-  io.write(string.format('{{"p50": %f, "p95": %f, "requests": %d, "errors": %d, "seconds": %f}}\\n',
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration / 1e6))
-end
-"""
-TARGETS = {"graphql tree": 3.0, "rest tree": 2.0, "graphql small": 1.5, "rest small": 1.5}
+POSTGRAPHILE = ROOT / "bench" / "postgraphile" / "node_modules" / "postgraphile" / "cli.js"
+PROFILES = {  # full: `make bench` (under 20 minutes with the other benchmarks); quick: a development run
+    "full": {"desktops": 12, "customers": 10_000, "seconds": 5, "seconds_32": 8, "warmup": 1, "growth_runs": 3},
+    "quick": {"desktops": 2, "customers": 200, "seconds": 1, "seconds_32": 2, "warmup": 0, "growth_runs": 1},
+}
+TREES = ("strict floor tree", "reference floor tree", "PostGraphile tree", "GraphQL tree", "REST tree")
+SMALLS = ("strict floor small", "GraphQL small", "REST small")
+REFERENCE_SQLITE_STATEMENTS = 6  # its fetch_sqlite: services, states, tasks and three extension tables
+# Where PostGraphile's tree lists the rows of each of the strict floor's tables.
+POSTGRAPHILE_LISTS = {"service": "servicesByCustomerIdList",
+                      "state": "statesByServiceIdList", "task": "tasksByStateIdList",
+                      "service_ext": "serviceExtsByServiceIdList", "state_ext": "stateExtsByStateIdList",
+                      "task_ext": "taskExtsByTaskIdList"}  # fmt: skip
+JSON_HEADERS = (("Content-Type", "application/json"), ("Authorization", AUTH["Authorization"]))
 
 
-async def seed_background(url: str, first: int, count: int) -> None:
-    """`count` customers by SQL, each with 2 services (one completed), 2 states and 4 tasks per
-    service, a Feedback record per service, two Proposal records per task and an interaction.
-    """
-    database = Database(load_settings(None, database=url).async_database_url)
-    stamp = 1_700_000_000_000
-    journey = {"type_value": 1, "type_key": "1", "started_ms": stamp, "started": {"timestamp": "2023-11-14T22:13:20.000Z"}}
-    async with database.write() as conn:
-        schema = {name: i for i, name in (await conn.execute(sa.select(extension_schema_t.c.id, extension_schema_t.c.name))).all()}
-        for start in range(first, first + count, 500):
-            ids = [f"bg{n:014d}" for n in range(start, min(start + 500, first + count))]
-            await conn.execute(sa.insert(customer_t), [{"id": c, "attributes": {"FirstName": c}, "created_ms": stamp} for c in ids])
-            services = (await conn.execute(sa.insert(service_t).returning(service_t.c.id), [
-                journey | {"customer_id": c} | ({"completed_ms": stamp + 1000, "duration": 1000} if k else {})
-                for c in ids for k in range(2)])).scalars().all()  # fmt: skip
-            states = (await conn.execute(sa.insert(state_t).returning(state_t.c.id, state_t.c.service_id),
-                                         [journey | {"service_id": s} for s in services for _ in range(2)])).all()  # fmt: skip
-            tasks = (await conn.execute(sa.insert(task_t).returning(task_t.c.id), [
-                journey | {"service_id": s.service_id, "state_id": s.id} for s in states for _ in range(2)])).scalars().all()  # fmt: skip
-            await conn.execute(sa.insert(extension_record_t), [
-                *({"schema_id": schema["Feedback"], "owner_id": str(s), "record": {"FeedbackType": "bg", "rating": 3}}
-                  for s in services),
-                *({"schema_id": schema["Proposal"], "owner_id": str(t), "record": {"car type": f"car {i}", "price": 1}}
-                  for t in tasks for i in range(2))])  # fmt: skip
-            await conn.execute(sa.insert(interaction_t), [
-                {"id": f"bg-{c}", "customer_id": c, "entity_type": 3, "start_ms": stamp,
-                 "fields": {"interaction_id": f"bg-{c}", "media_type": "voice", "type": "Inbound", "status": 3}}
-                for c in ids])  # fmt: skip
-    if not database.is_sqlite:  # what autovacuum does a little later in production: plan on today's sizes
-        async with database.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(sa.text("ANALYZE"))
-    await database.dispose()
+def reference_folder() -> Path | None:
+    folder = Path(os.environ.get("BENCH_REFERENCE") or ROOT.parent / "shared" / "bench-reference")
+    return folder if (folder / "floor.py").is_file() else None
 
 
-def seed_desktop(base: str) -> tuple[str, int]:
-    with httpx.Client(base_url=base, timeout=30, headers=AUTH) as http:
-        customer = http.post("/profiles", json={"FirstName": "Agent", "LastName": "Desktop"}).json()["customer_id"]
-        first = 0
-        for n in range(50):
-            body = {"customer_id": customer, "service_type": n % 5, "interaction_id": f"call-{n}", "media_type": "voice",
-                    "Feedback": {"FeedbackType": "survey", "rating": n, "notes": "warm welcome"},
-                    "relatedOffers": [{"offer_name": f"offer {i}", "type": i, "comments": "proposed"} for i in range(3)]}
-            sid = http.post("/services/start", json=body).json()["service_id"]
-            first = first or sid
-            for s in range(4):
-                st = http.post(f"/services/{sid}/states/start", json={"state_type": s, "Survey": {"score": s}}).json()["state_id"]
-                for t in range(3):
-                    task = {"task_type": t, "state_id": st, "Proposal": [{"car type": f"car {i}", "price": 1000 * i} for i in range(2)]}
-                    tid = http.post(f"/services/{sid}/tasks/start", json=task).json()["task_id"]
-                    if n % 2:
-                        http.post(f"/services/{sid}/tasks/{tid}/end", json={"disposition": 1})
-                if n % 2:
-                    http.post(f"/services/{sid}/states/{st}/end", json={"disposition": 2})
-            if n % 2:
-                http.post(f"/services/{sid}/end", json={"disposition": 3})
-            http.post("/interactions", json={"interaction_id": f"call-{n}", "customer_id": customer, "entity_type": 3,
-                                             "media_type": "voice", "type": "Inbound", "status": 3, "creator_app_id": 1,
-                                             "start_date": f"2024-01-01T10:{n:02d}:00Z"})
-        return customer, first
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (2 cores: above 2, something else was running)."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+def graphql(base: str, query: str, variables: list[dict[str, Any]]) -> Case:
+    bodies = tuple(("/graphql", json.dumps({"query": query, "variables": v})) for v in variables)
+    return Case(base, "POST", bodies, JSON_HEADERS)
 
 
-def wait(url: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer")
+def get(base: str, paths: list[str]) -> Case:
+    return Case(base, "GET", tuple((p, None) for p in paths), JSON_HEADERS[1:])
 
 
-def wrk(url: str, method: str, body: str | None, connections: int, seconds: int, tmp: Path) -> dict[str, float]:
-    script = tmp / "wrk.lua"
-    script.write_text(WRK_SCRIPT.format(method=method, body=json.dumps(body) if body else "nil", authorization=AUTH["Authorization"]))
-    options = ["-t", str(min(connections, 2)), "-c", str(connections), "--timeout", "60s", "-s", str(script), url]
-    subprocess.run(["wrk", "-d", "2s", *options], capture_output=True, check=True)  # warm-up
-    output = subprocess.run(["wrk", "-d", f"{seconds}s", *options], capture_output=True, text=True, check=True).stdout
-    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
-    result["rps"] = round(result["requests"] / result["seconds"], 1)
-    return result
+def check_same(name: str, expected: bytes, answer: bytes) -> None:
+    if expected != answer:
+        at = next((i for i, (a, b) in enumerate(zip(expected, answer, strict=False)) if a != b), min(len(expected), len(answer)))
+        raise SystemExit(f"{name} does not answer the GraphQL answer's bytes (first difference at byte {at}):\n"
+                         f"  GraphQL: …{expected[max(0, at - 120):at + 80].decode(errors='replace')}…\n"
+                         f"  {name}: …{answer[max(0, at - 120):at + 80].decode(errors='replace')}…")  # fmt: skip
 
 
-def alternating(cases: dict[str, tuple[str, str, str | None]], names: tuple[str, ...], seconds: int,
-                tmp: Path, runs: int = 3) -> dict[str, float]:  # fmt: skip
-    """Median p50 of `runs` runs of each case at one client, taken in turns (A B A B A B), so that a
-    slow moment of the machine does not land on one case only."""
+def counts(node: Any) -> dict[str, int]:
+    """How many objects of each kind a tree answer holds, whatever its shape (PostGraphile's or ours)."""
+    found: dict[str, int] = {}
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, list):
+            found[key] = found.get(key, 0) + len(value)
+            for item in value:
+                walk(item, key)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+
+    walk(node, "")
+    return found
+
+
+def alternating(cases: dict[str, Case], names: tuple[str, ...], args: argparse.Namespace, tmp: Path,
+                procs: Processes) -> dict[str, float]:  # fmt: skip
+    """Median p50 of `growth_runs` runs of each case at one connection, taken in turns (A B A B …)."""
     p50s: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(runs):
+    for _ in range(args.growth_runs):
         for name in names:
-            target, method, body = cases[name]
-            p50s[name].append(wrk(target, method, body, 1, seconds, tmp)["p50"])
+            p50s[name].append(wrk(cases[name], 1, args.seconds, 1, tmp, procs.settle)["p50"])
     return {name: statistics.median(values) for name, values in p50s.items()}
 
 
-def statements(base: str, target: str, method: str, body: str | None) -> int:
-    """SQL statements one request costs, read off the server's own counter."""
-
-    def counted() -> float:
-        for line in httpx.get(f"{base}/metrics", headers=AUTH).text.splitlines():
-            if line.startswith("contextgraph_sql_statements_total "):
-                return float(line.split()[1])
-        raise SystemExit("the server does not count its SQL statements")
-
-    deltas = []
-    for _ in range(5):  # the fewest of five: the server's own 0.5 s refresh may land in between
-        before = counted()
-        httpx.request(method, target, content=body, headers={"content-type": "application/json", **AUTH}, timeout=60)
-        deltas.append(int(counted() - before))
-    return min(deltas)
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
-async def query_plans(url: str, customer: str) -> list[dict[str, Any]]:
-    """EXPLAIN of every statement the GraphQL tree runs (captured from the app itself, in-process)."""
-    from contextgraph.app.main import create_app
-
-    app = create_app(load_settings(None, database=url, refresh_interval=3600, bootstrap_key=KEY))
-    seen: list[tuple[str, Any]] = []
-    async with app.router.lifespan_context(app):
-        engine = app.state.runtime.db.engine
-
-        def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-            seen.append((statement, parameters))
-
-        sa.event.listen(engine.sync_engine, "before_cursor_execute", capture)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=AUTH) as client:
-            response = await client.post("/graphql", json={"query": TREE, "variables": {"id": customer}})
-            assert "errors" not in response.json()
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", capture)
-        plans = []
-        sqlite = engine.dialect.name == "sqlite"
-        async with engine.connect() as conn:
-            for statement, parameters in seen:
-                explain = ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement
-                rows = (await conn.exec_driver_sql(explain, parameters)).all()
-                plan = [str(r[-1]) for r in rows]
-                plans.append({"statement": " ".join(statement.split())[:160], "plan": plan})
-    return plans
+def start_contenders(name: str, urls: dict[str, str], procs: Processes, tmp: Path, env: dict[str, str],
+                     customers: list[str], services: list[int]) -> dict[str, Case]:  # fmt: skip
+    """The strict floor, the reference floor (when its folder is there) and PostGraphile (on
+    PostgreSQL, when installed): their cases."""
+    ports = {k: free_port() for k in ("floor", "reference", "postgraphile")}
+    floor = f"http://127.0.0.1:{ports['floor']}"
+    procs.start("strict floor", [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(ports["floor"]),
+                                 "--log-level", "warning", "--no-access-log"],
+                env | {"FLOOR_DATABASE": urls["floor"]}, tmp / f"{name}-floor.log", f"{floor}/statements", cwd=ROOT)  # fmt: skip
+    cases = {"strict floor tree": get(floor, [f"/tree/{c}" for c in customers]),
+             "strict floor small": get(floor, [f"/service/{s}" for s in services])}  # fmt: skip
+    reference = reference_folder()
+    if reference:
+        base = f"http://127.0.0.1:{ports['reference']}"
+        subprocess.run([sys.executable, "floor.py", "load", urls["reference"]], cwd=reference, check=True, env=env)
+        procs.start("reference floor", [sys.executable, "-m", "uvicorn", "floor:app", "--port", str(ports["reference"]),
+                                        "--log-level", "warning", "--no-access-log"],
+                    env | {"FLOOR_DB": urls["reference"]}, tmp / f"{name}-reference.log", f"{base}/tree/1", cwd=reference)  # fmt: skip
+        cases["reference floor tree"] = get(base, ["/tree/1"])  # its dataset has the one customer
+    if name == "postgresql" and POSTGRAPHILE.is_file():
+        base = f"http://127.0.0.1:{ports['postgraphile']}"
+        procs.start("PostGraphile", ["node", str(POSTGRAPHILE), "-c", urls["floor"], "-s", "public", "--host", "127.0.0.1",
+                                     "--port", str(ports["postgraphile"]), "--disable-query-log", "--dynamic-json",
+                                     "--simple-collections", "only", "--disable-default-mutations"],
+                    env | {"NODE_ENV": "production"}, tmp / f"{name}-postgraphile.log", f"{base}/graphql")  # fmt: skip
+        cases["PostGraphile tree"] = graphql(base, request_texts.POSTGRAPHILE_TREE, [{"id": c} for c in customers])
+    elif name == "postgresql":
+        print("PostGraphile is not installed (make bench runs npm install in bench/postgraphile)", flush=True)
+    return cases
 
 
-def run(name: str, url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"}  # measure the server, not its limit
-    port, floor_port = free_port(), free_port()
-    server = start([COMMAND, "serve", "--port", str(port), "--database", url, "--log-level", "warning"], env, tmp / f"{name}.log")
-    base, floor = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
-    baseline = None
-    try:
-        wait(f"{base}/server/status")
-        for word, body in SCHEMAS.items():
-            assert httpx.post(f"{base}/metadata/{word}/extensions", json=body, headers=AUTH).status_code == 201
-        time.sleep(1)
-        asyncio.run(seed_background(url, 0, 100))
-        customer, service = seed_desktop(base)
-        baseline = start([sys.executable, "-m", "uvicorn", "bench.baseline:app", "--port", str(floor_port), "--log-level", "warning",
-                          "--no-access-log"], env | {"BASELINE_DATABASE": url}, tmp / f"{name}-baseline.log")  # fmt: skip
-        wait(f"{floor}/service/{service}")
-        rest = (f"{base}/customers/{customer}/services?active_states=true&completed_states=true&active_tasks=true"
-                "&completed_tasks=true&extensions=Feedback,relatedOffers")
-        tree_body = json.dumps({"query": TREE, "variables": {"id": customer}})
-        cases = {
-            "baseline tree": (f"{floor}/tree/{customer}", "GET", None),
-            "graphql tree": (f"{base}/graphql", "POST", tree_body),
-            "rest tree": (rest, "GET", None),
-            "baseline small": (f"{floor}/service/{service}", "GET", None),
-            "graphql small": (f"{base}/graphql", "POST", json.dumps({"query": SMALL, "variables": {"id": service}})),
-            "rest small": (f"{base}/services/{service}", "GET", None),
-        }
-        answers = {case: httpx.request(method, target, content=body, headers={"content-type": "application/json", **AUTH}, timeout=60).content
-                   for case, (target, method, body) in cases.items()}  # fmt: skip
-        for floor_case, graphql_case in (("baseline tree", "graphql tree"), ("baseline small", "graphql small")):
-            if orjson.loads(answers[floor_case]) != orjson.loads(answers[graphql_case]):
-                raise SystemExit(f"{name}: the baseline does not answer what GraphQL answers ({floor_case})")
-        results: dict[str, Any] = {"database": name, "customers": args.customers + 1,
-                                   "sizes_bytes": {case: len(a) for case, a in answers.items()}}  # fmt: skip
-        # The tree with 100 background customers, then with all of them: the indexes keep it flat.
-        small_db = alternating(cases, ("baseline tree", "graphql tree"), args.seconds, tmp)
-        asyncio.run(seed_background(url, 100, args.customers - 100))
-        large_db = alternating(cases, ("baseline tree", "graphql tree"), args.seconds, tmp)
-        results["growth"] = {case: {"p50_at_101": small_db[case], f"p50_at_{args.customers + 1}": large_db[case],
-                                    "change": round(large_db[case] / small_db[case] - 1, 3)} for case in small_db}  # fmt: skip
-        # The floor runs the same index searches: the machine's drift between the two moments shows
-        # in it, and the tree's change relative to the floor's leaves that drift out.
-        floor_change = large_db["baseline tree"] / small_db["baseline tree"]
-        results["growth"]["graphql tree"]["change_relative_to_floor"] = round(
-            large_db["graphql tree"] / small_db["graphql tree"] / floor_change - 1, 3)  # fmt: skip
-        for case, (target, method, body) in cases.items():
-            results.setdefault("statements", {})[case] = statements(base, target, method, body) if not case.startswith("baseline") else 6 if "tree" in case else 1
-        for connections in (1, 32):
-            for case, (target, method, body) in cases.items():
-                seconds = args.seconds if connections == 1 else args.seconds * 2
-                results[f"{case} c{connections}"] = wrk(target, method, body, connections, seconds, tmp)
-        results["server_peak_rss_mb"] = peak_rss_mb(server.pid)
-    finally:
-        for process in (server, baseline):
-            if process is not None:
-                process.terminate()
-                process.wait(10)
-    results["query_plans"] = asyncio.run(query_plans(url, customer))
-    return results
+def check_answers(cases: dict[str, Case], answers: list[bytes], smalls: list[bytes]) -> dict[str, int]:
+    """The strict floor must write exactly what our server answers, PostGraphile hold the same rows;
+    the size of each contender's answer."""
+    with httpx.Client(timeout=60) as http:
+        for n, expected in enumerate(answers):
+            check_same("the strict floor's tree", expected, cases["strict floor tree"].send(http, n).content)
+        for n, expected in enumerate(smalls):
+            check_same("the strict floor's small query", expected, cases["strict floor small"].send(http, n).content)
+        if "PostGraphile tree" in cases:
+            theirs = counts(orjson.loads(cases["PostGraphile tree"].send(http).content))
+            rows = floor_tables.desktop_rows([orjson.loads(answers[0])["data"]])
+            for table, key in POSTGRAPHILE_LISTS.items():
+                if theirs.get(key) != len(rows[table]):
+                    raise SystemExit(f"PostGraphile answers {theirs.get(key)} {key}, the floor holds {len(rows[table])}")
+        return {case: len(cases[case].send(http).content) for case in cases}
 
 
-def report(result: dict[str, Any], customers: int) -> list[str]:
-    name = result["database"]
-    lines = [f"\n{name}: {result['customers']} customers; agent-desktop tree {result['sizes_bytes']['graphql tree']} bytes; "
-             f"server peak RSS {result['server_peak_rss_mb']} MB (target ≤ 300)",
-             f"{'case':<15}{'c':>3}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>9}{'p50 ×floor':>12}{'req/s ×floor':>14}{'SQL':>5}  target"]  # fmt: skip
-    for connections in (1, 32):
-        for case in ("baseline tree", "graphql tree", "rest tree", "baseline small", "graphql small", "rest small"):
-            m = result[f"{case} c{connections}"]
-            floor = result[f"baseline {case.split()[-1]} c{connections}"]
-            m["p50_ratio"] = round(m["p50"] / floor["p50"], 2)
-            m["rps_ratio"] = round(m["rps"] / floor["rps"], 2)
-            target = ""
-            if case in TARGETS and connections == 1:
-                target = f"p50 ≤ {TARGETS[case]}× {'met' if m['p50_ratio'] <= TARGETS[case] else 'MISSED'}"
-            if case == "graphql small" and connections == 32:
-                target = f"req/s ≥ 0.6× {'met' if m['rps_ratio'] >= 0.6 else 'MISSED'}"
-            lines.append(f"{case:<15}{connections:>3}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['rps']:>9.1f}{m['p50_ratio']:>12.2f}"
-                         f"{m['rps_ratio']:>14.2f}{result['statements'][case]:>5}  {target}")  # fmt: skip
-    for case, growth in result["growth"].items():
+def count_statements(cases: dict[str, Case], urls: dict[str, str], base: str, pg: PgStatements | None,
+                     result: dict[str, Any]) -> None:  # fmt: skip
+    """SQL statements per request of every contender, one at a time, nothing else running (None:
+    not counted — PostgreSQL without pg_stat_statements)."""
+    result["statements"], result["statement_texts"] = {}, {}
+    databases = {"strict floor": "floor", "PostGraphile": "floor", "reference floor": "reference"}
+    for case in (*TREES, *SMALLS):
+        if case not in cases:
+            continue
+        process, requests, sqlite = case.rsplit(" ", 1)[0], 10, result["database"] == "sqlite"
+        if pg:
+            database = urls[databases.get(process, "server")].rsplit("/", 1)[1]
+            result["statements"][case] = per_request(cases[case], pg.counter(database), requests)
+            result["statement_texts"][case] = {"requests": requests + 1, "statements": pg.statements(database)}
+        elif process == "strict floor":
+            result["statements"][case] = per_request(cases[case], floor_count(cases[case].base), requests)
+        elif process in ("GraphQL", "REST"):
+            result["statements"][case] = per_request(cases[case], metric(base, AUTH), requests)
+        else:
+            result["statements"][case] = REFERENCE_SQLITE_STATEMENTS if sqlite and process == "reference floor" else None
+
+
+def run(name: str, urls: dict[str, str], args: argparse.Namespace, tmp: Path, pg: PgStatements | None) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
+    server_env = env | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"}  # measure the server, not its limit
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    result: dict[str, Any] = {"database": name, "desktops": args.desktops, "customers": args.customers + args.desktops,
+                              "phases_s": {}, "load_average": [load_average()]}  # fmt: skip
+    clock = time.monotonic()
+
+    def phase(label: str) -> None:
+        nonlocal clock
+        result["phases_s"][label] = round(time.monotonic() - clock, 1)
+        clock = time.monotonic()
+
+    serve = [COMMAND, "serve", "--port", str(port), "--database", urls["server"], "--log-level", "warning"]
+    with Processes() as procs:
+        procs.start("server", serve, server_env, tmp / f"{name}-server.log", f"{base}/server/status")
+        with httpx.Client(base_url=base, headers=AUTH, timeout=60) as http:
+            create_schemas(http)
+        time.sleep(1)  # the server's poller takes the new schemas
+        asyncio.run(seed_background(urls["server"], 0, 100))
+        desktops = seed_desktops(base, AUTH, args.desktops)
+        customers, services = [c for c, _ in desktops], [s for _, ss in desktops for s in ss]
+        phase("seed the server")
+
+        tree_case = graphql(base, request_texts.TREE, [request_texts.tree_variables(c) for c in customers])
+        small_case = graphql(base, request_texts.SMALL, [request_texts.small_variables(s) for s in services])
+        with httpx.Client(timeout=60) as http:
+            answers = [tree_case.send(http, n).content for n in range(len(customers))]
+            smalls = [small_case.send(http, n).content for n in range(len(services))]
+        for answer in (*answers, *smalls):
+            if "errors" in orjson.loads(answer):
+                raise SystemExit(f"the GraphQL answer has errors: {answer[:500]!r}")
+        rows = floor_tables.desktop_rows([orjson.loads(a)["data"] for a in answers],
+                                         {c: names(n) for n, c in enumerate(customers)})  # fmt: skip
+        asyncio.run(floor_tables.create(urls["floor"]))
+        asyncio.run(floor_tables.load(urls["floor"], rows))
+        asyncio.run(floor_tables.load(urls["floor"], floor_tables.background_rows(0, 100)))
+        cases = start_contenders(name, urls, procs, tmp, env, customers, services)
+        cases |= {"GraphQL tree": tree_case, "REST tree": get(base, [request_texts.rest_tree(c) for c in customers]),
+                  "GraphQL small": small_case, "REST small": get(base, [request_texts.rest_small(s) for s in services])}  # fmt: skip
+        result["answer_bytes"] = check_answers(cases, answers, smalls)
+        phase("load the floors, start the contenders")
+
+        writer = Writer(base, AUTH, services, args.writes)
+        growth = ("strict floor tree", "GraphQL tree")
+        with writer.running():
+            small_db = alternating(cases, growth, args, tmp, procs)
+        phase("growth: 100 customers")
+        asyncio.run(seed_background(urls["server"], 100, args.customers - 100))
+        asyncio.run(floor_tables.load(urls["floor"], floor_tables.background_rows(100, args.customers - 100)))
+        phase("seed the other background customers")
+        with writer.running():
+            large_db = alternating(cases, growth, args, tmp, procs)
+        phase(f"growth: {args.customers} customers")
+        result["growth"] = {case: {"p50_at_100": small_db[case], f"p50_at_{args.customers}": large_db[case],
+                                   "change": round(large_db[case] / small_db[case] - 1, 3)} for case in growth}  # fmt: skip
+        # The floor runs the same kind of index searches: the machine's drift between the two
+        # moments shows in it too, and GraphQL's change relative to the floor's leaves it out.
+        result["growth"]["GraphQL tree"]["change_relative_to_floor"] = round(
+            (1 + result["growth"]["GraphQL tree"]["change"]) / (1 + result["growth"]["strict floor tree"]["change"]) - 1, 3)
+
+        count_statements(cases, urls, base, pg, result)
+        phase("count statements")
+
+        # Every contender at 1 connection, then at 32; GraphQL's tree last, next to the two-worker run.
+        order = (*[c for c in TREES if c != "GraphQL tree"], *SMALLS, "GraphQL tree")
+        with writer.running():
+            for connections, seconds in ((1, args.seconds), (32, args.seconds_32)):
+                for case in order:
+                    if case in cases:
+                        measured = wrk(cases[case], connections, seconds, args.warmup, tmp, procs.settle)
+                        result.setdefault(case, {})[f"c{connections}"] = measured
+        result["peak_rss_mb"] = {process: procs.peak_rss_mb(process) for process in procs.running}
+        phase("measure")
+
+        procs.stop("server")
+        procs.start("server", [*serve, "--workers", "2"], server_env, tmp / f"{name}-server2.log", f"{base}/server/status")
+        with writer.running():
+            for case in ("GraphQL tree", "REST tree"):
+                result[case]["c32 workers 2"] = wrk(cases[case], 32, args.seconds_32, args.warmup, tmp, procs.settle)
+        result["peak_rss_mb"]["server, 2 workers"] = procs.peak_rss_mb("server")
+        phase("two workers")
+    result["load_average"].append(load_average())
+    result["writes"] = {"done": writer.done, "failed": writer.failed, "per_s": round(writer.done / writer.seconds, 1)}
+    return result
+
+
+def _ratio(value: float, floor: float) -> float:
+    return round(value / floor, 2) if floor else float("nan")
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, float, str, float]]:
+    """Issue 16's targets: (what, measured, comparison, limit)."""
+    def m(case: str, key: str, connections: str = "c1") -> float:
+        return float(r[case][connections][key])
+
+    floor_tree, floor_small = "strict floor tree", "strict floor small"
+    out = [
+        ("GraphQL tree p50 × strict floor", _ratio(m("GraphQL tree", "p50"), m(floor_tree, "p50")), "≤", 2.0),
+        ("GraphQL tree p99 × strict floor", _ratio(m("GraphQL tree", "p99"), m(floor_tree, "p99")), "≤", 3.0),
+        ("GraphQL tree req/s@32 × strict floor", _ratio(m("GraphQL tree", "rps", "c32"), m(floor_tree, "rps", "c32")), "≥", 0.5),
+        ("REST tree p50 × strict floor", _ratio(m("REST tree", "p50"), m(floor_tree, "p50")), "≤", 1.3),
+        ("REST tree req/s@32 × strict floor", _ratio(m("REST tree", "rps", "c32"), m(floor_tree, "rps", "c32")), "≥", 0.7),
+        ("GraphQL small req/s@32 × strict floor", _ratio(m("GraphQL small", "rps", "c32"), m(floor_small, "rps", "c32")), "≥", 0.6),
+        ("REST small req/s@32 × strict floor", _ratio(m("REST small", "rps", "c32"), m(floor_small, "rps", "c32")), "≥", 0.6),
+        ("server peak RSS MB", r["peak_rss_mb"]["server"], "≤", 300),
+    ]
+    out += [(f"{case} SQL statements per request", r["statements"][case], "≤", 8)
+            for case in ("GraphQL tree", "REST tree") if r["statements"][case] is not None]  # fmt: skip
+    if "PostGraphile tree" in r:
+        out += [("PostGraphile p50 / GraphQL tree p50", _ratio(m("PostGraphile tree", "p50"), m("GraphQL tree", "p50")), "≥", 3.0),
+                ("GraphQL tree req/s@32 / PostGraphile's", _ratio(m("GraphQL tree", "rps", "c32"), m("PostGraphile tree", "rps", "c32")), "≥", 3.0)]  # fmt: skip
+    if "reference floor tree" in r:
+        out += [("strict floor p50 × reference floor", _ratio(m(floor_tree, "p50"), m("reference floor tree", "p50")), "≤", 1.1),
+                ("strict floor req/s@32 × reference floor", _ratio(m(floor_tree, "rps", "c32"), m("reference floor tree", "rps", "c32")), "≥", 0.9)]  # fmt: skip
+    return out
+
+
+def report(r: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    title = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[r["database"]]
+    lines = [f"\n{title}: {r['desktops']} agent-desktop customers in rotation among {r['customers']} customers; "
+             f"{r['writes']['per_s']} Feedback writes/s through the API during every measured run"
+             + (f" ({r['writes']['failed']} failed!)" if r["writes"]["failed"] else ""),
+             f"{'contender':<21}{'bytes':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s@32':>10}{'p50×':>7}{'p99×':>7}{'req/s×':>8}"
+             f"{'SQL/req':>9}{'RSS MB':>8}"]  # fmt: skip
+    for case in (*TREES, *SMALLS):
+        if case not in r:
+            continue
+        floor = r["strict floor tree" if case in TREES else "strict floor small"]
+        one, many = r[case]["c1"], r[case]["c32"]
+        errors = " (errors!)" if one["errors"] or many["errors"] else ""
+        process = case.rsplit(" ", 1)[0] if "floor" in case or "Graphile" in case else "server"
+        lines.append(f"{case:<21}{r['answer_bytes'][case]:>8}{one['p50']:>9.2f}{one['p99']:>9.2f}{many['rps']:>10.1f}"
+                     f"{_ratio(one['p50'], floor['c1']['p50']):>7.2f}{_ratio(one['p99'], floor['c1']['p99']):>7.2f}"
+                     f"{_ratio(many['rps'], floor['c32']['rps']):>8.2f}{'—' if r['statements'][case] is None else r['statements'][case]:>9}"
+                     f"{r['peak_rss_mb'][process]:>8}{errors}")  # fmt: skip
+    if r["database"] == "sqlite" and "reference floor tree" in r:
+        lines.append(f"(the reference floor's SQL/req on SQLite is known from its code, not counted: {REFERENCE_SQLITE_STATEMENTS})")
+    for case, growth in r["growth"].items():
         relative = growth.get("change_relative_to_floor")
-        lines.append(f"{case}: p50 {growth['p50_at_101']:.2f} ms at 101 customers, "
-                     f"{growth[f'p50_at_{customers + 1}']:.2f} ms at {customers + 1} ({growth['change']:+.1%}"
-                     + (f"; {relative:+.1%} relative to the floor" if relative is not None else "")
-                     + "; target within ±10%; medians of 3 runs taken in turns)")  # fmt: skip
-    lines.append("query plans of the GraphQL tree's statements:")
-    for plan in result["query_plans"]:
-        lines.append(f"  {plan['statement']}")
-        lines.extend(f"      {step}" for step in plan["plan"])
+        lines.append(f"{case}: p50 {growth['p50_at_100']:.2f} ms at 100 background customers, "
+                     f"{growth[f'p50_at_{args.customers}']:.2f} ms at {args.customers} ({growth['change']:+.1%}"
+                     + (f", {relative:+.1%} relative to the strict floor's" if relative is not None else "")
+                     + f"; medians of {args.growth_runs} runs taken in turns)")  # fmt: skip
+    for case in ("GraphQL tree", "REST tree"):
+        lines.append(f"{case} req/s@32: {r[case]['c32']['rps']:.1f} with 1 worker, "
+                     f"{r[case]['c32 workers 2']['rps']:.1f} with 2 (server peak RSS {r['peak_rss_mb']['server, 2 workers']} MB)")
+    lines.append("targets (issue 16):")
+    for what, value, op, limit in targets(r):
+        met = value <= limit if op == "≤" else value >= limit
+        lines.append(f"  {what}: {value} (target {op} {limit}) {'met' if met else 'MISSED'}")
+    lines.append("phases (s): " + ", ".join(f"{k} {v}" for k, v in r["phases_s"].items()))
+    lines.append(f"load average at the start and at the end: {r['load_average'][0]}; {r['load_average'][1]}")
     return lines
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--out", default="bench/results/tree.json")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a development run of about a minute and a half per database")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument("--desktops", type=int, help="agent-desktop customers in rotation (12; quick 2)")
+    parser.add_argument("--customers", type=int, help="background customers at the end (10 000; quick 200)")
+    parser.add_argument("--seconds", type=int, help="each run at one connection (5; quick 1)")
+    parser.add_argument("--seconds-32", type=int, help="each run at 32 connections (8; quick 2)")
+    parser.add_argument("--warmup", type=int, help="warm-up before each run (1; quick none)")
+    parser.add_argument("--growth-runs", type=int, help="runs of each case at each size for the growth (3; quick 1)")
+    parser.add_argument("--writes", type=float, default=10, help="Feedback writes per second during the runs (10)")
+    parser.add_argument("--out", default="bench/results/tree.json")
     args = parser.parse_args()
+    for key, value in PROFILES["quick" if args.quick else "full"].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    started = time.monotonic()
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        databases = [("sqlite", f"sqlite:///{tmp}/tree.db")]
-        if os.environ.get("CONTEXTGRAPH_TEST_POSTGRES"):
-            databases.append(("postgresql", asyncio.run(fresh_postgres(os.environ["CONTEXTGRAPH_TEST_POSTGRES"]))))
-        for name, url in databases:
-            if args.only not in (None, name):
-                continue
-            result = run(name, url, args, Path(tmp))
-            print("\n".join(report(result, args.customers)), flush=True)
+    admin = os.environ.get("CONTEXTGRAPH_TEST_POSTGRES")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        databases = []
+        if args.only != "postgresql":
+            databases.append(("sqlite", {"server": f"sqlite:///{tmp}/server.db", "floor": f"sqlite:///{tmp}/floor.db",
+                                         "reference": f"sqlite:{tmp}/reference.db"}, None))  # fmt: skip
+        if admin and args.only != "sqlite":
+            pg = PgStatements(admin)
+            urls = {k: asyncio.run(fresh_postgres(admin)) for k in ("server", "floor", "reference")}
+            databases.append(("postgresql", urls, pg if pg.available() else None))
+        elif args.only == "postgresql":
+            raise SystemExit("no PostgreSQL: run under scripts/with-postgres.sh")
+        for name, urls, pg in databases:
+            result = run(name, urls, args, tmp, pg)
+            print("\n".join(report(result, args)), flush=True)
             results.append(result)
+    total = round(time.monotonic() - started, 1)
+    print(f"\ntree benchmark: {total} s", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"tree": results}, indent=2) + "\n")
+    Path(args.out).write_text(json.dumps({"tree": results, "seconds": total, "options": vars(args)}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

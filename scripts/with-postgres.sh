@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with a throwaway PostgreSQL 15 server, stopped and removed afterwards whatever happens.
 # The command finds it in CONTEXTGRAPH_TEST_POSTGRES (a postgresql:// URL of a superuser).
+# WITH_POSTGRES_SETTINGS adds server options (make bench: "-c shared_preload_libraries=pg_stat_statements").
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -30,7 +31,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U contextgraph --no-sync >/dev/null
-options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ${WITH_POSTGRES_SETTINGS:-}"
 as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "$options" start >/dev/null
 
 export CONTEXTGRAPH_TEST_POSTGRES="postgresql://contextgraph@127.0.0.1:$port/postgres"
