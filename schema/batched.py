@@ -1,9 +1,9 @@
 """Fields found for many parents at once, each declared in one place.
 
 A `Batched` says which DataLoader serves a field (for the field's arguments), the key a parent
-asks it for, and how the loaded value becomes the field's value. Strawberry's resolver runs `one`
-per object (the DataLoader batches a level); the fast executor (schema/fast_path.py) runs `many`
-once for a whole level. `deferred` fields — extension records — are loaded by the fast executor
+asks it for, and how the loaded value becomes the field's value. graphql-core's executor runs `one`
+per object (the DataLoader batches a level); a compiled plan (schema/executor.py) runs `many`
+once for a whole level. `deferred` fields — extension records — are loaded by a plan
 once for the whole response, after the rest of the tree, so every extension of a tree costs one
 statement. `paged` lists take `first`/`offset` (resolvers/paging). The spec rides on the Strawberry
 field as `metadata[BATCHED]`.
@@ -61,10 +61,8 @@ class Batched:
         keys = [self.key(p) for p in parents]
         unique = [k for k in dict.fromkeys(keys) if k is not None]
         loaded = dict(zip(unique, await self.loader(found, **arguments).load_fn(unique), strict=True)) if unique else {}
-        values = [cut(loaded.get(k)) for k in keys]
-        if self.paged:
-            found.charge(sum(len(v) for v in values))
-        return [self.wrap(v) for v in values]
+        # Paged lists count into the answer's size per parent, where the executor places them.
+        return [self.wrap(cut(loaded.get(k))) for k in keys]
 
     def _pager(self, found: Loaders, arguments: dict[str, Any]) -> Callable[[Any], Any]:
         """Takes `first`/`offset` out of the arguments (a `page` for a loader that cuts in SQL); the

@@ -1,16 +1,16 @@
-"""Parsed documents and their validation errors, kept per schema for the texts clients repeat.
+"""The documents one schema has seen: each query text parsed and validated once, with what running
+it needs again — its guard measure (when no variable moves it) and its compiled plans. Held per
+schema (a rebuilt schema starts empty, and its plans die with it), bounded.
 
-Replaces Strawberry's ParserCache and ValidationCache, which are shared by every schema and bounded
-by count alone. A parsed document takes ~80 times its text in memory (a 16 KiB query: ~1.3 MB of
-nodes and tokens, linked in cycles only the collector frees), so 128 large distinct queries pinned
-~170 MB; and every full collection walks what the caches hold (~700 objects per KiB of text): with
-256 KiB of texts the collector paused the server for 100 to 250 ms every few seconds under distinct
-large queries, with 64 KiB for ~40 ms. Here both caches are bounded by count and by the total
-length of the texts they hold, live on the schema (a rebuilt schema starts empty and frees the old
-one's), and validation is looked up by the query's text rather than by hashing the whole document.
+A parsed document takes ~80 times its text in memory (a 16 KiB query: ~1.3 MB of nodes and tokens,
+linked in cycles only the collector frees), so 128 large distinct queries pinned ~170 MB when the
+caches were bounded by count alone; and every full collection walks what the caches hold (~700
+objects per KiB of text): with 256 KiB of texts the collector paused the server for 100 to 250 ms
+every few seconds under distinct large queries, with 64 KiB for ~40 ms. Here the store is bounded
+by count and by the total length of the texts it holds.
 
-A long text is parsed and validated in a worker thread: a 16 KiB one takes ~70 ms of CPU, and
-on the event loop it held up every other request meanwhile (the readiness probe's p99 went over
+A long text is parsed and validated in a worker thread: a 16 KiB one takes ~70 ms of CPU, and on
+the event loop it held up every other request meanwhile (the readiness probe's p99 went over
 100 ms under a few such queries a second). In a thread the loop still gets the interpreter every
 few milliseconds.
 """
@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from graphql import DocumentNode, GraphQLError, parse
-from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, validate
+from graphql.validation import ASTValidationRule
+
+from contextgraph.schema.plans import Plan, directive_variables
 
 V = TypeVar("V")
 
 ENTRIES = 128
-TEXT = 64 * 1024  # characters of query text in each cache: ~5 MB of parsed documents at most
+TEXT = 64 * 1024  # characters of query text held: ~5 MB of parsed documents at most
 OFF_LOOP = 2048  # characters: a longer text is parsed and validated in a worker thread
+PLANS = 8  # plans per document (one per combination of the values its directives' variables take)
 
 
 class Bounded(Generic[V]):
@@ -60,49 +63,57 @@ class Bounded(Generic[V]):
             _, (_, freed) = self._items.popitem(last=False)
             self.held -= freed
 
-    async def remembered(self, key: Hashable, size: int, make: Callable[[], V]) -> V:
-        """The value held for `key`, or `make()`'s, kept; made in a worker thread when `size` is
-        over OFF_LOOP (the cache itself is only touched on the event loop).
-        """
-        found = self.get(key)
-        if found is None:
-            found = await asyncio.to_thread(make) if size > OFF_LOOP else make()
-            self.put(key, found, size)
-        return found
+
+@dataclass(eq=False)
+class Document:
+    """A query text as this schema sees it."""
+
+    node: DocumentNode | None
+    errors: list[GraphQLError]  # the parser's or validation's; shared: copy before changing
+    # the variables whose values can change a plan (those of @skip/@include)
+    directive_variables: tuple[str, ...] = ()
+    # operation name → its guard measure, once known not to vary with the variables
+    measures: dict[str | None, Any] = field(default_factory=dict)
+    # (operation name, directive variable values) → plan, or None when graphql-core runs it
+    plans: dict[Hashable, Plan | None] = field(default_factory=dict)
+
+    def operation(self, name: str | None) -> OperationDefinitionNode | None:
+        """The operation `name` selects (the only one when None), as graphql-core selects it."""
+        assert self.node is not None
+        operations = [d for d in self.node.definitions if isinstance(d, OperationDefinitionNode)]
+        if name is None:
+            return operations[0] if len(operations) == 1 else None
+        return next((o for o in operations if o.name and o.name.value == name), None)
+
+    def plan(self, key: Hashable, make: Callable[[], Plan | None]) -> Plan | None:
+        if key in self.plans:
+            return self.plans[key]
+        made = make()
+        if len(self.plans) < PLANS:
+            self.plans[key] = made
+        return made
 
 
 class Documents:
-    """One schema's caches: query text → document, and query text → validation errors."""
+    """One schema's documents, parsed with at most `max_tokens` tokens and validated with `rules`."""
 
-    def __init__(self) -> None:
-        self.parsed: Bounded[DocumentNode] = Bounded()
-        self.validated: Bounded[list[GraphQLError]] = Bounded()
+    def __init__(self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], max_tokens: int) -> None:
+        self.schema, self.rules, self.max_tokens = schema, rules, max_tokens
+        self.held: Bounded[Document] = Bounded()
 
-    async def parse(self, query: str, **options: Any) -> DocumentNode:
-        key = (query, *sorted(options.items()))
-        return await self.parsed.remembered(key, len(query), lambda: parse(query, **options))
+    async def get(self, query: str) -> Document:
+        found = self.held.get(query)
+        if found is None:
+            found = await asyncio.to_thread(self._read, query) if len(query) > OFF_LOOP else self._read(query)
+            self.held.put(query, found, len(query))
+        return found
 
-
-class CachedDocuments(SchemaExtension):
-    """Parsing and validation through the schema's `Documents` (a text parses the same every time)."""
-
-    async def on_parse(self) -> AsyncIterator[None]:
-        context = self.execution_context
-        if context.query is not None:
-            documents: Documents = context.schema.documents  # type: ignore[attr-defined]
-            context.graphql_document = await documents.parse(context.query, **context.parse_options)
-        yield
-
-    async def on_validate(self) -> AsyncIterator[None]:
-        context = self.execution_context
-        document, query = context.graphql_document, context.query
-        if query is not None and document is not None:  # the document is the text's (on_parse)
-            rules = tuple(context.validation_rules)
-            key = (query, *sorted(context.parse_options.items()), rules)
-            schema = context.schema._schema
-            documents: Documents = context.schema.documents  # type: ignore[attr-defined]
-            errors = await documents.validated.remembered(
-                key, len(query), lambda: validate_document(schema, document, rules)
-            )
-            context.pre_execution_errors = list(errors)  # a copy: error handling may add to its list
-        yield
+    def _read(self, query: str) -> Document:
+        try:
+            node = parse(query, max_tokens=self.max_tokens)
+        except GraphQLError as error:
+            return Document(None, [error])
+        errors = validate(self.schema, node, self.rules)
+        if errors:
+            return Document(node, errors)
+        return Document(node, [], directive_variables(node))

@@ -1,55 +1,43 @@
-"""GraphQL errors: ContextErrors keep their message and carry `code` and `status` in `extensions`
-(a document or variables GraphQL itself refuses: 4020/400, as REST answers a bad parameter);
-anything else is masked and logged with the request id; "Did you mean …?" hints are dropped
-unless `graphql_suggestions` is on.
+"""GraphQL errors as clients get them: ContextErrors keep their message and carry `code` and
+`status` in `extensions`; a document or variables GraphQL itself refuses is 4020/400, as REST
+answers a bad parameter; anything else is masked and logged with the request id. "Did you mean …?"
+hints are dropped unless `graphql_suggestions` is on.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql.error import GraphQLError
-from strawberry.extensions import MaskErrors, SchemaExtension
 
 from contextgraph.resolvers.errors import BadParameter, ContextError
 
 log = logging.getLogger("contextgraph")
 
-
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
-class ContextErrors(MaskErrors):
-    def _suggestions(self) -> bool:
-        context = self.execution_context.context
-        settings = context.get("settings") if isinstance(context, dict) else None
-        return bool(settings is not None and settings.graphql_suggestions)
+def shaped(errors: list[GraphQLError], suggestions: bool, request_id: str) -> list[GraphQLError]:
+    """New errors for the answer (the given ones may be shared: a document's are kept with it)."""
+    return [_shaped(error, suggestions, request_id) for error in errors]
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed: list[GraphQLError] = []
-        for error in errors:
-            original = error.original_error
-            if isinstance(original, ContextError):
-                error.extensions = {**(error.extensions or {}), "code": original.code, "status": original.status}
-                processed.append(error)
-            elif original is None or isinstance(original, GraphQLError):  # the client's own mistake
-                if not self._suggestions():
-                    error.message = _SUGGESTION.sub("", error.message)
-                # A document or variables GraphQL refuses: a bad parameter, as REST would answer it.
-                refusal = {"code": BadParameter.code, "status": BadParameter.status}
-                error.extensions = {**refusal, **(error.extensions or {})}
-                processed.append(error)
-            else:
-                request = self.execution_context.context.get("request")
-                request_id = request.scope.get("state", {}).get("request_id", "-") if request else "-"
-                log.error("unexpected error in GraphQL [request %s]", request_id, exc_info=original)
-                masked = self.anonymise_error(error)
-                masked.extensions = {"code": 5000, "status": 500, "request_id": request_id}
-                processed.append(masked)
-        return processed
+
+def _shaped(error: GraphQLError, suggestions: bool, request_id: str) -> GraphQLError:
+    original = error.original_error
+    message, extensions = error.message, dict(error.extensions or {})
+    if isinstance(original, ContextError):
+        extensions |= {"code": original.code, "status": original.status}
+    elif original is None or isinstance(original, GraphQLError):  # the client's own mistake
+        if not suggestions:
+            message = _SUGGESTION.sub("", message)
+        extensions = {"code": BadParameter.code, "status": BadParameter.status} | extensions
+    else:
+        log.error("unexpected error in GraphQL [request %s]", request_id, exc_info=original)
+        message, original = "Unexpected error.", None
+        extensions = {"code": 5000, "status": 500, "request_id": request_id}
+    return GraphQLError(message, error.nodes, error.source, error.positions, error.path, original, extensions)
 
 
 def graphql_error_body(error: ContextError) -> dict[str, Any]:
@@ -70,22 +58,6 @@ def _label(name: str | None) -> str:
         return "other"
     _NAMES.add(name)
     return name
-
-
-class OperationLabel(SchemaExtension):
-    """Names the request's operation for the access log and metrics: `graphql query Tree`."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        context = self.execution_context
-        request = context.context.get("request") if isinstance(context.context, dict) else None
-        if request is None or request.scope.get("type") != "http":
-            return
-        try:
-            kind = context.operation_type.value
-        except RuntimeError:  # the document did not parse: no operation to name
-            kind = "invalid"
-        label_operation(request.scope, kind, context.operation_name)
 
 
 def label_operation(scope: Any, kind: str, name: str | None) -> None:

@@ -16,7 +16,6 @@ import re
 from typing import Any
 
 import strawberry
-from strawberry.annotation import StrawberryAnnotation
 from strawberry.tools import create_type
 from strawberry.types.field import StrawberryField
 
@@ -26,6 +25,7 @@ from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import extension_records as profile_extensions
 from contextgraph.schema.batched import Batched
+from contextgraph.schema.internals import replace_fields
 from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import Customer, Service, State, Task
 
@@ -58,8 +58,9 @@ def _record_type(schema: ExtensionSchema) -> tuple[type, list[tuple[str, str]]]:
         python_type = _SCALARS[attribute.type]
         annotation = python_type if attribute.mandatory else python_type | None
         description = f"{attribute.type} attribute '{attribute.name}'"
-        fields.append(StrawberryField(python_name=name, graphql_name=name, default=None, description=description,
-                                      type_annotation=StrawberryAnnotation(annotation)))  # fmt: skip
+        made = strawberry.field(name=name, graphql_type=annotation, default=None, description=description)
+        made.python_name = name
+        fields.append(made)
     kind = _PREFIX[schema.kind]
     record = create_type(f"{kind}{schema.name[0].upper()}{schema.name[1:]}Record", fields,
                          description=f"A record of the {schema.kind} extension '{schema.name}'.")  # fmt: skip
@@ -142,9 +143,9 @@ def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryFi
 def install(registry: MetadataRegistry) -> None:
     """Give each owner type the `extensions` field its kind's current schemas call for (or none)."""
     for kind, owner in OWNER_TYPES.items():
-        definition = owner.__strawberry_definition__  # type: ignore[attr-defined]
-        fields = [f for f in definition.fields if f.python_name != "extensions"]
+        fields = [f for f in owner.__strawberry_definition__.fields  # type: ignore[attr-defined]
+                  if f.python_name != "extensions"]  # fmt: skip
         schemas = registry.of_kind(kind)
         if schemas:
             fields.append(_extensions_field(kind, schemas))
-        definition.fields = fields
+        replace_fields(owner, fields)

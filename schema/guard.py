@@ -10,22 +10,19 @@ is, not what it would expand to) gives, for the operation:
   multiplies what is below it by its `first` argument, or by `graphql_list_estimate` without one;
 - the range of every list's `first` and `offset` (a negative `first` would lower the cost).
 A refusal is a GraphQL error with `code`/`status` in its extensions, and nothing has run. The time
-limit (`graphql_timeout`) is kept by the view around each query or mutation.
+limit (`graphql_timeout`) is kept by the front door (schema/front_door.py) around each operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLCompositeType,
-    GraphQLError,
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
@@ -39,19 +36,16 @@ from graphql import (
     get_named_type,
     is_composite_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from graphql.execution import VariableValues, get_argument_values, get_variable_values
 
 from contextgraph.resolvers.access.keys import KEY_REQUIRED
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.bounds import check_json
-from contextgraph.resolvers.errors import BadParameter, ContextError, NotAuthorized, Unavailable
+from contextgraph.resolvers.errors import BadParameter, NotAuthorized
 from contextgraph.resolvers.paging import check_page
 from contextgraph.schema.binding import binding_of
+from contextgraph.schema.internals import strawberry_field
 from contextgraph.schema.settings import SchemaSettings as Settings
-
-_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
 @dataclass
@@ -111,7 +105,7 @@ class _Walk:
             return measure
         args = get_argument_values(definition, node, self.variables) if definition.args else {}
         check_json(args, self.json_depth)  # literals in the document: no NUL, no deeper than a body
-        field = definition.extensions.get(_BACKREF)
+        field = strawberry_field(definition)
         binding = binding_of(field.metadata) if field is not None else None
         if binding is not None:  # the catalog operation the field stands for: its roles
             measure.tasks.update(binding.tasks(args))
@@ -179,31 +173,6 @@ class QueryRefused(BadParameter):
         super().__init__("query", f"its {limit} is {value}; the server allows at most {allowed}")
 
 
-def guard(settings: Settings) -> type[SchemaExtension]:
-    """The extension class for a schema built under `settings`."""
-
-    class Guard(SchemaExtension):
-        async def on_execute(self) -> AsyncIterator[None]:
-            context = self.execution_context
-            found = context.context.get("loaders") if isinstance(context.context, dict) else None
-            try:
-                principal = context.context.get("principal")
-                asked = check_operation(settings, context.schema._schema, context.graphql_document,
-                                        context.operation_name, context.variables, principal)  # fmt: skip
-                if found is not None:
-                    found.ctx.reads.snapshot = asked is None or asked.loads > 1
-            except ContextError as refusal:
-                if context.operation_type.value == "subscription":  # Strawberry's enum, not graphql-core's
-                    raise  # a subscription's errors are mapped as they stream (ContextErrors)
-                # Answered here, execution never starts; ContextErrors maps it like any other.
-                error = GraphQLError(refusal.description, original_error=refusal)
-                context.result = GraphQLExecutionResult(data=None, errors=[error])
-            yield
-            if found is not None and context.operation_type.value != "subscription":
-                await found.ctx.reads.close()  # the operation's read session ends with it
-    return Guard
-
-
 def check_operation(settings: Settings, schema: GraphQLSchema, document: Any, operation_name: str | None,
                     variables: dict[str, Any] | None, principal: Principal | None) -> Measure | None:  # fmt: skip
     """Refuse (a ContextError) an operation over a limit, or one whose fields need a task the key lacks.
@@ -227,9 +196,3 @@ def check_measure(settings: Settings, principal: Principal | None, asked: Measur
     if principal is None:  # only a websocket that named no key gets this far
         raise NotAuthorized(KEY_REQUIRED)
     principal.require(*sorted(asked.tasks))
-
-
-def timed_out(settings: Settings) -> GraphQLError:
-    """The error of a query or mutation stopped after `graphql_timeout` (the view enforces it)."""
-    error = Unavailable(f"the query did not finish within {settings.graphql_timeout:g} s")
-    return GraphQLError(error.description, extensions={"code": error.code, "status": error.status})

@@ -28,8 +28,8 @@ class GraphQLSettings(BaseModel):
     graphql_introspection: bool = True
     # "Did you mean …?" in validation errors tells strangers the schema: off unless asked for.
     graphql_suggestions: bool = False
-    # Queries run on the level-at-a-time executor (schema/fast_path.py); off: graphql-core's alone.
-    graphql_fast_path: bool = True
+    # Queries run their compiled plans (schema/plans.py); off: graphql-core's field walk alone.
+    graphql_compiled: bool = True
 
 
 class SchemaSettings(DomainSettings, GraphQLSettings):

@@ -2,43 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import orjson
-import strawberry
-from graphql import GraphQLError
 from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.base import HTTPException  # what Strawberry answers 400s with
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Runtime
-from contextgraph.resolvers.errors import ContextError, MalformedBody, NotAuthorized, TooManyRequests
+from contextgraph.resolvers.errors import MalformedBody, NotAuthorized, TooManyRequests
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
-from contextgraph.schema import known_queries
-from contextgraph.schema.documents import CachedDocuments, Documents
-from contextgraph.schema.errors import ContextErrors, OperationLabel
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
-from contextgraph.schema.fast_path import FastExecutionContext
-from contextgraph.schema.guard import guard, timed_out
-from contextgraph.schema.known_queries import KnownQueries
+from contextgraph.schema.front_door import ContextSchema
+from contextgraph.schema.internals import HTTPRefusal, TextFrames
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
@@ -50,51 +39,23 @@ from contextgraph.schema.subscription import Subscription
 SCHEMA_REBUILDS = Counter("contextgraph_graphql_schema_rebuilds_total", "GraphQL schemas rebuilt for new metadata")
 
 
-class _Schema(strawberry.Schema):
-    known_queries: KnownQueries
-    documents: Documents
-
-    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Log only what went wrong on our side: a refusal or a client's mistake is the client's news."""
-        unexpected = [e for e in errors if e.original_error is not None
-                      and not isinstance(e.original_error, (ContextError, GraphQLError))]  # fmt: skip
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
-
-
-def build_schema(registry: MetadataRegistry, settings: Settings) -> _Schema:
+def build_schema(registry: MetadataRegistry, settings: Settings) -> ContextSchema:
     """A schema for the current extension schemas; built whole, then swapped in by the caller."""
     install(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
     query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
-    extensions: list[Any] = [lambda: MaxTokensLimiter(settings.graphql_max_tokens), CachedDocuments,
-                             guard(settings), ContextErrors, OperationLabel]  # fmt: skip
-    if not settings.graphql_introspection:
-        extensions.append(DisableIntrospection)
-    schema = _Schema(query=query, mutation=mutation, subscription=Subscription, extensions=extensions, config=config,
-                     execution_context_class=FastExecutionContext)
-    schema.known_queries = KnownQueries()
-    schema.documents = Documents()
+    schema = ContextSchema(query=query, mutation=mutation, subscription=Subscription, config=config)
+    schema.open(settings)
     return schema
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
-class _TextFrames(ASGIWebSocketAdapter):
-    """graphql-transport-ws speaks in text frames: browsers cannot parse binary ones as JSON."""
-
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        try:
-            await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
-
-
 class ContextGraphQL(GraphQL):
-    websocket_adapter_class = _TextFrames  # type: ignore[assignment]
-    schema: _Schema
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]
+    schema: ContextSchema
     settings: Settings
     # The page browsers get at /graphql (the app factory gives one with local assets).
     ide_html: str | None = None
@@ -117,8 +78,7 @@ class ContextGraphQL(GraphQL):
         if found is not None and isinstance(request, Request):
             request.state.graphql_loaders = [*getattr(request.state, "graphql_loaders", ()), found]
         return {"request": request, "response": response, "loaders": found, "runtime": runtime,
-                "settings": self.settings, "fast_path": self.settings.graphql_fast_path,
-                "principal": principal}  # fmt: skip
+                "settings": self.settings, "principal": principal}  # fmt: skip
 
     async def on_ws_connect(self, context: dict[str, Any]) -> None:  # type: ignore[override]
         """A websocket without an Authorization header names its key in `connection_init`."""
@@ -137,10 +97,6 @@ class ContextGraphQL(GraphQL):
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
-            if isinstance(request, Request) and context is UNSET and root_value is UNSET:
-                response = await known_queries.answer(self, request)
-                if response is not None:
-                    return response
             return await super().run(request, context, root_value)
         finally:
             if isinstance(request, Request):  # uploaded files, even of a refused operation
@@ -148,36 +104,12 @@ class ContextGraphQL(GraphQL):
                 for found in getattr(request.state, "graphql_loaders", ()):
                     await found.ctx.reads.close()  # the request's read session ends with it
 
-    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """One query or mutation over HTTP, stopped after `graphql_timeout` seconds; a query that
-        ran without errors is remembered (schema/known_queries.py).
-        """
-        schema = self.schema
-        result = await self.within_time(super().execute_single(*args, **kwargs))
-        if result is None:
-            return self.out_of_time()
-        data = kwargs.get("request_data")
-        if not result.errors and result.data is not None and data is not None and isinstance(data.query, str):
-            schema.known_queries.remember(data.query, data.operation_name)
-        return result
-
-    async def within_time(self, operation: Awaitable[ExecutionResult]) -> ExecutionResult | None:
-        """The operation's result, or None when it ran out of `graphql_timeout`."""
-        try:
-            async with asyncio.timeout(self.settings.graphql_timeout):
-                return await operation
-        except TimeoutError:
-            return None
-
-    def out_of_time(self) -> ExecutionResult:
-        return ExecutionResult(data=None, errors=[timed_out(self.settings)])
-
     def parse_json(self, data: str | bytes) -> Any:
         """HTTP bodies and variables: a bad one is 400 saying why."""
         try:
             return self.decode_json(data)
         except json.JSONDecodeError as error:
-            raise HTTPException(400, error.msg) from None
+            raise HTTPRefusal(400, error.msg) from None
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson, no deeper than `max_json_depth` and without NUL; refused as JSON that does not
@@ -203,7 +135,7 @@ class ContextGraphQL(GraphQL):
         sub_response.graphql_request = request  # type: ignore[attr-defined]
         return sub_response
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(self, request: Request, result: Any) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         not_executed = result.data is None and result.errors and all(e.path is None for e in result.errors)
         if not_executed and GRAPHQL_RESPONSE in request.headers.get("accept", ""):

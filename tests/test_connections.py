@@ -35,8 +35,8 @@ def _start(serve: Callable[..., Popen[bytes]], tmp_path: Path, **settings: str) 
 
 async def _closed_after(port: int, first: bytes, trickle: bytes | None, give_up: float) -> float:
     """Seconds until the server closes a connection that sends `first`, then `trickle` every 0.3 s."""
+    opened = time.monotonic()  # before connecting: the server's clock starts once it has accepted
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    opened = time.monotonic()
     writer.write(first)
     try:
         while time.monotonic() - opened < give_up:

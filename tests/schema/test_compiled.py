@@ -1,6 +1,6 @@
-"""The fast executor answers exactly what graphql-core's answers: the same queries, run both ways
-through the real endpoint, give byte-for-byte equal bodies; what it does not cover (errors,
-introspection, mutations) falls back, and the metrics say which executor served each query.
+"""Compiled plans answer exactly what graphql-core's field walk answers: the same queries, run both
+ways through the real endpoint, give byte-for-byte equal bodies, errors included; the metrics say
+which executor served each operation (a query has a plan unless it asks for an interface or union).
 """
 
 from __future__ import annotations
@@ -79,22 +79,22 @@ async def _tree(client: httpx.AsyncClient) -> tuple[str, int]:
 
 async def _both_ways(app: Starlette, client: httpx.AsyncClient, query: str, variables: dict[str, Any],
                      served_by: str) -> dict[str, Any]:  # fmt: skip
-    """The body on the fast path and on graphql-core's alone (compared as bytes), and which
-    executor the first one ran on."""
+    """The body with compiled plans and on graphql-core's field walk alone (compared as bytes), and
+    which executor the first one ran on."""
     settings = app.state.runtime.settings
     before = (await client.get("/metrics")).text
-    fast = await client.post("/graphql", json={"query": query, "variables": variables})
+    compiled = await client.post("/graphql", json={"query": query, "variables": variables})
     after = (await client.get("/metrics")).text
-    settings.graphql_fast_path = False
+    settings.graphql_compiled = False
     try:
         normal = await client.post("/graphql", json={"query": query, "variables": variables})
     finally:
-        settings.graphql_fast_path = True
-    assert fast.status_code == normal.status_code
-    assert fast.content == normal.content
-    name = "contextgraph_graphql_fast_path_total"
-    assert _metric(after, name, outcome=served_by) - _metric(before, name, outcome=served_by) == 1
-    body: dict[str, Any] = fast.json()
+        settings.graphql_compiled = True
+    assert compiled.status_code == normal.status_code
+    assert compiled.content == normal.content
+    name = "contextgraph_graphql_executions_total"
+    assert _metric(after, name, executor=served_by) - _metric(before, name, executor=served_by) == 1
+    body: dict[str, Any] = compiled.json()
     return body
 
 
@@ -102,7 +102,7 @@ async def test_the_whole_tree_is_the_same_both_ways(app: Starlette, client: http
     customer_id, _ = await _tree(client)
     for variables in ({"id": customer_id, "withTasks": True}, {"id": customer_id, "withTasks": False, "skipOffers": True,
                                                                 "types": ["1"]}):  # fmt: skip
-        body = await _both_ways(app, client, TREE, variables, "fast")
+        body = await _both_ways(app, client, TREE, variables, "compiled")
         assert "errors" not in body, body
         customer = body["data"]["customer"]
         # The comparison is only worth something if the tree is really there.
@@ -119,28 +119,45 @@ async def test_the_whole_tree_is_the_same_both_ways(app: Starlette, client: http
 
 
 @pytest.mark.parametrize(
-    ("query", "served_by"),
+    ("query", "errors"),
     [
-        ("query($s: Long!) { service(id: $s) { id serviceType active startedAt started } }", "fast"),
-        ("query($s: Long!) { a: service(id: $s) { id } b: service(id: $s) { ...on Service { id, x: id } } }", "fast"),
-        ("query($s: Long!) { state(serviceId: $s, id: 1) { id service { id states { id } } } }", "fast"),
-        ("query($s: Long!) { task(serviceId: $s, id: 1) { taskType service { customer { services { id } } } } }", "fast"),
-        ('{ interaction(id: "c1") { id customerId customer { id } service { id } fields } }', "fast"),
-        # errors: a missing customer, a bad argument deep in the tree, a missing service
-        ('{ customer(id: "nobody") { id } }', "normal"),
-        ('query($c: ID!) { customer(id: $c) { services(startedFrom: "yesterday") { id } } }', "normal"),
-        ("{ service(id: 999999) { id } }", "normal"),
-        # introspection belongs to graphql-core
-        ("{ __schema { queryType { name } } __typename }", "normal"),
+        ("query($s: Long!) { service(id: $s) { id serviceType active startedAt started } }", 0),
+        ("query($s: Long!) { a: service(id: $s) { id } b: service(id: $s) { ...on Service { id, x: id } } }", 0),
+        ("query($s: Long!) { state(serviceId: $s, id: 1) { id service { id states { id } } } }", 0),
+        ("query($s: Long!) { task(serviceId: $s, id: 1) { taskType service { customer { services { id } } } } }", 0),
+        ('{ interaction(id: "c1") { id customerId customer { id } service { id } fields } }', 0),
+        ("{ __schema { queryType { name } types { name fields { name type { name ofType { name } } } } } __typename }", 0),
+        # errors: a missing customer (null propagates to data), a bad argument deep in the tree (for
+        # every parent: null propagates up to the customer), a missing service, one of two root fields
+        ('{ customer(id: "nobody") { id } }', 1),
+        ('query($c: ID!) { customer(id: $c) { services(startedFrom: "yesterday") { id } } }', 1),
+        ("{ service(id: 999999) { id } }", 1),
+        ('query($s: Long!) { ok: service(id: $s) { id } missing: state(serviceId: $s, id: 999999) { id } }', 1),
     ],
 )
 async def test_small_queries_and_errors_are_the_same_both_ways(
-    app: Starlette, client: httpx.AsyncClient, query: str, served_by: str
+    app: Starlette, client: httpx.AsyncClient, query: str, errors: int
 ) -> None:
     customer_id, service_id = await _tree(client)
     variables = {name: value for name, value in (("s", service_id), ("c", customer_id)) if f"${name}" in query}
-    body = await _both_ways(app, client, query, variables, served_by)
-    assert ("errors" in body) is (served_by == "normal" and "__schema" not in query)
+    body = await _both_ways(app, client, query, variables, "compiled")
+    assert len(body.get("errors", [])) == errors, body
+
+
+@pytest.mark.parametrize("allowed", [5, 6, 7, 9, 12, 20, 26])
+async def test_an_answer_over_its_size_fails_where_graphql_core_fails_it(
+    app: Starlette, client: httpx.AsyncClient, allowed: int
+) -> None:
+    """Each parent's list counts into the answer's size in turn: the one that crosses the limit
+    fails, with its path, and the null climbs to the nearest nullable place (here: the answer)."""
+    customer_id, _ = await _tree(client)
+    app.state.runtime.settings.graphql_max_objects = allowed
+    query = """query($c: ID!) { customer(id: $c) { id open: services(status: ACTIVE) { id }
+        services { id states { id tasks { id } } interactions { id } } } }"""
+    body = await _both_ways(app, client, query, {"c": customer_id}, "compiled")
+    assert body["data"] is None
+    assert [e["extensions"]["status"] for e in body["errors"]] == [400]
+    assert "more than" in body["errors"][0]["message"]
 
 
 @pytest.fixture
@@ -148,7 +165,7 @@ def settings_overrides() -> dict[str, Any]:
     return {"refresh_interval": 3600}  # the poller's queries would count too
 
 
-async def test_the_tree_costs_five_statements_on_the_fast_path(app: Starlette, client: httpx.AsyncClient) -> None:
+async def test_the_tree_costs_seven_statements_compiled(app: Starlette, client: httpx.AsyncClient) -> None:
     customer_id, _ = await _tree(client)
     query = """query($id: ID!) { customer(id: $id) { services { extensions { Feedback { rating } }
         states { extensions { Feedback { rating } } tasks { extensions { Proposal { price } } } } } } }"""

@@ -1,0 +1,259 @@
+"""The one way in for every GraphQL operation — a POST or GET over HTTP, a websocket message, a
+stream — in the order each request takes it:
+
+1. the document: parsed (at most `graphql_max_tokens` tokens) and validated once per text, kept
+   with the schema (schema/documents.py);
+2. the operation the request names, if its transport allows that kind (Strawberry's own 400s);
+3. the guard (schema/guard.py): the roles its fields need, its depth, aliases and cost — refused
+   before anything runs;
+4. graphql-core's executor with the request's variables; a query runs its compiled plan
+   (schema/plans.py), decided before it starts — nothing ever runs twice;
+5. under `graphql_timeout`; errors shaped (schema/errors.py); the operation named in the access log.
+
+Strawberry's HTTP and websocket views call `execute` and `stream` (`subscribe` goes through
+`stream`); they see the results Strawberry's own schema gives them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import ExecutionResult as GraphQLResult
+from graphql import GraphQLError, subscribe
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from prometheus_client import Counter
+from strawberry.exceptions import MissingQueryError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType as StrawberryOperationType
+
+from contextgraph.resolvers.errors import ContextError, Unavailable
+from contextgraph.schema.documents import Document, Documents
+from contextgraph.schema.errors import label_operation, shaped
+from contextgraph.schema.executor import PlannedExecutor
+from contextgraph.schema.guard import Measure, check_measure, check_operation
+from contextgraph.schema.internals import (
+    CannotGetOperationTypeError,
+    Executor,
+    InvalidOperationTypeError,
+    PreExecutionError,
+    graphql_schema,
+    is_awaitable,
+    strawberry_validation_rules,
+)
+from contextgraph.schema.plans import compile_plan
+from contextgraph.schema.settings import SchemaSettings
+
+EXECUTIONS = Counter("contextgraph_graphql_executions_total", "GraphQL operations run, by executor",
+                     ["executor"])  # fmt: skip
+_KINDS = {kind.value: kind for kind in StrawberryOperationType}
+_ALL = frozenset(StrawberryOperationType)
+
+
+@dataclass
+class _Ready:
+    """An operation past the guard, about to run."""
+
+    document: Document
+    operation_name: str | None
+    kind: str  # query | mutation | subscription
+    measure: Measure | None
+
+
+class ContextSchema(strawberry.Schema):
+    """A Strawberry schema whose operations go through the front door above."""
+
+    settings: SchemaSettings
+    documents: Documents
+
+    def open(self, settings: SchemaSettings) -> None:
+        """Ready to serve under `settings` (called once, after the schema is built)."""
+        self.settings = settings
+        rules = (*specified_rules, *strawberry_validation_rules())
+        if not settings.graphql_introspection:
+            rules = (*rules, NoSchemaIntrospectionCustomRule)
+        self.documents = Documents(graphql_schema(self), rules, settings.graphql_max_tokens)
+
+    # -- the views' entry points
+
+    async def execute(  # type: ignore[override]
+        self, query: str | None, variable_values: dict[str, Any] | None = None, context_value: Any | None = None,
+        root_value: Any | None = None, operation_name: str | None = None,
+        allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:  # fmt: skip
+        """One query or mutation (Strawberry's view answers its exceptions with a 400)."""
+        try:
+            ready = await self._prepare(query, variable_values, context_value, operation_name,
+                                        allowed_operation_types or _ALL)  # fmt: skip
+            if isinstance(ready, ExecutionResult):
+                return ready
+            result = await self._within_time(self._run(ready, variable_values, context_value, root_value,
+                                                       operation_extensions))  # fmt: skip
+            return self._answer(result, context_value)
+        finally:
+            await _close_reads(context_value)
+
+    async def stream(  # type: ignore[override]
+        self, query: str | None, variable_values: dict[str, Any] | None = None, context_value: Any | None = None,
+        root_value: Any | None = None, operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
+    ) -> AsyncGenerator[ExecutionResult, None]:  # fmt: skip
+        """An operation over a websocket or a stream: a subscription's events, or one result."""
+        return self._streamed(query, variable_values, context_value, root_value, operation_name, operation_extensions,
+                            allowed_operation_types or _ALL)  # fmt: skip
+
+    async def _streamed(self, query: str | None, variables: dict[str, Any] | None, context: Any, root_value: Any,
+                      operation_name: str | None, operation_extensions: dict[str, Any] | None,
+                      allowed: Iterable[StrawberryOperationType]) -> AsyncGenerator[ExecutionResult, None]:  # fmt: skip
+        try:
+            ready = await self._prepare(query, variables, context, operation_name, allowed)
+        except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError) as error:
+            yield PreExecutionError(data=None, errors=self._shaped([_refusal(error)], context))
+            return
+        if isinstance(ready, ExecutionResult):
+            yield ready
+            return
+        if ready.kind != "subscription":
+            try:
+                result = await self._within_time(self._run(ready, variables, context, root_value, operation_extensions))
+                yield self._answer(result, context)
+            finally:
+                await _close_reads(context)
+            return
+        events: Any = subscribe(graphql_schema(self), ready.document.node, root_value, context, variables,  # type: ignore[arg-type]
+                                ready.operation_name, executor_class=Executor,
+                                operation_extensions=operation_extensions)  # fmt: skip
+        if is_awaitable(events):
+            events = await events
+        if isinstance(events, GraphQLResult):
+            yield PreExecutionError(data=None, errors=self._shaped(events.errors or [], context))
+            return
+        try:
+            async for event in events:
+                yield self._answer(event, context)
+        except Exception as error:  # graphql-core leaves an event source's own failure to us
+            yield self._answer(GraphQLResult(None, [GraphQLError(str(error), original_error=error)]), context)
+        finally:
+            await events.aclose()
+
+    # -- the steps
+
+    async def _prepare(self, query: str | None, variables: dict[str, Any] | None, context: Any,
+                       operation_name: str | None,
+                       allowed: Iterable[StrawberryOperationType]) -> _Ready | ExecutionResult:  # fmt: skip
+        """Steps 1 to 3: the operation ready to run, or the answer that refuses it."""
+        if not query:
+            raise MissingQueryError
+        document = await self.documents.get(query)
+        if document.node is None or document.errors:
+            label = "invalid" if document.node is None else None
+            if label is not None:
+                _label(context, label, operation_name)
+            return PreExecutionError(data=None, errors=self._shaped(document.errors, context))
+        operation = document.operation(operation_name)
+        if operation is None:
+            raise CannotGetOperationTypeError(operation_name)
+        kind = operation.operation.value
+        if _KINDS[kind] not in set(allowed):
+            raise InvalidOperationTypeError(_KINDS[kind])
+        name = operation_name if operation_name is not None else operation.name.value if operation.name else None
+        _label(context, kind, name)
+        try:
+            measure = self._guard(document, operation_name, variables, context)
+        except ContextError as refusal:
+            error = GraphQLError(refusal.description, original_error=refusal)
+            return PreExecutionError(data=None, errors=self._shaped([error], context))
+        found = _loaders(context)
+        if found is not None:
+            found.ctx.reads.snapshot = measure is None or measure.loads > 1
+        return _Ready(document, operation_name, kind, measure)
+
+    def _guard(self, document: Document, operation_name: str | None, variables: dict[str, Any] | None,
+               context: Any) -> Measure | None:  # fmt: skip
+        principal = context.get("principal") if isinstance(context, dict) else None
+        known = document.measures.get(operation_name)
+        if known is not None:
+            check_measure(self.settings, principal, known)
+            return known
+        measure = check_operation(self.settings, graphql_schema(self), document.node, operation_name, variables,
+                                  principal)  # fmt: skip
+        if measure is not None and not measure.varies:
+            document.measures[operation_name] = measure
+        return measure
+
+    async def _run(self, ready: _Ready, variables: dict[str, Any] | None, context: Any, root_value: Any,
+                   operation_extensions: dict[str, Any] | None) -> GraphQLResult:  # fmt: skip
+        """Step 4: graphql-core's executor, with the operation's plan when it has one."""
+        executor: Any = PlannedExecutor.build(graphql_schema(self), ready.document.node, root_value, context,  # type: ignore[arg-type]
+                                              variables, ready.operation_name, is_awaitable=is_awaitable,  # type: ignore[arg-type]
+                                              operation_extensions=operation_extensions)  # fmt: skip
+        if isinstance(executor, list):  # the variables do not fit the operation
+            return GraphQLResult(None, executor)
+        executor.strawberry_schema = self
+        if ready.kind == "query" and self.settings.graphql_compiled:
+            coerced = executor.variable_values.coerced
+            values = tuple(coerced.get(name) for name in ready.document.directive_variables)
+            key = (ready.operation_name, values)
+            try:
+                hash(key)
+            except TypeError:  # a value that cannot be a key: compiled for this request alone
+                executor.plan = compile_plan(executor, self)
+            else:
+                executor.plan = ready.document.plan(key, lambda: compile_plan(executor, self))
+        EXECUTIONS.labels("compiled" if executor.plan is not None else "graphql-core").inc()
+        result: Any = executor.execute_operation()
+        if is_awaitable(result):
+            result = await result
+        assert isinstance(result, GraphQLResult)
+        return result
+
+    async def _within_time(self, running: Any) -> GraphQLResult:
+        try:
+            async with asyncio.timeout(self.settings.graphql_timeout):
+                result: GraphQLResult = await running
+                return result
+        except TimeoutError:
+            error = Unavailable(f"the query did not finish within {self.settings.graphql_timeout:g} s")
+            return GraphQLResult(None, [GraphQLError(error.description, original_error=error)])
+
+    def _answer(self, result: GraphQLResult, context: Any) -> ExecutionResult:
+        errors = self._shaped(result.errors, context) if result.errors else None
+        return ExecutionResult(data=result.data, errors=errors)
+
+    def _shaped(self, errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
+        request = context.get("request") if isinstance(context, dict) else None
+        request_id = request.scope.get("state", {}).get("request_id", "-") if request is not None else "-"
+        return shaped(errors, self.settings.graphql_suggestions, request_id)
+
+
+def _refusal(error: Exception) -> GraphQLError:
+    """Strawberry's words for what its views answer with a 400, as an error of a stream."""
+    if isinstance(error, CannotGetOperationTypeError):
+        return GraphQLError(error.as_http_error_reason(), original_error=error)
+    if isinstance(error, InvalidOperationTypeError):
+        kinds = {"query": "queries", "mutation": "mutations", "subscription": "subscriptions"}
+        return GraphQLError(f"{kinds[error.operation_type.value]} are not allowed", original_error=error)
+    return GraphQLError(str(error) or "No GraphQL query found in the request", original_error=error)
+
+
+def _loaders(context: Any) -> Any:
+    return context.get("loaders") if isinstance(context, dict) else None
+
+
+async def _close_reads(context: Any) -> None:
+    """The operation's read session ends with it."""
+    found = _loaders(context)
+    if found is not None:
+        await found.ctx.reads.close()
+
+
+def _label(context: Any, kind: str, name: str | None) -> None:
+    request = context.get("request") if isinstance(context, dict) else None
+    if request is not None and request.scope.get("type") == "http":
+        label_operation(request.scope, kind, name)
+
