@@ -129,7 +129,8 @@ async def seed_background(url: str, first: int, count: int) -> None:
 
     database = Database(load_settings(None, database=url).async_database_url)
     stamp = 1_700_000_000_000
-    journey = {"type_value": 1, "type_key": "1", "started_ms": stamp, "started": {"timestamp": "2023-11-14T22:13:20.000Z"}}
+    journey = {"type_value": 1, "type_key": "1", "started_ms": stamp, "started_at": "2023-11-14T22:13:20.000Z",
+               "started": {"timestamp": "2023-11-14T22:13:20.000Z"}}
     b = BACKGROUND
     async with database.write() as conn:
         schemas = (await conn.execute(sa.select(extension_schema_t.c.id, extension_schema_t.c.name,
@@ -139,7 +140,8 @@ async def seed_background(url: str, first: int, count: int) -> None:
             ids = [f"bg{n:014d}" for n in range(start, min(start + 500, first + count))]
             await conn.execute(sa.insert(customer_t), [{"id": c, "attributes": {"FirstName": c}, "created_ms": stamp} for c in ids])
             services = (await conn.execute(sa.insert(service_t).returning(service_t.c.id), [
-                journey | {"customer_id": c} | ({"completed_ms": stamp + 1000, "duration": 1000} if k % 2 else {})
+                journey | {"customer_id": c} | ({"completed_ms": stamp + 1000, "completed_at": "2023-11-14T22:13:21.000Z", "duration": 1000}
+                                                   if k % 2 else {})
                 for c in ids for k in range(b["services"])])).scalars().all()  # fmt: skip
             states = (await conn.execute(sa.insert(state_t).returning(state_t.c.id, state_t.c.service_id),
                                          [journey | {"service_id": s} for s in services for _ in range(b["states"])])).all()  # fmt: skip

@@ -23,6 +23,8 @@ from contextgraph.schema.binding import binds
 from contextgraph.schema.loaders import Loaders, loaders
 
 BATCHED = "contextgraph.batched"
+# Field metadata: the field's value is its object's item under this key (the object is a dict).
+ITEM = "contextgraph.item"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ class Batched:
         """Takes `first`/`offset` out of the arguments (a `page` for a loader that cuts in SQL); the
         function that cuts each parent's page where the loader does not."""
         if self.paged is None:
-            return _same
+            return as_loaded
         page = found.page(arguments.pop("first", None), arguments.pop("offset", 0))  # refused where nothing is found
         if self.paged == "sql":
             arguments["page"] = page
@@ -76,8 +78,11 @@ class Batched:
         return lambda items: list(items[page.skip : page.upto]) if items else []
 
 
-def _same(value: Any) -> Any:
+def as_loaded(value: Any) -> Any:
+    """The `wrap` of a field whose loaded value is its GraphQL value."""
     return value
+
+
 
 
 def _none_is_empty(value: Any) -> Any:

@@ -57,10 +57,13 @@ def _strict(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Any], Any
 def _expression(n: int, plan: FieldPlan, namespace: dict[str, Any]) -> str | None:
     if plan.source == "typename":
         return "T"
-    if plan.source != "attribute" or plan.is_list or plan.leaf is None or plan.attribute is None:
+    if plan.source not in ("attribute", "item") or plan.is_list or plan.leaf is None or plan.attribute is None:
         return None
     name = plan.attribute
-    if name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__"):
+    if plan.source == "item":
+        namespace[f"A{n}"] = name
+        read = f"p.get(A{n})"
+    elif name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__"):
         read = f"p.{name}"
     else:
         namespace[f"A{n}"] = name

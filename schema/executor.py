@@ -119,8 +119,8 @@ class _Run:
         plan = level.plan
         exact = plan.exact
         try:
-            if plan.object_type.is_type_of is not None and (exact is None or any(v.__class__ is not exact
-                                                                          for v in level.values)):  # fmt: skip
+            if plan.object_type.is_type_of is not None and (exact is None or any(v.__class__ not in exact
+                                                                                 for v in level.values)):  # fmt: skip
                 raise NotBuilt
             level.dicts = plan.build(level.values)  # type: ignore[assignment]
         except Exception:  # built field by field, with graphql-core's errors
@@ -155,7 +155,7 @@ class _Run:
 
     def build_one(self, level: _Level, index: int) -> None:
         plan, value = level.plan, level.values[index]
-        if plan.object_type.is_type_of is not None and value.__class__ is not plan.exact:
+        if plan.object_type.is_type_of is not None and (plan.exact is None or value.__class__ not in plan.exact):
             info = self.info_for_object(level, index)
             if not plan.object_type.is_type_of(value, info):
                 message = f"Expected value of type '{plan.object_type.name}' but got: {inspect(value)}."
@@ -170,9 +170,10 @@ class _Run:
         for field in plan.fields:
             if field.source == "typename":
                 made[field.key] = plan.object_type.name
-            elif field.source == "attribute" and field.child is None and not field.is_list:
+            elif field.source in ("attribute", "item") and field.child is None and not field.is_list:
                 try:
-                    made[field.key] = self.leaf(field, getattr(value, field.attribute), field.non_null)  # type: ignore[arg-type]
+                    found = value.get(field.attribute) if field.source == "item" else getattr(value, field.attribute)  # type: ignore[arg-type]
+                    made[field.key] = self.leaf(field, found, field.non_null)
                 except Exception as raw:
                     self.field_failed(level, index, field, self.error(raw, field, level.field_path(index, field)))
                     if level.dicts[index] is None or self.gone(level, index):
@@ -202,6 +203,8 @@ class _Run:
         try:
             if source == "attribute":
                 values = [getattr(p, field.attribute) for p in parents]  # type: ignore[arg-type]
+            elif source == "item":
+                values = [p.get(field.attribute) for p in parents]
             elif source == "value":
                 assert field.spec is not None
                 values = [field.spec.value(p) for p in parents]

@@ -24,7 +24,7 @@ from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import extension_records as profile_extensions
-from contextgraph.schema.batched import Batched
+from contextgraph.schema.batched import ITEM, Batched, as_loaded
 from contextgraph.schema.internals import replace_fields
 from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import Customer, Service, State, Task
@@ -50,21 +50,31 @@ def graphql_names(names: list[str]) -> list[str]:
     return result
 
 
-def _record_type(schema: ExtensionSchema) -> tuple[type, list[tuple[str, str]]]:
-    """The object type of one record, and (attribute name, GraphQL name) pairs."""
+def _attribute_field(original: str, name: str, annotation: Any, description: str) -> StrawberryField:
+    """A record's attribute: the value under its original name in the record as stored (a dict)."""
+
+    def resolve(root: dict[str, Any]) -> Any:
+        return root.get(original)
+
+    resolve.__name__ = f"resolve_{name}"
+    made = strawberry.field(resolver=resolve, name=name, graphql_type=annotation, description=description,
+                            metadata={ITEM: original})  # fmt: skip
+    made.python_name = name
+    return made
+
+
+def _record_type(schema: ExtensionSchema) -> type:
+    """The object type of one record: its objects are the records as stored (dicts)."""
     mangled = graphql_names([a.name for a in schema.attributes])
     fields = []
     for attribute, name in zip(schema.attributes, mangled, strict=True):
         python_type = _SCALARS[attribute.type]
         annotation = python_type if attribute.mandatory else python_type | None
-        description = f"{attribute.type} attribute '{attribute.name}'"
-        made = strawberry.field(name=name, graphql_type=annotation, default=None, description=description)
-        made.python_name = name
-        fields.append(made)
+        fields.append(_attribute_field(attribute.name, name, annotation,
+                                       f"{attribute.type} attribute '{attribute.name}'"))  # fmt: skip
     kind = _PREFIX[schema.kind]
-    record = create_type(f"{kind}{schema.name[0].upper()}{schema.name[1:]}Record", fields,
-                         description=f"A record of the {schema.kind} extension '{schema.name}'.")  # fmt: skip
-    return record, list(zip((a.name for a in schema.attributes), mangled, strict=True))
+    return create_type(f"{kind}{schema.name[0].upper()}{schema.name[1:]}Record", fields,
+                       description=f"A record of the {schema.kind} extension '{schema.name}'.")  # fmt: skip
 
 
 # The catalog read each owner kind's extensions stand for (its role: UCS.Service.readStateExtension, …).
@@ -96,17 +106,8 @@ def _classifier_field(schema: ExtensionSchema) -> StrawberryField:
 def _extension_field(schema: ExtensionSchema) -> StrawberryField:
     if not schema.attributes:
         return _classifier_field(schema)
-    record_type, names = _record_type(schema)
-
-    def build(record: dict[str, Any]) -> Any:
-        return record_type(**{name: record.get(original) for original, name in names})
-
-    def value(loaded: Any) -> Any:
-        if schema.multi:
-            return [build(r) for r in loaded]
-        return build(loaded) if loaded is not None else None
-
-    spec = _records_of(schema, value)
+    record_type = _record_type(schema)
+    spec = _records_of(schema, as_loaded)  # a record, None, or a multi-valued extension's list of them
 
     async def resolve(root: Any, info: strawberry.Info) -> Any:
         return await spec.one(root, info)

@@ -7,7 +7,7 @@ for each name below, so an upgrade that moves one fails there, loudly, before an
   reference), which carries our field metadata (catalog binding, batched loads).
 - `python_arguments`: Strawberry's conversion of graphql-core argument values to Python ones
   (enums, input types) as its resolvers get them.
-- `exact_class`: the class whose exact instances Strawberry's generated `is_type_of` accepts.
+- `exact_classes`: the classes whose exact instances Strawberry's generated `is_type_of` accepts.
 - `complete_leaf`: graphql-core's completion of a scalar or enum value, with its error messages.
 - `Executor`: Strawberry's graphql-core executor (it gives resolvers their `info`), and on it:
   `root_fields` / `sub_fields` (graphql-core's field collection: aliases, fragments, `@skip`,
@@ -48,7 +48,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.field import StrawberryField
 
 __all__ = ["CannotGetOperationTypeError", "Executor", "FieldDetails", "GroupedFields", "HTTPRefusal",
-           "InvalidOperationTypeError", "Path", "PreExecutionError", "TextFrames", "complete_leaf", "exact_class",
+           "InvalidOperationTypeError", "Path", "PreExecutionError", "TextFrames", "complete_leaf", "exact_classes",
            "graphql_schema", "is_awaitable", "python_arguments", "replace_fields", "strawberry_field",
            "strawberry_validation_rules"]  # fmt: skip
 
@@ -72,14 +72,19 @@ def python_arguments(schema: Any, field: StrawberryField, raw: dict[str, Any]) -
     return converted
 
 
-def exact_class(object_type: GraphQLObjectType) -> type | None:
-    """The Python class of the Strawberry type behind `object_type`, when its `is_type_of` is the
-    one Strawberry generates (which accepts an instance of exactly that class, never cast)."""
+def exact_classes(object_type: GraphQLObjectType) -> frozenset[type] | None:
+    """Classes whose exact instances the `is_type_of` of `object_type` accepts: those a type of ours
+    names in `__sources__` (schema/types.py), or the Strawberry class itself when its `is_type_of` is
+    the one Strawberry generates (an instance of exactly that class, never cast, passes it)."""
     definition = (object_type.extensions or {}).get(_BACKREF)
-    if definition is None or definition.is_type_of is not None or definition.concrete_of is not None:
+    if definition is None:
         return None
-    origin: type = definition.origin
-    return origin
+    declared = getattr(definition.origin, "__sources__", None)
+    if declared is not None:
+        return frozenset(declared)
+    if definition.is_type_of is not None or definition.concrete_of is not None:
+        return None
+    return frozenset({definition.origin})
 
 
 def complete_leaf(leaf_type: GraphQLLeafType, value: Any) -> Any:

@@ -42,15 +42,15 @@ async def written(ctx: Context, read: Operation, **input: Any) -> Any:  # type: 
 
 
 async def _service(ctx: Context, service_id: int) -> Service:
-    return Service.of((await written(ctx, services.get_service, service_id=service_id)).service)
+    return (await written(ctx, services.get_service, service_id=service_id)).service  # type: ignore[return-value]
 
 
 async def _state(ctx: Context, service_id: int, state_id: int) -> State:
-    return State.of((await written(ctx, states.get_state, service_id=service_id, state_id=state_id)).state)
+    return (await written(ctx, states.get_state, service_id=service_id, state_id=state_id)).state  # type: ignore[return-value]
 
 
 async def _task(ctx: Context, service_id: int, task_id: int) -> Task:
-    return Task.of((await written(ctx, tasks.get_task, service_id=service_id, task_id=task_id)).task)
+    return (await written(ctx, tasks.get_task, service_id=service_id, task_id=task_id)).task  # type: ignore[return-value]
 
 
 @strawberry.type

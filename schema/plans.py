@@ -5,6 +5,7 @@ A plan is a tree of `ObjectPlan`s (one per selection set on an object type, afte
 field collection: aliases, fragments, `@skip`/`@include` with the request's variables, response
 order). Each field says where its value comes from:
 - `attribute`: a plain field, read off the object the level's load made;
+- `item`: a plain field of a dict (an extension record as stored), read under its key;
 - `batched`: a nested field with a `Batched` spec (schema/batched.py) — one load for the whole level;
 - `deferred`: extension records, loaded once for the whole response after the rest of the tree;
 - `value`: a field computed from its parent without loading (the extensions container);
@@ -45,9 +46,9 @@ from graphql import (
 )
 from graphql.language import Visitor
 
-from contextgraph.schema.batched import BATCHED, Batched
+from contextgraph.schema.batched import BATCHED, ITEM, Batched
 from contextgraph.schema.builders import generated_builder
-from contextgraph.schema.internals import Executor, FieldDetails, exact_class, python_arguments, strawberry_field
+from contextgraph.schema.internals import Executor, FieldDetails, exact_classes, python_arguments, strawberry_field
 
 
 class Unsupported(Exception):
@@ -61,8 +62,8 @@ class FieldPlan:
     details: list[FieldDetails]
     field_def: GraphQLField | None  # None for __typename
     parent_type: GraphQLObjectType
-    source: str  # attribute | batched | deferred | value | resolve | typename
-    attribute: str | None = None  # the Python attribute of an `attribute` field
+    source: str  # attribute | item | batched | deferred | value | resolve | typename
+    attribute: str | None = None  # the Python attribute of an `attribute` field, the key of an `item`
     spec: Batched | None = None
     # graphql-core's argument values when no variable decides them (else computed per request)
     raw_arguments: dict[str, Any] | None = None
@@ -84,13 +85,13 @@ class ObjectPlan:
     fields: list[FieldPlan]
     build: Callable[[list[Any]], list[dict[str, Any]]] = field(init=False)
     # the class Strawberry's is_type_of accepts instances of (checked once per level), if known
-    exact: type | None = field(init=False)
+    exact: frozenset[type] | None = field(init=False)
     later: list[FieldPlan] = field(init=False)  # the fields `build` leaves to the executor
 
     def __post_init__(self) -> None:
         self.build, built = generated_builder(self.object_type.name, self.fields)
         self.later = [f for f in self.fields if not any(f is b for b in built)]
-        self.exact = exact_class(self.object_type) if self.object_type.is_type_of is not None else None
+        self.exact = exact_classes(self.object_type) if self.object_type.is_type_of is not None else None
 
 
 @dataclass(eq=False)
@@ -147,6 +148,8 @@ class _Compiler:
         if spec is not None:
             plan.spec = spec
             plan.source = "deferred" if spec.deferred else "batched" if spec.loader is not None else "value"
+        elif strawberry is not None and ITEM in strawberry.metadata:
+            plan.source, plan.attribute = "item", strawberry.metadata[ITEM]
         elif (strawberry is not None and strawberry.is_basic_field and not strawberry.arguments
               and not strawberry.extensions and not strawberry.permission_classes
               and field_def.resolve is not None):  # fmt: skip

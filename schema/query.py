@@ -4,6 +4,8 @@ server status; each bound to its catalog operation.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -37,15 +39,18 @@ class Query:
 
     @strawberry.field(description="A service by id.", metadata=binds(services.get_service))
     async def service(self, info: strawberry.Info, id: Long) -> Service:
-        return Service.of((await services.get_service(loaders(info).ctx, {"service_id": id})).service)
+        found: Any = (await services.get_service(loaders(info).ctx, {"service_id": id})).service
+        return found
 
     @strawberry.field(description="A state of a service.", metadata=binds(states.get_state))
     async def state(self, info: strawberry.Info, service_id: Long, id: int) -> State:
-        return State.of((await states.get_state(loaders(info).ctx, {"service_id": service_id, "state_id": id})).state)
+        found: Any = (await states.get_state(loaders(info).ctx, {"service_id": service_id, "state_id": id})).state
+        return found
 
     @strawberry.field(description="A task of a service.", metadata=binds(tasks.get_task))
     async def task(self, info: strawberry.Info, service_id: Long, id: int) -> Task:
-        return Task.of((await tasks.get_task(loaders(info).ctx, {"service_id": service_id, "task_id": id})).task)
+        found: Any = (await tasks.get_task(loaders(info).ctx, {"service_id": service_id, "task_id": id})).task
+        return found
 
     @strawberry.field(description="Services started under a contact key and not yet associated with a customer.",
                       metadata=binds(services.anonymous_services))  # fmt: skip
@@ -59,7 +64,7 @@ class Query:
         trees = await services.anonymous_services(found.ctx, {"contact_key": contact_key, "filter": service_filter})
         trees = page(trees, first, offset, found.settings.graphql_max_list)
         found.charge(len(trees))
-        return [Service.of(t.service) for t in trees]
+        return [t.service for t in trees]  # type: ignore[misc]
 
     @strawberry.field(description="An interaction by its id.", metadata=binds(interactions.get_interaction))
     async def interaction(self, info: strawberry.Info, id: str) -> Interaction:

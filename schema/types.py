@@ -1,5 +1,6 @@
-"""The object types: Customer, Service, State, Task. Plain fields are copied from the records;
-only the nested lists go through the request's DataLoaders (one batched query per level).
+"""The object types: Customer, Service, State, Task, Interaction. Services, states and tasks are the
+records the read path loads (their fields read the records' attributes); only the nested lists go
+through the request's loads (one batched query per level).
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from contextgraph.resolvers.journeys import services as service_ops
 from contextgraph.resolvers.journeys import states as state_ops
 from contextgraph.resolvers.journeys import tasks as task_ops
 from contextgraph.resolvers.journeys.query import ServiceFilter
-from contextgraph.resolvers.journeys.records import JourneyRecord, ServiceRecord, StateRecord, Status, TaskRecord
+from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import profiles as profile_ops
-from contextgraph.resolvers.timefmt import format_ms
-from contextgraph.schema.batched import Batched
+from contextgraph.schema.batched import Batched, as_loaded
 from contextgraph.schema.scalars import Long, LongOrString
 
 # Registers the resolvers' Status enum with GraphQL (strawberry.enum marks the class in place).
@@ -29,23 +29,21 @@ FIRST = Annotated[int | None, strawberry.argument(description="At most this many
 OFFSET = Annotated[int, strawberry.argument(description="Skip this many first.")]
 
 
-# The nested fields, each declared once for Strawberry's resolvers and the fast executor, each
-# standing for the catalog read whose role it needs.
-_SERVICE = Batched(service_ops.get_service, lambda found: found.service, lambda child: child.service_id,
-                   lambda r: Service.of(r) if r is not None else None)  # fmt: skip
+# The nested fields, each declared once for graphql-core's resolvers and for compiled plans, each
+# standing for the catalog read whose role it needs. Services, states and tasks are the records the
+# read path loads, as they are (their Strawberry types read the records' own attributes).
+_SERVICE = Batched(service_ops.get_service, lambda found: found.service, lambda child: child.service_id, as_loaded)
 _CUSTOMER = Batched(profile_ops.get_profile, lambda found: found.profile, lambda child: child.customer_id,
                     lambda profile: Customer.of(profile) if profile is not None else None)  # fmt: skip
 _STATE_TASKS = Batched(task_ops.service_tasks,
                        lambda found, status, types, page: found.tasks_of_state(status, types, page),
-                       lambda state: state.id, lambda records: [Task.of(t) for t in records], paged="sql")  # fmt: skip
+                       lambda state: state.id, as_loaded, paged="sql")  # fmt: skip
 _SERVICE_STATES = Batched(state_ops.service_states,
                           lambda found, status, types, page: found.states_of_service(status, types, page),
-                          lambda service: service.id, lambda records: [State.of(s) for s in records],
-                          paged="sql")  # fmt: skip
+                          lambda service: service.id, as_loaded, paged="sql")  # fmt: skip
 _SERVICE_TASKS = Batched(task_ops.service_tasks,
                          lambda found, status, types, page: found.tasks_of_service(status, types, page),
-                         lambda service: service.id, lambda records: [Task.of(t) for t in records],
-                         paged="sql")  # fmt: skip
+                         lambda service: service.id, as_loaded, paged="sql")  # fmt: skip
 _SERVICE_INTERACTIONS = Batched(interaction_ops.service_interactions, lambda found: found.service_interactions,
                                 lambda service: service.id, lambda records: [Interaction.of(i) for i in records],
                                 paged="python")  # fmt: skip
@@ -55,22 +53,22 @@ _CUSTOMER_INTERACTIONS = Batched(interaction_ops.customer_interactions, lambda f
 _CUSTOMER_SERVICES = Batched(service_ops.customer_services,
                              lambda found, page, **filters: found.services_of_customer(service_filter_of(**filters),
                                                                                        page),
-                             lambda customer: str(customer.id),
-                             lambda records: [Service.of(s) for s in records], paged="sql")  # fmt: skip
+                             lambda customer: str(customer.id), as_loaded, paged="sql")  # fmt: skip
 
 
-def _common(record: JourneyRecord) -> dict[str, Any]:
-    return {
-        "est_duration": record.est_duration,
-        "duration": record.duration,
-        "disposition": record.disposition,
-        "disposition_desc": record.disposition_desc,
-        "started": record.started,
-        "completed": record.completed,
-        "active": record.active,
-        "started_at": format_ms(record.started_ms),
-        "completed_at": format_ms(record.completed_ms) if record.completed_ms is not None else None,
-    }
+def _sources(*classes: type) -> Any:
+    """A type whose objects are the domain's records of `classes` (Strawberry's `is_type_of`)."""
+
+    def mark(cls: type) -> type:
+        cls.__sources__ = classes  # type: ignore[attr-defined]  # read by compiled plans (schema/internals.py)
+
+        def is_type_of(_cls: type, obj: Any, _info: Any) -> bool:
+            return isinstance(obj, classes)
+
+        cls.is_type_of = classmethod(is_type_of)  # type: ignore[attr-defined]
+        return cls
+
+    return mark
 
 
 @strawberry.interface(description="What services, states and tasks share: a start and perhaps an end.")
@@ -87,15 +85,12 @@ class Journey:
 
 
 @strawberry.type(description="A task: a unit of work in a service, perhaps in one of its states.")
+@_sources(TaskRecord)
 class Task(Journey):
     id: int
-    task_type: LongOrString
+    type_value: LongOrString = strawberry.field(name="taskType")
     service_id: Long
     state_id: int | None
-
-    @classmethod
-    def of(cls, r: TaskRecord) -> Task:
-        return cls(id=r.id, task_type=r.type_value, service_id=Long(r.service_id), state_id=r.state_id, **_common(r))
 
     @strawberry.field(description="The service this task belongs to.", metadata=_SERVICE.metadata())
     async def service(self, info: strawberry.Info) -> Service:
@@ -104,16 +99,12 @@ class Task(Journey):
 
 
 @strawberry.type(description="A state: one step in the delivery of a service.")
+@_sources(StateRecord)
 class State(Journey):
     id: int
-    state_type: LongOrString
+    type_value: LongOrString = strawberry.field(name="stateType")
     service_id: Long
     previous_state_id: int | None
-
-    @classmethod
-    def of(cls, r: StateRecord) -> State:
-        return cls(id=r.id, state_type=r.type_value, service_id=Long(r.service_id),
-                   previous_state_id=r.previous_state_id, **_common(r))  # fmt: skip
 
     @strawberry.field(description="The tasks started in this state.", metadata=_STATE_TASKS.metadata())
     async def tasks(
@@ -130,16 +121,12 @@ class State(Journey):
 
 
 @strawberry.type(description="A service: a promise made to a customer (or to a contact key, while anonymous).")
+@_sources(ServiceRecord)
 class Service(Journey):
     id: Long
-    service_type: LongOrString
+    type_value: LongOrString = strawberry.field(name="serviceType")
     customer_id: str | None
     contact_key: str | None
-
-    @classmethod
-    def of(cls, r: ServiceRecord) -> Service:
-        return cls(id=Long(r.id), service_type=r.type_value, customer_id=r.customer_id,
-                   contact_key=r.contact_key, **_common(r))  # fmt: skip
 
     @strawberry.field(description="The customer, once the service is associated with one.",
                       metadata=_CUSTOMER.metadata())  # fmt: skip

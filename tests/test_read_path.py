@@ -102,10 +102,11 @@ class _WritesBetweenStatements:
 
     def _sql(self) -> str:
         now = 1_700_000_000_000
-        return (f"BEGIN; INSERT INTO state (service_id, type_value, type_key, started_ms, started) "
-                f"VALUES ({self.service_id}, '2', '2', {now}, '{{}}'); "
-                f"INSERT INTO task (service_id, state_id, type_value, type_key, started_ms, started) "
-                f"SELECT {self.service_id}, max(id), '1', '1', {now}, '{{}}' FROM state; COMMIT;")  # fmt: skip
+        at = "2023-11-14T22:13:20.000Z"
+        return (f"BEGIN; INSERT INTO state (service_id, type_value, type_key, started_ms, started_at, started) "
+                f"VALUES ({self.service_id}, '2', '2', {now}, '{at}', '{{}}'); "
+                f"INSERT INTO task (service_id, state_id, type_value, type_key, started_ms, started_at, started) "
+                f"SELECT {self.service_id}, max(id), '1', '1', {now}, '{at}', '{{}}' FROM state; COMMIT;")  # fmt: skip
 
     async def _postgres(self) -> None:
         import asyncpg
@@ -165,7 +166,8 @@ async def test_a_locked_sqlite_file_is_503_then_reads_again(tmp_path: Path) -> N
     setup = Database(url)
     await migrate(setup)
     async with setup.write() as conn:
-        await conn.execute(sa.insert(service_t).values(id=1, type_value=1, type_key="1", started_ms=0, started={}))
+        await conn.execute(sa.insert(service_t).values(id=1, type_value=1, type_key="1", started_ms=0,
+                                                          started_at="1970-01-01T00:00:00.000Z", started={}))
     await setup.dispose()
     durations = Statement(lambda d: sa.select(service_t.c.est_duration).where(service_t.c.id == 1))
 

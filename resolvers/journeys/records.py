@@ -26,6 +26,7 @@ from contextgraph.resolvers.store.tables import (
     state_t,
     task_t,
 )
+from contextgraph.resolvers.timefmt import format_ms
 
 
 class Status(Enum):
@@ -56,6 +57,8 @@ class JourneyRecord:
     disposition_desc: str | None
     started: dict[str, Any]
     completed: dict[str, Any] | None
+    started_at: str  # as the API shows it (`YYYY-MM-DDTHH:mm:ss.SSSZ`)
+    completed_at: str | None
 
     @property
     def active(self) -> bool:
@@ -181,6 +184,7 @@ async def insert_started(conn: AsyncConnection, kind: str, event: Event, type_fi
         "type_key": type_key(event.fields[type_field]),
         "est_duration": event.fields.get("est_duration"),
         "started_ms": event.timestamp_ms,
+        "started_at": format_ms(event.timestamp_ms),
         "started": event.without(START_LIFTED),
         **columns,
     }
@@ -200,6 +204,7 @@ async def complete(conn: AsyncConnection, kind: str, record: JourneyRecord, even
     table = _TABLES[kind]
     values = {
         "completed_ms": ended,
+        "completed_at": format_ms(ended),
         "duration": ended - record.started_ms,
         "completed": event.without(END_LIFTED),
         "disposition": event.fields.get("disposition"),

@@ -70,6 +70,9 @@ class _Journey(SQLModel):
     disposition_desc: str | None = Field(default=None)
     started: dict[str, Any] = _json(nullable=False)
     completed: dict[str, Any] | None = _json()
+    # The start and end as the API shows them (written with the event: a read formats nothing).
+    started_at: str = Field(sa_type=sa.String(32))
+    completed_at: str | None = Field(default=None, sa_type=sa.String(32))
 
 
 class Service(_Journey, table=True):
