@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from contextgraph.resolvers.errors import not_found
 from contextgraph.resolvers.journeys.query import ServiceFilter
@@ -36,30 +37,46 @@ _STATEMENTS: dict[Shape, Statement] = {}
 
 
 def _statement(shape: Shape) -> Statement:
-    """The statement of one shape, built once: parents `ids`, `types`, bounds by name, page `skip`/`upto`."""
+    """The statement of one shape, built once: parents `ids`, `types`, bounds by name, page `skip`/`count`.
+
+    A paged statement reads each parent's page through the (parent, id) index — on PostgreSQL a
+    LATERAL subquery per parent, on SQLite a correlated one — so a page costs its rows, never the
+    parent's whole list (a window over every child cost twice as much on a 600-task tree).
+    """
     if shape not in _STATEMENTS:
         cls, parent_name, status, typed, bounds, paged = shape
         table = _TABLE[cls]
 
+        def filtered(query: sa.Select[Any], of: sa.FromClause, dialect: str) -> sa.Select[Any]:
+            if status is Status.ACTIVE:
+                query = query.where(of.c.completed_ms.is_(None))
+            elif status is Status.COMPLETED:
+                query = query.where(of.c.completed_ms.is_not(None))
+            if typed:
+                query = query.where(any_of(dialect, of.c.type_key, "types"))
+            for bound in bounds:  # started_from: started_ms >= :started_from, started_to: < …
+                column, value = of.c[bound.rsplit("_", 1)[0] + "_ms"], sa.bindparam(bound, type_=sa.BigInteger)
+                query = query.where(column >= value if bound.endswith("_from") else column < value)
+            return query
+
         def build(dialect: str) -> sa.Select[Any]:
             parent = table.c[parent_name]
-            query = select_records(cls).where(any_of(dialect, parent, "ids"))
-            if status is Status.ACTIVE:
-                query = query.where(table.c.completed_ms.is_(None))
-            elif status is Status.COMPLETED:
-                query = query.where(table.c.completed_ms.is_not(None))
-            if typed:
-                query = query.where(any_of(dialect, table.c.type_key, "types"))
-            for bound in bounds:  # started_from: started_ms >= :started_from, started_to: < …
-                column, value = table.c[bound.rsplit("_", 1)[0] + "_ms"], sa.bindparam(bound, type_=sa.BigInteger)
-                query = query.where(column >= value if bound.endswith("_from") else column < value)
             if not paged:
-                return query.order_by(table.c.id)
-            number = sa.func.row_number().over(partition_by=parent, order_by=table.c.id).label("n")
-            ranked = query.add_columns(number).subquery()
-            kept = [ranked.c[str(column.key)] for column in query.selected_columns]
-            return (sa.select(*kept).where(ranked.c.n > sa.bindparam("skip"), ranked.c.n <= sa.bindparam("upto"))
-                    .order_by(ranked.c.id))  # fmt: skip
+                return filtered(select_records(cls).where(any_of(dialect, parent, "ids")), table, dialect
+                                ).order_by(table.c.id)  # fmt: skip
+            count, skip = sa.bindparam("count", type_=sa.Integer), sa.bindparam("skip", type_=sa.Integer)
+            if dialect == "postgresql":
+                ids = sa.func.unnest(sa.bindparam("ids", type_=postgresql.ARRAY(parent.type)))
+                parents = ids.table_valued("value").render_derived(name="p")
+                page = (filtered(select_records(cls).where(parent == parents.c.value), table, dialect)
+                        .order_by(table.c.id).limit(count).offset(skip).lateral("page"))  # fmt: skip
+                return sa.select(*page.c).select_from(parents.join(page, sa.true())).order_by(page.c.id)
+            parents = sa.func.json_each(sa.bindparam("ids", type_=sa.String)).table_valued("value").alias("p")
+            inner = table.alias("inner")
+            page_ids = (filtered(sa.select(inner.c.id).where(inner.c[parent_name] == parents.c.value), inner, dialect)
+                        .order_by(inner.c.id).limit(count).offset(skip))  # fmt: skip
+            return (select_records(cls).select_from(parents.join(table, table.c.id.in_(page_ids)))
+                    .order_by(table.c.id))  # fmt: skip
 
         _STATEMENTS[shape] = Statement(build)
     return _STATEMENTS[shape]
@@ -78,7 +95,7 @@ async def _children(
     if types:
         params["types"] = [str(t) for t in types]
     if page is not None:
-        params["skip"], params["upto"] = page.skip, page.upto
+        params["skip"], params["count"] = page.skip, page.upto - page.skip
     for record in records(cls, await rows.fetch(_statement(shape), **params)):
         grouped[getattr(record, parent)].append(record)
     return grouped

@@ -6,10 +6,11 @@ Batched loaders take many parent ids and run one query, so a tree costs one quer
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -55,14 +56,24 @@ class JourneyRecord:
     duration: int | None
     disposition: Any
     disposition_desc: str | None
-    started: dict[str, Any]
-    completed: dict[str, Any] | None
+    # The start and end events as stored (JSON text), read when asked for: a tree rarely shows them.
+    started_json: str = field(metadata={"column": "started"})
+    completed_json: str | None = field(metadata={"column": "completed"})
     started_at: str  # as the API shows it (`YYYY-MM-DDTHH:mm:ss.SSSZ`)
     completed_at: str | None
 
     @property
     def active(self) -> bool:
         return self.completed_ms is None
+
+    @property
+    def started(self) -> dict[str, Any]:
+        found: dict[str, Any] = orjson.loads(self.started_json)
+        return found
+
+    @property
+    def completed(self) -> dict[str, Any] | None:
+        return orjson.loads(self.completed_json) if self.completed_json is not None else None
 
 
 @dataclass(slots=True)
@@ -93,8 +104,15 @@ def select_records(cls: type[R]) -> sa.Select[Any]:
     (`cls(*row)` costs a fifth of `cls(**row._mapping)`; a tree has hundreds of rows).
     """
     table = _TABLES[next(kind for kind, record in _RECORDS.items() if record is cls)]
-    columns = [table.c[f.name] for f in fields(cls)]
-    return sa.select(*(read_json(c) if isinstance(c.type, sa.JSON) else c for c in columns))
+    selected: list[Any] = []
+    for f in fields(cls):
+        column = table.c[f.metadata.get("column", f.name)]
+        if f.name.endswith("_json"):  # the text as stored
+            selected.append(sa.cast(column, sa.Text).label(f.name))
+        else:
+            selected.append(read_json(column) if isinstance(column.type, sa.JSON) else column)
+    query: sa.Select[Any] = sa.select(*selected)
+    return query
 
 
 def records(cls: type[R], rows: Iterable[Any]) -> list[R]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -46,7 +46,7 @@ UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresCo
 class Rows(Protocol):
     """Where a loader's statements run: a read session, or a write transaction's connection."""
 
-    async def fetch(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]: ...
+    async def fetch(self, statement: Statement, **params: Any) -> Sequence[Sequence[Any]]: ...
 
 
 class InTransaction:
@@ -55,7 +55,7 @@ class InTransaction:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def fetch(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]:
+    async def fetch(self, statement: Statement, **params: Any) -> Sequence[Sequence[Any]]:
         dialect = self.conn.dialect.name
         if dialect == "sqlite":
             params = json_lists(params)
@@ -83,7 +83,7 @@ class SqliteSession(_Session):
         self.counted()
         return rows
 
-    async def fetch(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]:
+    async def fetch(self, statement: Statement, **params: Any) -> Sequence[Sequence[Any]]:
         prepared = statement.prepared(self.dialect)
         rows = prepared.rows(self.run(prepared.sql, prepared.parameters(params)))
         if self.snapshot:  # a tree's statements give the loop a turn between them (timers, other requests)
@@ -98,7 +98,7 @@ class PostgresSession(_Session):
         # One statement at a time on the connection: a GraphQL level loads its fields together.
         self.turn = asyncio.Lock()
 
-    async def fetch(self, statement: Statement, **params: Any) -> list[tuple[Any, ...]]:
+    async def fetch(self, statement: Statement, **params: Any) -> Sequence[Sequence[Any]]:
         prepared = statement.prepared(self.dialect)
         try:
             async with self.turn:

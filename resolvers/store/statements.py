@@ -9,6 +9,7 @@ statement never depends on how many parents a level has, and nothing is compiled
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ def json_lists(params: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Prepared:
+class Prepared:  # frozen, with a cached property: a plain dataclass keeps its __dict__
     """A statement compiled for one dialect: SQL text, positional binds, column processors."""
 
     compiled: Any
@@ -65,11 +66,20 @@ class Prepared:
         values = self.compiled.construct_params(params)
         return [self.binds[n](values[n]) if n in self.binds else values[n] for n in self.names]
 
-    def rows(self, raw: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        columns = self.columns
-        if not any(columns):
-            return [tuple(row) for row in raw]
-        return [tuple(v if p is None else p(v) for p, v in zip(columns, row, strict=True)) for row in raw]
+    def rows(self, raw: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """The rows with each column's processor applied (rows are sequences: tuples or records)."""
+        if self.convert is None:
+            return raw
+        return list(map(self.convert, raw))
+
+    @functools.cached_property
+    def convert(self) -> Callable[[Sequence[Any]], tuple[Any, ...]] | None:
+        """One row's conversion, written out for this statement's columns: `(r[0], P1(r[1]), …)`."""
+        if not any(self.columns):
+            return None
+        namespace: dict[str, Any] = {f"P{i}": p for i, p in enumerate(self.columns) if p is not None}
+        items = ", ".join(f"P{i}(r[{i}])" if p is not None else f"r[{i}]" for i, p in enumerate(self.columns))
+        return eval(f"lambda r: ({items},)", namespace)  # column positions and our own processors
 
 
 class Statement:
