@@ -48,6 +48,7 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(CODE) tests bench
+	$(VENV)/bin/ruff format --check $(CODE) tests bench
 	mkdir -p $(TYPED)/contextgraph
 	for layer in $(CODE); do ln -sfn ../../../$$layer $(TYPED)/contextgraph/$$layer; done
 	MYPYPATH=$(TYPED) $(VENV)/bin/mypy $(addprefix -p contextgraph.,$(CODE))

@@ -30,10 +30,13 @@ from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.errors import ContextError, Forbidden, NotAuthorized, TooManyRequests
 
 # Two challenges, one header each: browsers answer Basic with a prompt; API clients read Bearer.
-CHALLENGES = [(b"www-authenticate", b'Basic realm="Context Graph", charset="UTF-8"'),
-              (b"www-authenticate", b'Bearer realm="Context Graph"')]  # fmt: skip
-_STATUS_PATHS = frozenset({"/server/status", "/server/status/", "/genesys/1/cs/server/status",
-                           "/genesys/1/cs/server/status/"})  # fmt: skip
+CHALLENGES = [
+    (b"www-authenticate", b'Basic realm="Context Graph", charset="UTF-8"'),
+    (b"www-authenticate", b'Bearer realm="Context Graph"'),
+]
+_STATUS_PATHS = frozenset(
+    {"/server/status", "/server/status/", "/genesys/1/cs/server/status", "/genesys/1/cs/server/status/"}
+)
 
 
 def authenticate_client(scope: Scope, authorization: str | None) -> Principal | None:
@@ -110,8 +113,9 @@ def _cross_site(scope: Scope) -> bool:
     return origin == "null" or urlsplit(origin).netloc.lower() != (header(scope, b"host") or "").lower()
 
 
-async def _deny(scope: Scope, send: Send, error: ContextError, close_code: int,
-                headers: Sequence[tuple[bytes, bytes]] = ()) -> None:  # fmt: skip
+async def _deny(
+    scope: Scope, send: Send, error: ContextError, close_code: int, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
     """The documented error; a websocket is closed with `close_code` (4401, 4403, 4429)."""
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": close_code, "reason": error.title})

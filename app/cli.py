@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import uvicorn
@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return _keys(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = load_settings(args.config, host=args.host, port=args.port, database=args.database,
-                                 workers=args.workers)  # fmt: skip
+        settings = load_settings(
+            args.config, host=args.host, port=args.port, database=args.database, workers=args.workers
+        )
         app = create_app(settings, server_process=True)
     except (ValidationError, ValueError, FileNotFoundError) as exc:
         print(f"contextgraph: configuration error: {_reason(exc)}", file=sys.stderr)
@@ -79,28 +80,42 @@ def main(argv: list[str] | None = None) -> int:
     ensure_descriptors(settings)
     # The header timeout and connection cap (app/connections.py); X-Forwarded-For is the app's to
     # believe or not (trusted_proxies), never uvicorn's (it would believe any local client).
-    options: dict[str, object] = {"host": settings.host, "port": settings.port, "log_level": args.log_level,
-                                  "access_log": False, "http": protocol(settings), "proxy_headers": False}  # fmt: skip
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": args.log_level,
+        "access_log": False,
+        "http": protocol(settings),
+        "proxy_headers": False,
+    }
     if settings.workers == 1:
-        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        uvicorn.run(app, **options)
         return 0
     # Each worker process builds its own app from the same settings, handed over in the environment.
-    os.environ.update({"CONTEXTGRAPH_DATABASE": settings.database, "CONTEXTGRAPH_HOST": settings.host,
-                       "CONTEXTGRAPH_PORT": str(settings.port)})  # fmt: skip
+    os.environ.update(
+        {
+            "CONTEXTGRAPH_DATABASE": settings.database,
+            "CONTEXTGRAPH_HOST": settings.host,
+            "CONTEXTGRAPH_PORT": str(settings.port),
+        }
+    )
     if args.config:
         os.environ["CONTEXTGRAPH_CONFIG"] = os.path.abspath(args.config)
     with tempfile.TemporaryDirectory(prefix="contextgraph-metrics-") as metrics:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics  # /metrics adds up every worker's numbers
-        uvicorn.run("contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers,
-                    **options)  # type: ignore[arg-type]
+        uvicorn.run(
+            "contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers, **options
+        )
     return 0
 
 
 def _reason(exc: Exception) -> str:
     """What was wrong, without the values given: a setting may be a secret (the bootstrap key)."""
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
-                         for e in exc.errors(include_input=False, include_url=False))  # fmt: skip
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
     return str(exc)
 
 

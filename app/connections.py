@@ -29,8 +29,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from contextgraph.app.settings import Settings
 
 log = logging.getLogger("contextgraph")
-CLOSED = Counter("contextgraph_connections_closed_total", "Connections closed before their request's headers came",
-                 ["reason"])  # fmt: skip
+CLOSED = Counter(
+    "contextgraph_connections_closed_total", "Connections closed before their request's headers came", ["reason"]
+)
 _QUIET = 60.0  # seconds between two warnings about connections closed for the same reason
 _warned: dict[str, float] = {}
 
@@ -83,14 +84,18 @@ def _closed(reason: str, why: str) -> None:
     now = time.monotonic()
     if now - _warned.get(reason, -_QUIET) >= _QUIET:
         _warned[reason] = now
-        log.warning("closing connections: %s (contextgraph_connections_closed_total counts them; "
-                    "this is said at most once a minute)", why)  # fmt: skip
+        log.warning(
+            "closing connections: %s (contextgraph_connections_closed_total counts them; "
+            "this is said at most once a minute)",
+            why,
+        )
 
 
 def protocol(settings: Settings) -> functools.partial[LimitedHttpProtocol]:
     """The `http` protocol factory for uvicorn (a partial of a module-level class: workers unpickle it)."""
-    return functools.partial(LimitedHttpProtocol, header_timeout=settings.header_timeout,
-                             max_connections=settings.max_connections)  # fmt: skip
+    return functools.partial(
+        LimitedHttpProtocol, header_timeout=settings.header_timeout, max_connections=settings.max_connections
+    )
 
 
 def ensure_descriptors(settings: Settings) -> None:
@@ -104,6 +109,10 @@ def ensure_descriptors(settings: Settings) -> None:
         raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
         if raised < needed:
-            log.warning("max_connections = %d needs %d open files, but this process may open %d: lower "
-                        "max_connections or raise the limit (ulimit -n)",
-                        settings.max_connections, needed, raised)  # fmt: skip
+            log.warning(
+                "max_connections = %d needs %d open files, but this process may open %d: lower "
+                "max_connections or raise the limit (ulimit -n)",
+                settings.max_connections,
+                needed,
+                raised,
+            )

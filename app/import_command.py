@@ -23,18 +23,27 @@ from contextgraph.resolvers.store.migrate import migrate
 
 def run_import(settings: Settings, args: argparse.Namespace) -> ImportReport:
     options = ImportOptions(
-        delimiter=args.delimiter, encoding=args.encoding, batch_size=max(args.batch_size, 1),
-        max_errors=args.max_errors, start_from_index=args.start_from_index, id_key=args.id_key,
-    )  # fmt: skip
+        delimiter=args.delimiter,
+        encoding=args.encoding,
+        batch_size=max(args.batch_size, 1),
+        max_errors=args.max_errors,
+        start_from_index=args.start_from_index,
+        id_key=args.id_key,
+    )
     size = os.path.getsize(args.file)
-    with open(args.file, "rb") as raw, tqdm(total=size, unit="B", unit_scale=True, desc="profiles",
-                                            disable=args.quiet or None, file=sys.stderr) as bar:  # fmt: skip
+    with (
+        open(args.file, "rb") as raw,
+        tqdm(
+            total=size, unit="B", unit_scale=True, desc="profiles", disable=args.quiet or None, file=sys.stderr
+        ) as bar,
+    ):
         text = io.TextIOWrapper(raw, encoding=options.encoding, newline="")
         return asyncio.run(_import(settings, text, raw, options, bar))
 
 
-async def _import(settings: Settings, text: io.TextIOWrapper, raw: BinaryIO, options: ImportOptions,
-                  bar: tqdm) -> ImportReport:  # type: ignore[type-arg]  # fmt: skip
+async def _import(
+    settings: Settings, text: io.TextIOWrapper, raw: BinaryIO, options: ImportOptions, bar: tqdm
+) -> ImportReport:  # type: ignore[type-arg]
     database = Database(settings.async_database_url, pool_size=2)
     try:
         await migrate(database)
@@ -45,8 +54,9 @@ async def _import(settings: Settings, text: io.TextIOWrapper, raw: BinaryIO, opt
             bar.update(raw.tell() - bar.n)
 
         ctx = runtime.context(Principal.operator())
-        report: ImportReport = await import_profiles(ctx, ImportProfiles(description=options, lines=text,
-                                                                          progress=progress))  # fmt: skip
+        report: ImportReport = await import_profiles(
+            ctx, ImportProfiles(description=options, lines=text, progress=progress)
+        )
         return report
     finally:
         await database.dispose()

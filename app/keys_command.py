@@ -25,8 +25,9 @@ def add_parser(commands: Any, database_flags: Any) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="a new key; its secret is printed once")
     create.add_argument("--name", required=True, help="a name to know the key by (unique)")
-    create.add_argument("--roles", required=True,
-                        help="comma-separated task names (GET /metadata/roles lists them), or `all`")  # fmt: skip
+    create.add_argument(
+        "--roles", required=True, help="comma-separated task names (GET /metadata/roles lists them), or `all`"
+    )
     revoke = actions.add_parser("revoke", help="revoke a key by name or id (it stops working at once)")
     revoke.add_argument("key", help="the key's name or id")
     listing = actions.add_parser("list", help="every key: id, name, roles, created, revoked")

@@ -16,8 +16,12 @@ from contextgraph.compat_rest.http import header
 from contextgraph.resolvers.bounds import NUL
 from contextgraph.resolvers.errors import MalformedBody, PayloadTooLarge
 
-_IMPORT_PATHS = ("/profiles/import", "/profiles/import/", "/genesys/1/cs/profiles/import",
-                 "/genesys/1/cs/profiles/import/")  # fmt: skip
+_IMPORT_PATHS = (
+    "/profiles/import",
+    "/profiles/import/",
+    "/genesys/1/cs/profiles/import",
+    "/genesys/1/cs/profiles/import/",
+)
 
 
 class InputLimits:

@@ -89,8 +89,10 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
         await runtime.bootstrap(settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None)
         await runtime.refresh()
         if not runtime.keyring.principals():
-            log.warning("no API key exists, so every request but the readiness probe is refused: set "
-                        "CONTEXTGRAPH_BOOTSTRAP_KEY or run `contextgraph keys create`")  # fmt: skip
+            log.warning(
+                "no API key exists, so every request but the readiness probe is refused: set "
+                "CONTEXTGRAPH_BOOTSTRAP_KEY or run `contextgraph keys create`"
+            )
         await runtime.live.start()
         app.state.runtime = runtime
         poller = asyncio.create_task(_poll(runtime, settings.refresh_interval))

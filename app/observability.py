@@ -38,10 +38,15 @@ access = logging.getLogger("contextgraph.access")
 
 REQUESTS = Counter("contextgraph_requests_total", "Requests answered", ["operation", "status"])
 ERRORS = Counter("contextgraph_request_errors_total", "Requests answered with 4xx or 5xx", ["operation", "status"])
-LATENCY = Histogram("contextgraph_request_duration_seconds", "Time to answer a request", ["operation"],
-                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))  # fmt: skip
-POOL_IN_USE = Gauge("contextgraph_db_pool_connections_in_use", "Database connections checked out",
-                    multiprocess_mode="livesum")  # fmt: skip
+LATENCY = Histogram(
+    "contextgraph_request_duration_seconds",
+    "Time to answer a request",
+    ["operation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+POOL_IN_USE = Gauge(
+    "contextgraph_db_pool_connections_in_use", "Database connections checked out", multiprocess_mode="livesum"
+)
 POOL_SIZE = Gauge("contextgraph_db_pool_size", "Database connections the pool keeps", multiprocess_mode="livesum")
 
 
@@ -98,8 +103,15 @@ class RequestObservation:
             if status >= 400:
                 ERRORS.labels(name, str(status)).inc()
             self.on_answer(scope, status)
-            access.info('%s "%s %s" %d %.1fms [request %s]', _client(scope), scope["method"], scope["path"],
-                        status, seconds * 1000, request_id)  # fmt: skip
+            access.info(
+                '%s "%s %s" %d %.1fms [request %s]',
+                _client(scope),
+                scope["method"],
+                scope["path"],
+                status,
+                seconds * 1000,
+                request_id,
+            )
 
 
 async def _masked_500(scope: Scope, receive: Receive, send: Send, request_id: str) -> None:

@@ -15,13 +15,23 @@ from contextgraph.resolvers.errors import ContextError
 from contextgraph.schema.errors import graphql_error_body
 
 
-async def send_error(scope: Scope, send: Send, error: ContextError,
-                     headers: Sequence[tuple[bytes, bytes]] = ()) -> None:  # fmt: skip
+async def send_error(
+    scope: Scope, send: Send, error: ContextError, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
     if scope["path"].rstrip("/") == "/graphql":
         body: dict[str, Any] = graphql_error_body(error)
     else:
         body = error_json(scope, error)
     payload = orjson.dumps(body)
-    await send({"type": "http.response.start", "status": error.status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

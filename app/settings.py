@@ -86,11 +86,13 @@ class Settings(SchemaSettings, BaseSettings):
     def async_database_url(self) -> str:
         """The SQLAlchemy URL with the async driver this project uses for each database."""
         url = self.database
-        for prefix, driver in (("sqlite://", "sqlite+aiosqlite://"),
-                               ("postgresql://", "postgresql+asyncpg://"),
-                               ("postgres://", "postgresql+asyncpg://")):  # fmt: skip
+        for prefix, driver in (
+            ("sqlite://", "sqlite+aiosqlite://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+        ):
             if url.startswith(prefix):
-                return driver + url[len(prefix):]
+                return driver + url[len(prefix) :]
         if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             return url
         raise ValueError(f"unsupported database URL '{url}': use sqlite:/// or postgresql://")

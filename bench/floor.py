@@ -41,7 +41,7 @@ SQL = {
     "state records": "SELECT state_id, name, data FROM state_ext WHERE state_id {ids} ORDER BY id",
     "task records": "SELECT task_id, name, data FROM task_ext WHERE task_id {ids} ORDER BY id",
     "service": f"SELECT {_JOURNEY.format(parent='customer_id', kind='service')} FROM service WHERE id = $1",
-}  # fmt: skip
+}
 
 
 class _Sqlite:
@@ -49,8 +49,10 @@ class _Sqlite:
 
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(path, check_same_thread=False)
-        self.sql = {name: text.replace("$1", "?1").replace("{ids}", "IN (SELECT value FROM json_each(?1))")
-                    for name, text in SQL.items()}  # fmt: skip
+        self.sql = {
+            name: text.replace("$1", "?1").replace("{ids}", "IN (SELECT value FROM json_each(?1))")
+            for name, text in SQL.items()
+        }
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
@@ -108,8 +110,15 @@ async def rows(conn: Any, name: str, value: Any) -> list[Any]:
 
 
 def _journey(row: Any, parent: str, kind: str) -> dict[str, Any]:
-    return {"id": row[0], parent: row[1], f"{kind}Type": row[2], "estDuration": row[3], "startedAt": row[4],
-            "completedAt": row[5], "disposition": row[6]}  # fmt: skip
+    return {
+        "id": row[0],
+        parent: row[1],
+        f"{kind}Type": row[2],
+        "estDuration": row[3],
+        "startedAt": row[4],
+        "completedAt": row[5],
+        "disposition": row[6],
+    }
 
 
 async def _records(conn: Any, name: str, owners: list[int]) -> dict[tuple[int, str], list[Any]]:
@@ -135,23 +144,42 @@ async def tree(request: Request) -> Response:
         task_records = await _records(conn, "task records", [t[0] for t in tasks])
     state_tasks: dict[int, list[Any]] = defaultdict(list)
     for t in tasks:
-        state_tasks[t[7]].append({"id": t[0], "serviceId": t[1], "stateId": t[7], "taskType": t[2], "estDuration": t[3],
-                                  "startedAt": t[4], "completedAt": t[5], "disposition": t[6],
-                                  "extensions": {"Proposal": task_records.get((t[0], "Proposal"), [])}})  # fmt: skip
+        state_tasks[t[7]].append(
+            {
+                "id": t[0],
+                "serviceId": t[1],
+                "stateId": t[7],
+                "taskType": t[2],
+                "estDuration": t[3],
+                "startedAt": t[4],
+                "completedAt": t[5],
+                "disposition": t[6],
+                "extensions": {"Proposal": task_records.get((t[0], "Proposal"), [])},
+            }
+        )
     service_states: dict[int, list[Any]] = defaultdict(list)
     for st in states:
         feedback = state_records.get((st[0], "Feedback"))
-        service_states[st[1]].append(_journey(st, "serviceId", "state")
-                                     | {"extensions": {"Feedback": feedback[0] if feedback else None},
-                                        "tasks": state_tasks[st[0]]})  # fmt: skip
+        service_states[st[1]].append(
+            _journey(st, "serviceId", "state")
+            | {"extensions": {"Feedback": feedback[0] if feedback else None}, "tasks": state_tasks[st[0]]}
+        )
     body = []
     for s in services:
         feedback = service_records.get((s[0], "Feedback"))
-        body.append(_journey(s, "customerId", "service")
-                    | {"extensions": {"Feedback": feedback[0] if feedback else None,
-                                      "relatedOffers": service_records.get((s[0], "relatedOffers"), [])},
-                       "states": service_states[s[0]]})  # fmt: skip
-    return Response(orjson.dumps({"data": {"customer": {"id": customer_id, "services": body}}}), media_type="application/json")
+        body.append(
+            _journey(s, "customerId", "service")
+            | {
+                "extensions": {
+                    "Feedback": feedback[0] if feedback else None,
+                    "relatedOffers": service_records.get((s[0], "relatedOffers"), []),
+                },
+                "states": service_states[s[0]],
+            }
+        )
+    return Response(
+        orjson.dumps({"data": {"customer": {"id": customer_id, "services": body}}}), media_type="application/json"
+    )
 
 
 async def service(request: Request) -> Response:
@@ -177,5 +205,11 @@ async def lifespan(_app: Starlette) -> AsyncIterator[None]:
     await db.close()
 
 
-app = Starlette(routes=[Route("/tree/{customer_id}", tree), Route("/service/{service_id}", service),
-                        Route("/statements", statements)], lifespan=lifespan)  # fmt: skip
+app = Starlette(
+    routes=[
+        Route("/tree/{customer_id}", tree),
+        Route("/service/{service_id}", service),
+        Route("/statements", statements),
+    ],
+    lifespan=lifespan,
+)

@@ -40,11 +40,20 @@ _EXT_BASE = 1_000_000_000  # extension rows of the desktop customers; the backgr
 
 
 def _journey(node: dict[str, Any], parent: str, kind: str) -> tuple[Any, ...]:
-    return (node["id"], node[parent], node[f"{kind}Type"], node["estDuration"], node["startedAt"], node["completedAt"],
-            node["disposition"])  # fmt: skip
+    return (
+        node["id"],
+        node[parent],
+        node[f"{kind}Type"],
+        node["estDuration"],
+        node["startedAt"],
+        node["completedAt"],
+        node["disposition"],
+    )
 
 
-def desktop_rows(answers: list[dict[str, Any]], names: dict[str, tuple[str, str]] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+def desktop_rows(
+    answers: list[dict[str, Any]], names: dict[str, tuple[str, str]] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
     """Rows holding what the server answered for each agent-desktop customer's tree (the `data` of
     bench/request_texts.TREE), so the floor answers the same bytes from its own tables; `names` are
     the customers' first and last names.
@@ -92,12 +101,19 @@ def background_rows(first: int, count: int) -> dict[str, list[tuple[Any, ...]]]:
                 out["state"].append((10_000_000 + state, 10_000_000 + service, 1, None, t0, None, None))
                 for i in range(b["tasks"]):
                     task = state * b["tasks"] + i
-                    out["task"].append((10_000_000 + task, 10_000_000 + service, "1", None, t0, None, None,
-                                        10_000_000 + state))  # fmt: skip
+                    out["task"].append(
+                        (10_000_000 + task, 10_000_000 + service, "1", None, t0, None, None, 10_000_000 + state)
+                    )
                     for r in range(b["task_records"]):
                         proposal = {"car_type": f"car {r}", "price": 1, "seats": None, "comments": None}
-                        out["task_ext"].append((task * b["task_records"] + r, 10_000_000 + task, "Proposal",
-                                                orjson.dumps(proposal).decode()))  # fmt: skip
+                        out["task_ext"].append(
+                            (
+                                task * b["task_records"] + r,
+                                10_000_000 + task,
+                                "Proposal",
+                                orjson.dumps(proposal).decode(),
+                            )
+                        )
     return out
 
 

@@ -50,7 +50,9 @@ async def prepare(url: str) -> None:
         await runtime.refresh()
         ctx = runtime.context(Principal.operator())
         await ctx.server.set_mode("maintenance")
-        await identification.create_key(ctx, {"body": {"name": "idEmail", "attributes": ["EmailAddress"], "unique": True}})
+        await identification.create_key(
+            ctx, {"body": {"name": "idEmail", "attributes": ["EmailAddress"], "unique": True}}
+        )
         await ctx.server.set_mode("production")
     finally:
         await database.dispose()
@@ -69,8 +71,9 @@ async def fresh_postgres(admin_url: str) -> str:
 def run(csv: Path, url: str) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
     started = time.monotonic()
-    process = subprocess.Popen([COMMAND, "import-profiles", str(csv), "--database", url, "--quiet"],
-                               stdout=subprocess.PIPE, env=env)  # fmt: skip
+    process = subprocess.Popen(
+        [COMMAND, "import-profiles", str(csv), "--database", url, "--quiet"], stdout=subprocess.PIPE, env=env
+    )
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -102,9 +105,11 @@ def main() -> None:
                 asyncio.run(prepare(url))
                 result = {"database": name, "csv_mb": round(csv.stat().st_size / 2**20, 1)} | run(csv, url)
                 results.append(result)
-                line = (f"{name:<11} {result['rows']:>9,} rows  {result['csv_mb']:>6} MB csv  "
-                        f"{result['seconds']:>7} s  {result['rows_per_s']:>7,} rows/s  "
-                        f"peak RSS {result['peak_rss_mb']} MB")  # fmt: skip
+                line = (
+                    f"{name:<11} {result['rows']:>9,} rows  {result['csv_mb']:>6} MB csv  "
+                    f"{result['seconds']:>7} s  {result['rows_per_s']:>7,} rows/s  "
+                    f"peak RSS {result['peak_rss_mb']} MB"
+                )
                 print(line, flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"import_profiles": results}, indent=2) + "\n")

@@ -55,7 +55,9 @@ class Case:
 
     def lua(self) -> str:
         headers = ", ".join(f"[ {_lua(k)} ] = {_lua(v)}" for k, v in self.headers)
-        targets = ", ".join(f"{{{_lua(path)}, {_lua(body) if body is not None else 'nil'}}}" for path, body in self.targets)
+        targets = ", ".join(
+            f"{{{_lua(path)}, {_lua(body) if body is not None else 'nil'}}}" for path, body in self.targets
+        )
         return _LUA.format(method=_lua(self.method), headers=f"{{{headers}}}", targets=f"{{{targets}}}")
 
     def send(self, http: httpx.Client, index: int = 0) -> httpx.Response:
@@ -63,13 +65,25 @@ class Case:
         return http.request(self.method, self.base + path, content=body, headers=dict(self.headers))
 
 
-def wrk(case: Case, connections: int, seconds: float, warmup: float, tmp: Path, settle: Callable[[], None]) -> dict[str, float]:
+def wrk(
+    case: Case, connections: int, seconds: float, warmup: float, tmp: Path, settle: Callable[[], None]
+) -> dict[str, float]:
     """p50/p99 (ms) and req/s of `seconds` of `connections` connections, after `warmup` seconds;
     `settle()` after each run waits until the servers have worked off what wrk left behind.
     """
     script = tmp / "wrk.lua"
     script.write_text(case.lua())
-    options = ["-t", str(min(connections, 2)), "-c", str(connections), "--timeout", "60s", "-s", str(script), case.base + "/"]
+    options = [
+        "-t",
+        str(min(connections, 2)),
+        "-c",
+        str(connections),
+        "--timeout",
+        "60s",
+        "-s",
+        str(script),
+        case.base + "/",
+    ]
     if warmup:
         subprocess.run(["wrk", "-d", f"{warmup}s", *options], capture_output=True, check=True)
         settle()

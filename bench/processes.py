@@ -29,8 +29,9 @@ class Processes:
         for name in list(self.running):
             self.stop(name)
 
-    def start(self, name: str, command: list[str], env: dict[str, str], log: Path, ready: str,
-              cwd: Path | None = None) -> subprocess.Popen[bytes]:  # fmt: skip
+    def start(
+        self, name: str, command: list[str], env: dict[str, str], log: Path, ready: str, cwd: Path | None = None
+    ) -> subprocess.Popen[bytes]:
         """Start `command` and wait until `ready` (a URL) answers."""
         with log.open("wb") as out:
             process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)

@@ -30,8 +30,10 @@ def small_variables(service: int) -> dict[str, int]:
 
 def rest_tree(customer: str) -> str:
     """The REST tree: the customer's services with their states, tasks and service extensions."""
-    return (f"/customers/{customer}/services?active_states=true&completed_states=true&active_tasks=true"
-            "&completed_tasks=true&extensions=Feedback,relatedOffers")  # fmt: skip
+    return (
+        f"/customers/{customer}/services?active_states=true&completed_states=true&active_tasks=true"
+        "&completed_tasks=true&extensions=Feedback,relatedOffers"
+    )
 
 
 def rest_small(service: int) -> str:

@@ -35,8 +35,11 @@ class PgStatements:
             asyncio.run(_admin(self.admin_url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
             asyncio.run(_admin(self.admin_url, "SELECT 1 FROM pg_stat_statements LIMIT 1"))
         except asyncpg.PostgresError as error:
-            print(f"pg_stat_statements is not loaded ({error}): no statement counts on PostgreSQL; start the "
-                  "server with shared_preload_libraries=pg_stat_statements (make bench does)", flush=True)  # fmt: skip
+            print(
+                f"pg_stat_statements is not loaded ({error}): no statement counts on PostgreSQL; start the "
+                "server with shared_preload_libraries=pg_stat_statements (make bench does)",
+                flush=True,
+            )
             return False
         return True
 
@@ -44,15 +47,22 @@ class PgStatements:
         asyncio.run(_admin(self.admin_url, "SELECT pg_stat_statements_reset()"))
 
     def calls(self, database: str) -> int:
-        sql = ("SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
-               "WHERE d.datname = $1")  # fmt: skip
+        sql = (
+            "SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+            "WHERE d.datname = $1"
+        )
         return int(asyncio.run(_admin(self.admin_url, sql, database))[0][0])
 
     def statements(self, database: str) -> list[dict[str, Any]]:
         """The statements since the last reset, most called first."""
-        sql = ("SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
-               "WHERE d.datname = $1 ORDER BY s.calls DESC, s.query LIMIT 20")  # fmt: skip
-        return [{"calls": r[0], "query": " ".join(r[1].split())[:300]} for r in asyncio.run(_admin(self.admin_url, sql, database))]
+        sql = (
+            "SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+            "WHERE d.datname = $1 ORDER BY s.calls DESC, s.query LIMIT 20"
+        )
+        return [
+            {"calls": r[0], "query": " ".join(r[1].split())[:300]}
+            for r in asyncio.run(_admin(self.admin_url, sql, database))
+        ]
 
     def counter(self, database: str) -> Callable[[], float]:
         self.reset()

@@ -34,10 +34,17 @@ QUERY = "subscription($s: Long) { journey(serviceId: $s) { action stateId } }"
 
 def start(database: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"}  # measure the server, not its limit
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {
+        "CONTEXTGRAPH_BOOTSTRAP_KEY": KEY,
+        "CONTEXTGRAPH_RATE_LIMIT": "0",
+    }  # measure the server, not its limit
     with log.open("wb") as out:
-        process = subprocess.Popen([COMMAND, "serve", "--port", str(port), "--database", database, "--log-level",
-                                    "warning"], stdout=out, stderr=subprocess.STDOUT, env=env)  # fmt: skip
+        process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), "--database", database, "--log-level", "warning"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -50,12 +57,15 @@ def start(database: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 async def measure(reader: str, writer: str, events: int) -> tuple[list[float], list[float]]:
     async with httpx.AsyncClient(base_url=writer, headers=AUTH) as http:
-        service_id = (await http.post("/services/start", json={"service_type": 1, "contact_key": "b"})).json()["service_id"]
+        service_id = (await http.post("/services/start", json={"service_type": 1, "contact_key": "b"})).json()[
+            "service_id"
+        ]
         socket = await connect(reader.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
         await socket.send(json.dumps({"type": "connection_init", "payload": AUTH}))
         await socket.recv()
-        await socket.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": QUERY, "variables": {"s": service_id}}}))  # fmt: skip
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": {"s": service_id}}})
+        )
         await asyncio.sleep(0.2)
         writes, latencies = [], []
         for _ in range(events):
@@ -72,8 +82,11 @@ async def measure(reader: str, writer: str, events: int) -> tuple[list[float], l
 
 def _summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),
-            "max_ms": round(ordered[-1], 2)}  # fmt: skip
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),
+        "max_ms": round(ordered[-1], 2),
+    }
 
 
 def main() -> None:
@@ -85,8 +98,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         setups = [("sqlite, one process", f"sqlite:///{tmp}/live.db", 1)]
         if os.environ.get("CONTEXTGRAPH_TEST_POSTGRES"):
-            setups.append(("postgresql, two processes",
-                           asyncio.run(fresh_postgres(os.environ["CONTEXTGRAPH_TEST_POSTGRES"])), 2))  # fmt: skip
+            setups.append(
+                ("postgresql, two processes", asyncio.run(fresh_postgres(os.environ["CONTEXTGRAPH_TEST_POSTGRES"])), 2)
+            )
         for name, database, count in setups:
             processes = [start(database, Path(tmp) / f"{name[:6]}-{n}.log") for n in range(count)]
             try:
@@ -97,9 +111,12 @@ def main() -> None:
                     process.wait(10)
             result = {"setup": name, "events": len(latencies), "write": _summary(writes), "event": _summary(latencies)}
             results.append(result)
-            print(f"{name:<27} {len(latencies)} events   write p50 {result['write']['p50_ms']:6.2f} ms  "
-                  f"p95 {result['write']['p95_ms']:6.2f} ms   event p50 {result['event']['p50_ms']:6.2f} ms  "
-                  f"p95 {result['event']['p95_ms']:6.2f} ms  max {result['event']['max_ms']:6.2f} ms", flush=True)  # fmt: skip
+            print(
+                f"{name:<27} {len(latencies)} events   write p50 {result['write']['p50_ms']:6.2f} ms  "
+                f"p95 {result['write']['p95_ms']:6.2f} ms   event p50 {result['event']['p50_ms']:6.2f} ms  "
+                f"p95 {result['event']['p95_ms']:6.2f} ms  max {result['event']['max_ms']:6.2f} ms",
+                flush=True,
+            )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"subscriptions": results}, indent=2) + "\n")
 

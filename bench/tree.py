@@ -54,10 +54,14 @@ TREES = ("strict floor tree", "reference floor tree", "PostGraphile tree", "Grap
 SMALLS = ("strict floor small", "GraphQL small", "REST small")
 REFERENCE_SQLITE_STATEMENTS = 6  # its fetch_sqlite: services, states, tasks and three extension tables
 # Where PostGraphile's tree lists the rows of each of the strict floor's tables.
-POSTGRAPHILE_LISTS = {"service": "servicesByCustomerIdList",
-                      "state": "statesByServiceIdList", "task": "tasksByStateIdList",
-                      "service_ext": "serviceExtsByServiceIdList", "state_ext": "stateExtsByStateIdList",
-                      "task_ext": "taskExtsByTaskIdList"}  # fmt: skip
+POSTGRAPHILE_LISTS = {
+    "service": "servicesByCustomerIdList",
+    "state": "statesByServiceIdList",
+    "task": "tasksByStateIdList",
+    "service_ext": "serviceExtsByServiceIdList",
+    "state_ext": "stateExtsByStateIdList",
+    "task_ext": "taskExtsByTaskIdList",
+}
 JSON_HEADERS = (("Content-Type", "application/json"), ("Authorization", AUTH["Authorization"]))
 
 
@@ -82,10 +86,15 @@ def get(base: str, paths: list[str]) -> Case:
 
 def check_same(name: str, expected: bytes, answer: bytes) -> None:
     if expected != answer:
-        at = next((i for i, (a, b) in enumerate(zip(expected, answer, strict=False)) if a != b), min(len(expected), len(answer)))
-        raise SystemExit(f"{name} does not answer the GraphQL answer's bytes (first difference at byte {at}):\n"
-                         f"  GraphQL: …{expected[max(0, at - 120):at + 80].decode(errors='replace')}…\n"
-                         f"  {name}: …{answer[max(0, at - 120):at + 80].decode(errors='replace')}…")  # fmt: skip
+        at = next(
+            (i for i, (a, b) in enumerate(zip(expected, answer, strict=False)) if a != b),
+            min(len(expected), len(answer)),
+        )
+        raise SystemExit(
+            f"{name} does not answer the GraphQL answer's bytes (first difference at byte {at}):\n"
+            f"  GraphQL: …{expected[max(0, at - 120) : at + 80].decode(errors='replace')}…\n"
+            f"  {name}: …{answer[max(0, at - 120) : at + 80].decode(errors='replace')}…"
+        )
 
 
 def counts(node: Any) -> dict[str, int]:
@@ -105,8 +114,9 @@ def counts(node: Any) -> dict[str, int]:
     return found
 
 
-def alternating(cases: dict[str, Case], names: tuple[str, ...], args: argparse.Namespace, tmp: Path,
-                procs: Processes) -> dict[str, float]:  # fmt: skip
+def alternating(
+    cases: dict[str, Case], names: tuple[str, ...], args: argparse.Namespace, tmp: Path, procs: Processes
+) -> dict[str, float]:
     """Median p50 of `growth_runs` runs of each case at one connection, taken in turns (A B A B …)."""
     p50s: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(args.growth_runs):
@@ -115,31 +125,89 @@ def alternating(cases: dict[str, Case], names: tuple[str, ...], args: argparse.N
     return {name: statistics.median(values) for name, values in p50s.items()}
 
 
-def start_contenders(name: str, urls: dict[str, str], procs: Processes, tmp: Path, env: dict[str, str],
-                     customers: list[str], services: list[int]) -> dict[str, Case]:  # fmt: skip
+def start_contenders(
+    name: str,
+    urls: dict[str, str],
+    procs: Processes,
+    tmp: Path,
+    env: dict[str, str],
+    customers: list[str],
+    services: list[int],
+) -> dict[str, Case]:
     """The strict floor, the reference floor (when its folder is there) and PostGraphile (on
     PostgreSQL, when installed): their cases."""
     ports = {k: free_port() for k in ("floor", "reference", "postgraphile")}
     floor = f"http://127.0.0.1:{ports['floor']}"
-    procs.start("strict floor", [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(ports["floor"]),
-                                 "--log-level", "warning", "--no-access-log"],
-                env | {"FLOOR_DATABASE": urls["floor"]}, tmp / f"{name}-floor.log", f"{floor}/statements", cwd=ROOT)  # fmt: skip
-    cases = {"strict floor tree": get(floor, [f"/tree/{c}" for c in customers]),
-             "strict floor small": get(floor, [f"/service/{s}" for s in services])}  # fmt: skip
+    procs.start(
+        "strict floor",
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.floor:app",
+            "--port",
+            str(ports["floor"]),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env | {"FLOOR_DATABASE": urls["floor"]},
+        tmp / f"{name}-floor.log",
+        f"{floor}/statements",
+        cwd=ROOT,
+    )
+    cases = {
+        "strict floor tree": get(floor, [f"/tree/{c}" for c in customers]),
+        "strict floor small": get(floor, [f"/service/{s}" for s in services]),
+    }
     reference = reference_folder()
     if reference:
         base = f"http://127.0.0.1:{ports['reference']}"
         subprocess.run([sys.executable, "floor.py", "load", urls["reference"]], cwd=reference, check=True, env=env)
-        procs.start("reference floor", [sys.executable, "-m", "uvicorn", "floor:app", "--port", str(ports["reference"]),
-                                        "--log-level", "warning", "--no-access-log"],
-                    env | {"FLOOR_DB": urls["reference"]}, tmp / f"{name}-reference.log", f"{base}/tree/1", cwd=reference)  # fmt: skip
+        procs.start(
+            "reference floor",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "floor:app",
+                "--port",
+                str(ports["reference"]),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env | {"FLOOR_DB": urls["reference"]},
+            tmp / f"{name}-reference.log",
+            f"{base}/tree/1",
+            cwd=reference,
+        )
         cases["reference floor tree"] = get(base, ["/tree/1"])  # its dataset has the one customer
     if name == "postgresql" and POSTGRAPHILE.is_file():
         base = f"http://127.0.0.1:{ports['postgraphile']}"
-        procs.start("PostGraphile", ["node", str(POSTGRAPHILE), "-c", urls["floor"], "-s", "public", "--host", "127.0.0.1",
-                                     "--port", str(ports["postgraphile"]), "--disable-query-log", "--dynamic-json",
-                                     "--simple-collections", "only", "--disable-default-mutations"],
-                    env | {"NODE_ENV": "production"}, tmp / f"{name}-postgraphile.log", f"{base}/graphql")  # fmt: skip
+        procs.start(
+            "PostGraphile",
+            [
+                "node",
+                str(POSTGRAPHILE),
+                "-c",
+                urls["floor"],
+                "-s",
+                "public",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ports["postgraphile"]),
+                "--disable-query-log",
+                "--dynamic-json",
+                "--simple-collections",
+                "only",
+                "--disable-default-mutations",
+            ],
+            env | {"NODE_ENV": "production"},
+            tmp / f"{name}-postgraphile.log",
+            f"{base}/graphql",
+        )
         cases["PostGraphile tree"] = graphql(base, request_texts.POSTGRAPHILE_TREE, [{"id": c} for c in customers])
     elif name == "postgresql":
         print("PostGraphile is not installed (make bench runs npm install in bench/postgraphile)", flush=True)
@@ -159,12 +227,15 @@ def check_answers(cases: dict[str, Case], answers: list[bytes], smalls: list[byt
             rows = floor_tables.desktop_rows([orjson.loads(answers[0])["data"]])
             for table, key in POSTGRAPHILE_LISTS.items():
                 if theirs.get(key) != len(rows[table]):
-                    raise SystemExit(f"PostGraphile answers {theirs.get(key)} {key}, the floor holds {len(rows[table])}")
+                    raise SystemExit(
+                        f"PostGraphile answers {theirs.get(key)} {key}, the floor holds {len(rows[table])}"
+                    )
         return {case: len(cases[case].send(http).content) for case in cases}
 
 
-def count_statements(cases: dict[str, Case], urls: dict[str, str], base: str, pg: PgStatements | None,
-                     result: dict[str, Any]) -> None:  # fmt: skip
+def count_statements(
+    cases: dict[str, Case], urls: dict[str, str], base: str, pg: PgStatements | None, result: dict[str, Any]
+) -> None:
     """SQL statements per request of every contender, one at a time, nothing else running (None:
     not counted — PostgreSQL without pg_stat_statements)."""
     result["statements"], result["statement_texts"] = {}, {}
@@ -182,16 +253,28 @@ def count_statements(cases: dict[str, Case], urls: dict[str, str], base: str, pg
         elif process in ("GraphQL", "REST"):
             result["statements"][case] = per_request(cases[case], metric(base, AUTH), requests)
         else:
-            result["statements"][case] = REFERENCE_SQLITE_STATEMENTS if sqlite and process == "reference floor" else None
+            result["statements"][case] = (
+                REFERENCE_SQLITE_STATEMENTS if sqlite and process == "reference floor" else None
+            )
 
 
-def run(name: str, urls: dict[str, str], args: argparse.Namespace, tmp: Path, pg: PgStatements | None) -> dict[str, Any]:
+def run(
+    name: str, urls: dict[str, str], args: argparse.Namespace, tmp: Path, pg: PgStatements | None
+) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
-    server_env = env | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"}  # measure the server, not its limit
+    server_env = env | {
+        "CONTEXTGRAPH_BOOTSTRAP_KEY": KEY,
+        "CONTEXTGRAPH_RATE_LIMIT": "0",
+    }  # measure the server, not its limit
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    result: dict[str, Any] = {"database": name, "desktops": args.desktops, "customers": args.customers + args.desktops,
-                              "phases_s": {}, "load_average": [load_average()]}  # fmt: skip
+    result: dict[str, Any] = {
+        "database": name,
+        "desktops": args.desktops,
+        "customers": args.customers + args.desktops,
+        "phases_s": {},
+        "load_average": [load_average()],
+    }
     clock = time.monotonic()
 
     def phase(label: str) -> None:
@@ -218,14 +301,19 @@ def run(name: str, urls: dict[str, str], args: argparse.Namespace, tmp: Path, pg
         for answer in (*answers, *smalls):
             if "errors" in orjson.loads(answer):
                 raise SystemExit(f"the GraphQL answer has errors: {answer[:500]!r}")
-        rows = floor_tables.desktop_rows([orjson.loads(a)["data"] for a in answers],
-                                         {c: names(n) for n, c in enumerate(customers)})  # fmt: skip
+        rows = floor_tables.desktop_rows(
+            [orjson.loads(a)["data"] for a in answers], {c: names(n) for n, c in enumerate(customers)}
+        )
         asyncio.run(floor_tables.create(urls["floor"]))
         asyncio.run(floor_tables.load(urls["floor"], rows))
         asyncio.run(floor_tables.load(urls["floor"], floor_tables.background_rows(0, 100)))
         cases = start_contenders(name, urls, procs, tmp, env, customers, services)
-        cases |= {"GraphQL tree": tree_case, "REST tree": get(base, [request_texts.rest_tree(c) for c in customers]),
-                  "GraphQL small": small_case, "REST small": get(base, [request_texts.rest_small(s) for s in services])}  # fmt: skip
+        cases |= {
+            "GraphQL tree": tree_case,
+            "REST tree": get(base, [request_texts.rest_tree(c) for c in customers]),
+            "GraphQL small": small_case,
+            "REST small": get(base, [request_texts.rest_small(s) for s in services]),
+        }
         result["answer_bytes"] = check_answers(cases, answers, smalls)
         phase("load the floors, start the contenders")
 
@@ -240,12 +328,21 @@ def run(name: str, urls: dict[str, str], args: argparse.Namespace, tmp: Path, pg
         with writer.running():
             large_db = alternating(cases, growth, args, tmp, procs)
         phase(f"growth: {args.customers} customers")
-        result["growth"] = {case: {"p50_at_100": small_db[case], f"p50_at_{args.customers}": large_db[case],
-                                   "change": round(large_db[case] / small_db[case] - 1, 3)} for case in growth}  # fmt: skip
+        result["growth"] = {
+            case: {
+                "p50_at_100": small_db[case],
+                f"p50_at_{args.customers}": large_db[case],
+                "change": round(large_db[case] / small_db[case] - 1, 3),
+            }
+            for case in growth
+        }
         # The floor runs the same kind of index searches: the machine's drift between the two
         # moments shows in it too, and GraphQL's change relative to the floor's leaves it out.
         result["growth"]["GraphQL tree"]["change_relative_to_floor"] = round(
-            (1 + result["growth"]["GraphQL tree"]["change"]) / (1 + result["growth"]["strict floor tree"]["change"]) - 1, 3)
+            (1 + result["growth"]["GraphQL tree"]["change"]) / (1 + result["growth"]["strict floor tree"]["change"])
+            - 1,
+            3,
+        )
 
         count_statements(cases, urls, base, pg, result)
         phase("count statements")
@@ -262,7 +359,9 @@ def run(name: str, urls: dict[str, str], args: argparse.Namespace, tmp: Path, pg
         phase("measure")
 
         procs.stop("server")
-        procs.start("server", [*serve, "--workers", "2"], server_env, tmp / f"{name}-server2.log", f"{base}/server/status")
+        procs.start(
+            "server", [*serve, "--workers", "2"], server_env, tmp / f"{name}-server2.log", f"{base}/server/status"
+        )
         with writer.running():
             for case in ("GraphQL tree", "REST tree"):
                 result[case]["c32 workers 2"] = wrk(cases[case], 32, args.seconds_32, args.warmup, tmp, procs.settle)
@@ -279,6 +378,7 @@ def _ratio(value: float, floor: float) -> float:
 
 def targets(r: dict[str, Any]) -> list[tuple[str, float, str, float]]:
     """Issue 16's targets: (what, measured, comparison, limit)."""
+
     def m(case: str, key: str, connections: str = "c1") -> float:
         return float(r[case][connections][key])
 
@@ -286,31 +386,80 @@ def targets(r: dict[str, Any]) -> list[tuple[str, float, str, float]]:
     out = [
         ("GraphQL tree p50 × strict floor", _ratio(m("GraphQL tree", "p50"), m(floor_tree, "p50")), "≤", 2.0),
         ("GraphQL tree p99 × strict floor", _ratio(m("GraphQL tree", "p99"), m(floor_tree, "p99")), "≤", 3.0),
-        ("GraphQL tree req/s@32 × strict floor", _ratio(m("GraphQL tree", "rps", "c32"), m(floor_tree, "rps", "c32")), "≥", 0.5),
+        (
+            "GraphQL tree req/s@32 × strict floor",
+            _ratio(m("GraphQL tree", "rps", "c32"), m(floor_tree, "rps", "c32")),
+            "≥",
+            0.5,
+        ),
         ("REST tree p50 × strict floor", _ratio(m("REST tree", "p50"), m(floor_tree, "p50")), "≤", 1.3),
-        ("REST tree req/s@32 × strict floor", _ratio(m("REST tree", "rps", "c32"), m(floor_tree, "rps", "c32")), "≥", 0.7),
-        ("GraphQL small req/s@32 × strict floor", _ratio(m("GraphQL small", "rps", "c32"), m(floor_small, "rps", "c32")), "≥", 0.6),
-        ("REST small req/s@32 × strict floor", _ratio(m("REST small", "rps", "c32"), m(floor_small, "rps", "c32")), "≥", 0.6),
+        (
+            "REST tree req/s@32 × strict floor",
+            _ratio(m("REST tree", "rps", "c32"), m(floor_tree, "rps", "c32")),
+            "≥",
+            0.7,
+        ),
+        (
+            "GraphQL small req/s@32 × strict floor",
+            _ratio(m("GraphQL small", "rps", "c32"), m(floor_small, "rps", "c32")),
+            "≥",
+            0.6,
+        ),
+        (
+            "REST small req/s@32 × strict floor",
+            _ratio(m("REST small", "rps", "c32"), m(floor_small, "rps", "c32")),
+            "≥",
+            0.6,
+        ),
         ("server peak RSS MB", r["peak_rss_mb"]["server"], "≤", 300),
     ]
-    out += [(f"{case} SQL statements per request", r["statements"][case], "≤", 8)
-            for case in ("GraphQL tree", "REST tree") if r["statements"][case] is not None]  # fmt: skip
+    out += [
+        (f"{case} SQL statements per request", r["statements"][case], "≤", 8)
+        for case in ("GraphQL tree", "REST tree")
+        if r["statements"][case] is not None
+    ]
     if "PostGraphile tree" in r:
-        out += [("PostGraphile p50 / GraphQL tree p50", _ratio(m("PostGraphile tree", "p50"), m("GraphQL tree", "p50")), "≥", 3.0),
-                ("GraphQL tree req/s@32 / PostGraphile's", _ratio(m("GraphQL tree", "rps", "c32"), m("PostGraphile tree", "rps", "c32")), "≥", 3.0)]  # fmt: skip
+        out += [
+            (
+                "PostGraphile p50 / GraphQL tree p50",
+                _ratio(m("PostGraphile tree", "p50"), m("GraphQL tree", "p50")),
+                "≥",
+                3.0,
+            ),
+            (
+                "GraphQL tree req/s@32 / PostGraphile's",
+                _ratio(m("GraphQL tree", "rps", "c32"), m("PostGraphile tree", "rps", "c32")),
+                "≥",
+                3.0,
+            ),
+        ]
     if "reference floor tree" in r:
-        out += [("strict floor p50 × reference floor", _ratio(m(floor_tree, "p50"), m("reference floor tree", "p50")), "≤", 1.1),
-                ("strict floor req/s@32 × reference floor", _ratio(m(floor_tree, "rps", "c32"), m("reference floor tree", "rps", "c32")), "≥", 0.9)]  # fmt: skip
+        out += [
+            (
+                "strict floor p50 × reference floor",
+                _ratio(m(floor_tree, "p50"), m("reference floor tree", "p50")),
+                "≤",
+                1.1,
+            ),
+            (
+                "strict floor req/s@32 × reference floor",
+                _ratio(m(floor_tree, "rps", "c32"), m("reference floor tree", "rps", "c32")),
+                "≥",
+                0.9,
+            ),
+        ]
     return out
 
 
 def report(r: dict[str, Any], args: argparse.Namespace) -> list[str]:
     title = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[r["database"]]
-    lines = [f"\n{title}: {r['desktops']} agent-desktop customers in rotation among {r['customers']} customers; "
-             f"{r['writes']['per_s']} Feedback writes/s through the API during every measured run"
-             + (f" ({r['writes']['failed']} failed!)" if r["writes"]["failed"] else ""),
-             f"{'contender':<21}{'bytes':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s@32':>10}{'p50×':>7}{'p99×':>7}{'req/s×':>8}"
-             f"{'SQL/req':>9}{'RSS MB':>8}"]  # fmt: skip
+    lines = [
+        f"\n{title}: {r['desktops']} agent-desktop customers in rotation among {r['customers']} customers; "
+        f"{r['writes']['per_s']} Feedback writes/s through the API during every measured run"
+        + (f" ({r['writes']['failed']} failed!)" if r["writes"]["failed"] else ""),
+        f"{'contender':<21}{'bytes':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s@32':>10}{'p50×':>7}{'p99×':>7}{'req/s×':>8}"
+        f"{'SQL/req':>9}{'RSS MB':>8}",
+    ]
     for case in (*TREES, *SMALLS):
         if case not in r:
             continue
@@ -318,21 +467,29 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> list[str]:
         one, many = r[case]["c1"], r[case]["c32"]
         errors = " (errors!)" if one["errors"] or many["errors"] else ""
         process = case.rsplit(" ", 1)[0] if "floor" in case or "Graphile" in case else "server"
-        lines.append(f"{case:<21}{r['answer_bytes'][case]:>8}{one['p50']:>9.2f}{one['p99']:>9.2f}{many['rps']:>10.1f}"
-                     f"{_ratio(one['p50'], floor['c1']['p50']):>7.2f}{_ratio(one['p99'], floor['c1']['p99']):>7.2f}"
-                     f"{_ratio(many['rps'], floor['c32']['rps']):>8.2f}{'—' if r['statements'][case] is None else r['statements'][case]:>9}"
-                     f"{r['peak_rss_mb'][process]:>8}{errors}")  # fmt: skip
+        lines.append(
+            f"{case:<21}{r['answer_bytes'][case]:>8}{one['p50']:>9.2f}{one['p99']:>9.2f}{many['rps']:>10.1f}"
+            f"{_ratio(one['p50'], floor['c1']['p50']):>7.2f}{_ratio(one['p99'], floor['c1']['p99']):>7.2f}"
+            f"{_ratio(many['rps'], floor['c32']['rps']):>8.2f}{'—' if r['statements'][case] is None else r['statements'][case]:>9}"
+            f"{r['peak_rss_mb'][process]:>8}{errors}"
+        )
     if r["database"] == "sqlite" and "reference floor tree" in r:
-        lines.append(f"(the reference floor's SQL/req on SQLite is known from its code, not counted: {REFERENCE_SQLITE_STATEMENTS})")
+        lines.append(
+            f"(the reference floor's SQL/req on SQLite is known from its code, not counted: {REFERENCE_SQLITE_STATEMENTS})"
+        )
     for case, growth in r["growth"].items():
         relative = growth.get("change_relative_to_floor")
-        lines.append(f"{case}: p50 {growth['p50_at_100']:.2f} ms at 100 background customers, "
-                     f"{growth[f'p50_at_{args.customers}']:.2f} ms at {args.customers} ({growth['change']:+.1%}"
-                     + (f", {relative:+.1%} relative to the strict floor's" if relative is not None else "")
-                     + f"; medians of {args.growth_runs} runs taken in turns)")  # fmt: skip
+        lines.append(
+            f"{case}: p50 {growth['p50_at_100']:.2f} ms at 100 background customers, "
+            f"{growth[f'p50_at_{args.customers}']:.2f} ms at {args.customers} ({growth['change']:+.1%}"
+            + (f", {relative:+.1%} relative to the strict floor's" if relative is not None else "")
+            + f"; medians of {args.growth_runs} runs taken in turns)"
+        )
     for case in ("GraphQL tree", "REST tree"):
-        lines.append(f"{case} req/s@32: {r[case]['c32']['rps']:.1f} with 1 worker, "
-                     f"{r[case]['c32 workers 2']['rps']:.1f} with 2 (server peak RSS {r['peak_rss_mb']['server, 2 workers']} MB)")
+        lines.append(
+            f"{case} req/s@32: {r[case]['c32']['rps']:.1f} with 1 worker, "
+            f"{r[case]['c32 workers 2']['rps']:.1f} with 2 (server peak RSS {r['peak_rss_mb']['server, 2 workers']} MB)"
+        )
     lines.append("targets (issue 16):")
     for what, value, op, limit in targets(r):
         met = value <= limit if op == "≤" else value >= limit
@@ -344,7 +501,9 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a development run of about a minute and a half per database")
+    parser.add_argument(
+        "--quick", action="store_true", help="a development run of about a minute and a half per database"
+    )
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     parser.add_argument("--desktops", type=int, help="agent-desktop customers in rotation (12; quick 2)")
     parser.add_argument("--customers", type=int, help="background customers at the end (10 000; quick 200)")
@@ -365,8 +524,17 @@ def main() -> None:
         tmp = Path(folder)
         databases = []
         if args.only != "postgresql":
-            databases.append(("sqlite", {"server": f"sqlite:///{tmp}/server.db", "floor": f"sqlite:///{tmp}/floor.db",
-                                         "reference": f"sqlite:{tmp}/reference.db"}, None))  # fmt: skip
+            databases.append(
+                (
+                    "sqlite",
+                    {
+                        "server": f"sqlite:///{tmp}/server.db",
+                        "floor": f"sqlite:///{tmp}/floor.db",
+                        "reference": f"sqlite:{tmp}/reference.db",
+                    },
+                    None,
+                )
+            )
         if admin and args.only != "sqlite":
             pg = PgStatements(admin)
             urls = {k: asyncio.run(fresh_postgres(admin)) for k in ("server", "floor", "reference")}

@@ -30,8 +30,13 @@ def error_json(scope: Scope, error: ContextError) -> dict[str, Any]:
     host = header(scope, b"host") or "localhost"
     path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]  # as the client wrote it
     uri = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
-    return {"http_method": scope["method"], "title": error.title, "description": error.description,
-            "code": error.code, "uri": uri}  # fmt: skip
+    return {
+        "http_method": scope["method"],
+        "title": error.title,
+        "description": error.description,
+        "code": error.code,
+        "uri": uri,
+    }
 
 
 class JSONResponse(Response):

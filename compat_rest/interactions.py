@@ -60,5 +60,5 @@ async def content(call: Call) -> Response:
     body, mime = await call(interaction_id=call.params["interaction_id"])
     headers = dict(_CONTENT_HEADERS)
     if mime.split(";")[0].strip().lower() not in _INLINE:
-        headers["Content-Disposition"] = f"attachment; filename=\"{_PATHS[call.fixed['content']]}\""
+        headers["Content-Disposition"] = f'attachment; filename="{_PATHS[call.fixed["content"]]}"'
     return Response(body, media_type=mime, headers=headers)

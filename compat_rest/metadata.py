@@ -54,8 +54,9 @@ async def index(call: Call) -> Response:
 
 
 async def business_attributes(call: Call) -> Response:
-    return JSONResponse(await call(name=call.params.get("name"),
-                                   cv_attribute=call.request.query_params.get("cv-attribute")))  # fmt: skip
+    return JSONResponse(
+        await call(name=call.params.get("name"), cv_attribute=call.request.query_params.get("cv-attribute"))
+    )
 
 
 async def roles(call: Call) -> Response:

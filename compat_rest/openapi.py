@@ -20,18 +20,36 @@ from contextgraph.resolvers.version import VERSION
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _FLAGS = ("active_states", "completed_states", "active_tasks", "completed_tasks")
-_ERROR = {"type": "object", "required": ["http_method", "title", "description", "code", "uri"], "properties": {
-    "http_method": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
-    "code": {"type": "integer"}, "uri": {"type": "string"}}}  # fmt: skip
+_ERROR = {
+    "type": "object",
+    "required": ["http_method", "title", "description", "code", "uri"],
+    "properties": {
+        "http_method": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "code": {"type": "integer"},
+        "uri": {"type": "string"},
+    },
+}
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
-_FAILURES = {"400": "bad parameter or body", "401": "no API key, or an unknown or revoked one",
-             "403": "the key lacks the role, or the server mode forbids it", "404": "not found",
-             "409": "conflict", "413": "body too large", "415": "not JSON", "429": "over the key's rate limit",
-             "503": "switching modes, or the database is away"}  # fmt: skip
+_FAILURES = {
+    "400": "bad parameter or body",
+    "401": "no API key, or an unknown or revoked one",
+    "403": "the key lacks the role, or the server mode forbids it",
+    "404": "not found",
+    "409": "conflict",
+    "413": "body too large",
+    "415": "not JSON",
+    "429": "over the key's rate limit",
+    "503": "switching modes, or the database is away",
+}
 # The operations that create something, and the field of their 201 answer that names it.
-_CREATES = {("POST", "/profiles"): "customer_id", ("POST", "/services/start"): "service_id",
-            ("POST", "/services/{service_id:int}/states/start"): "state_id",
-            ("POST", "/services/{service_id:int}/tasks/start"): "task_id"}  # fmt: skip
+_CREATES = {
+    ("POST", "/profiles"): "customer_id",
+    ("POST", "/services/start"): "service_id",
+    ("POST", "/services/{service_id:int}/states/start"): "state_id",
+    ("POST", "/services/{service_id:int}/tasks/start"): "task_id",
+}
 
 
 def _operation_id(method: str, path: str) -> str:
@@ -70,32 +88,57 @@ def _body_schema(binding: Binding) -> dict[str, Any]:
 def _operation(binding: Binding) -> dict[str, Any]:
     method, path, tasks = binding.method, binding.path, binding.tasks()
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer", "format": "int64"} if kind == "int" else {"type": "string", "minLength": 1}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "format": "int64"} if kind == "int" else {"type": "string", "minLength": 1},
+        }
         for name, kind in _PARAM.findall(path)
-    ]  # fmt: skip
+    ]
     if method == "GET" and "/services" in path:
         parameters += [{"name": f, "in": "query", "schema": {"type": "boolean"}} for f in _FLAGS]
-        parameters.append({"name": "extensions", "in": "query", "schema": {"type": "string"},
-                           "description": "comma-separated extension names"})  # fmt: skip
+        parameters.append(
+            {
+                "name": "extensions",
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": "comma-separated extension names",
+            }
+        )
     more = binding.operation.more_tasks_doc
     operation: dict[str, Any] = {
         "operationId": _operation_id(method, path),
         "summary": binding.operation.summary,
         "description": f"Catalog operation `{binding.operation.name}`. Needs the role(s): {', '.join(tasks)}"
-                       + (f" (and {more})." if more else "."),
+        + (f" (and {more})." if more else "."),
         "x-contextgraph-operation": binding.operation.name,
         "x-contextgraph-roles": list(tasks),
         "parameters": parameters,
         "responses": {
-            "200": {"description": "done"}, "201": {"description": "created"}, "204": {"description": "done, no body"},
-            **{code: {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
-               for code, text in _FAILURES.items()},
+            "200": {"description": "done"},
+            "201": {"description": "created"},
+            "204": {"description": "done, no body"},
+            **{
+                code: {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
+                for code, text in _FAILURES.items()
+            },
         },
-    }  # fmt: skip
+    }
     if path.endswith("/profiles/import"):
-        operation["requestBody"] = {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
-            "description": {"type": "string"}, "profiles": {"type": "string", "format": "binary"}}}}}}  # fmt: skip
+        operation["requestBody"] = {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "description": {"type": "string"},
+                            "profiles": {"type": "string", "format": "binary"},
+                        },
+                    }
+                }
+            }
+        }
     elif method in ("POST", "PUT"):
         operation["requestBody"] = {"content": {"application/json": {"schema": _body_schema(binding)}}}
     return operation
@@ -111,20 +154,27 @@ def document() -> dict[str, Any]:
         if (method, path) in _CREATES:
             field = _CREATES[method, path]
             operation["responses"]["201"] = {
-                "description": "created", "links": _links(method, path, routes),
-                "content": {"application/json": {"schema": {"type": "object", "required": [field],
-                                                            "properties": {field: {}}}}},
-            }  # fmt: skip
+                "description": "created",
+                "links": _links(method, path, routes),
+                "content": {
+                    "application/json": {"schema": {"type": "object", "required": [field], "properties": {field: {}}}}
+                },
+            }
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Context Graph — Context Services REST API", "version": VERSION,
-                 "description": "The documented Context Services operations (spec/004), served at / and "
-                                "under /genesys/1/cs. Every operation needs an API key."},
+        "info": {
+            "title": "Context Graph — Context Services REST API",
+            "version": VERSION,
+            "description": "The documented Context Services operations (spec/004), served at / and "
+            "under /genesys/1/cs. Every operation needs an API key.",
+        },
         "servers": [{"url": "/"}, {"url": "/genesys/1/cs"}],
         "security": [{"bearer": []}, {"basic": []}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "basic": {"type": "http", "scheme": "basic", "description": "the key as password"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "basic": {"type": "http", "scheme": "basic", "description": "the key as password"},
+            },
             "schemas": {"Error": _ERROR},
         },
         "paths": paths,

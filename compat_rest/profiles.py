@@ -22,8 +22,9 @@ async def create_profile(call: Call) -> Response:
 
 
 async def get_profile(call: Call) -> Response:
-    return JSONResponse(await call(customer_id=call.params["customer_id"],
-                                   extensions=names(call.request, "extensions") or []))  # fmt: skip
+    return JSONResponse(
+        await call(customer_id=call.params["customer_id"], extensions=names(call.request, "extensions") or [])
+    )
 
 
 async def profile_schema(call: Call) -> Response:
@@ -44,11 +45,12 @@ def _token(call: Call, name: str, allowed: tuple[str, str]) -> str:
 async def identify(call: Call) -> Response:
     query = call.request.query_params
     found = await call(
-        attributes={k: v for k, v in query.items() if k not in _IDENTIFY_CONTROLS}, key=query.get("id_key"),
+        attributes={k: v for k, v in query.items() if k not in _IDENTIFY_CONTROLS},
+        key=query.get("id_key"),
         include_profile=_token(call, "include_profile", ("no", "yes")) == "yes",
         extensions=names(call.request, "extensions") or [],
         extensions_only_if_unique=_token(call, "include_extensions", ("always", "unique")) == "unique",
-    )  # fmt: skip
+    )
     return JSONResponse(found[0] if len(found) == 1 else found)
 
 

@@ -25,8 +25,9 @@ def _journey(record: JourneyRecord, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _split(body: dict[str, Any], name: str, items: list[Any] | None, active: bool, completed: bool,
-           render: Any) -> None:  # fmt: skip
+def _split(
+    body: dict[str, Any], name: str, items: list[Any] | None, active: bool, completed: bool, render: Any
+) -> None:
     if items is None:
         return
     if active:

@@ -50,26 +50,47 @@ def _bindings() -> list[Binding]:
         Binding("DELETE", "/metadata/identification-keys/{name}", identification.delete_key, profiles.delete_key),
         Binding("GET", "/metadata/profiles", system.profile_schema, profiles.profile_schema),
         Binding("POST", "/services/start", service_ops.start_service, services.start_service),
-        Binding("POST", "/customers/{customer_id}/services/{service_id:int}", service_ops.associate_service,
-                services.associate_service),
+        Binding(
+            "POST",
+            "/customers/{customer_id}/services/{service_id:int}",
+            service_ops.associate_service,
+            services.associate_service,
+        ),
         Binding("POST", f"{SERVICE}/end", service_ops.complete_service, services.complete_service),
         Binding("GET", SERVICE, service_ops.get_service, services.get_service),
         Binding("POST", "/interactions", interaction_ops.record_interaction, interactions.record),
         Binding("GET", "/interactions/{interaction_id}", interaction_ops.get_interaction, interactions.get_one),
-        *(Binding("GET", f"/interactions/{{interaction_id}}/{path}", interaction_ops.get_content, interactions.content,
-                  {"content": content}) for path, content in _CONTENTS),
-        Binding("GET", "/customers/{customer_id}/interactions", interaction_ops.customer_interactions,
-                interactions.of_customer),
+        *(
+            Binding(
+                "GET",
+                f"/interactions/{{interaction_id}}/{path}",
+                interaction_ops.get_content,
+                interactions.content,
+                {"content": content},
+            )
+            for path, content in _CONTENTS
+        ),
+        Binding(
+            "GET",
+            "/customers/{customer_id}/interactions",
+            interaction_ops.customer_interactions,
+            interactions.of_customer,
+        ),
         Binding("GET", f"{SERVICE}/interactions", interaction_ops.service_interactions, interactions.of_service),
         Binding("GET", "/metadata", system.metadata_index, metadata.index),
         Binding("PUT", "/metadata/cache", system.reload_metadata, metadata.reload_cache),
         Binding("GET", "/metadata/business-attributes", system.business_attributes, metadata.business_attributes),
-        Binding("GET", "/metadata/business-attributes/{name}", system.business_attributes,
-                metadata.business_attributes),
+        Binding(
+            "GET", "/metadata/business-attributes/{name}", system.business_attributes, metadata.business_attributes
+        ),
         Binding("GET", "/metadata/roles", system.roles, metadata.roles),
-        Binding("POST", "/profiles/{customer_id}/extensions", profile_extensions.insert_profile_extensions,
-                extensions.insert_profile_extensions),
-    ]  # fmt: skip
+        Binding(
+            "POST",
+            "/profiles/{customer_id}/extensions",
+            profile_extensions.insert_profile_extensions,
+            extensions.insert_profile_extensions,
+        ),
+    ]
     for kind, word in metadata.WORDS.items():
         base, one, fixed = f"/metadata/{word}/extensions", f"/metadata/{word}/extensions/{{name}}", {"kind": kind}
         table += [
@@ -79,29 +100,53 @@ def _bindings() -> list[Binding]:
             Binding("DELETE", one, schemas.delete_schema, metadata.delete_schema, fixed),
         ]
     table += [
-        Binding("PUT", "/profiles/{customer_id}/extensions/{name}/by/unique", profile_extensions.UPDATE,
-                extensions.update_by_unique),
-        Binding("PUT", "/profiles/{customer_id}/extensions/{name}/delete/by/unique", profile_extensions.DELETE,
-                extensions.delete_by_unique),
-    ]  # fmt: skip
+        Binding(
+            "PUT",
+            "/profiles/{customer_id}/extensions/{name}/by/unique",
+            profile_extensions.UPDATE,
+            extensions.update_by_unique,
+        ),
+        Binding(
+            "PUT",
+            "/profiles/{customer_id}/extensions/{name}/delete/by/unique",
+            profile_extensions.DELETE,
+            extensions.delete_by_unique,
+        ),
+    ]
     owners = [("service", SERVICE)]
     owners += [("state", f"{SERVICE}/{word}/{{state_id:int}}") for word in ("states", "state")]
     owners += [("task", f"{SERVICE}/{word}/{{task_id:int}}") for word in ("tasks", "task")]
     for kind, owner in owners:
         table += [
             Binding("PUT", f"{owner}/extensions/{{name}}", journey_extensions.REPLACE[kind], extensions.replace),
-            Binding("PUT", f"{owner}/extensions/{{name}}/by/unique", journey_extensions.UPDATE[kind],
-                    extensions.update_by_unique),
-            Binding("PUT", f"{owner}/extensions/{{name}}/delete/by/unique", journey_extensions.DELETE[kind],
-                    extensions.delete_by_unique),
-        ]  # fmt: skip
+            Binding(
+                "PUT",
+                f"{owner}/extensions/{{name}}/by/unique",
+                journey_extensions.UPDATE[kind],
+                extensions.update_by_unique,
+            ),
+            Binding(
+                "PUT",
+                f"{owner}/extensions/{{name}}/delete/by/unique",
+                journey_extensions.DELETE[kind],
+                extensions.delete_by_unique,
+            ),
+        ]
     for suffix in STATUSES:
         table += [
-            Binding("GET", f"/services/anonymous/{{contact_key}}{suffix}", service_ops.anonymous_services,
-                    services.anonymous_services),
-            Binding("GET", f"/customers/{{customer_id}}/services{suffix}", service_ops.customer_services,
-                    services.customer_services),
-        ]  # fmt: skip
+            Binding(
+                "GET",
+                f"/services/anonymous/{{contact_key}}{suffix}",
+                service_ops.anonymous_services,
+                services.anonymous_services,
+            ),
+            Binding(
+                "GET",
+                f"/customers/{{customer_id}}/services{suffix}",
+                service_ops.customer_services,
+                services.customer_services,
+            ),
+        ]
     for word in ("states", "state"):
         base, one = f"{SERVICE}/{word}", f"{SERVICE}/{word}/{{state_id:int}}"
         table += [

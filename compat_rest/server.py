@@ -33,8 +33,10 @@ async def composite_start(call: Call) -> Response:
     )
     body = []
     for r in results:
-        item = {"service": {"service_id": r.service_id, "created": str(r.service_created).lower()},
-                "state": {"state_id": r.state_id, "created": str(r.state_created).lower()}}  # fmt: skip
+        item = {
+            "service": {"service_id": r.service_id, "created": str(r.service_created).lower()},
+            "state": {"state_id": r.state_id, "created": str(r.state_created).lower()},
+        }
         if r.task_id is not None:
             item["task"] = {"task_id": r.task_id, "created": str(r.task_created).lower()}
         body.append(item)

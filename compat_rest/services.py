@@ -25,8 +25,11 @@ def extensions(request: Request) -> list[str]:
 
 
 def _filter(request: Request) -> dict[str, Any]:
-    return {"status": path_status(request), "service_types": names(request, "service_type", "service_types"),
-            **given(request, *TIMES)}  # fmt: skip
+    return {
+        "status": path_status(request),
+        "service_types": names(request, "service_type", "service_types"),
+        **given(request, *TIMES),
+    }
 
 
 async def start_service(call: Call) -> Response:
@@ -46,22 +49,31 @@ async def complete_service(call: Call) -> Response:
 
 
 async def get_service(call: Call) -> Response:
-    tree = await call(service_id=call.params["service_id"], include=include(call.request),
-                      extensions=extensions(call.request))  # fmt: skip
+    tree = await call(
+        service_id=call.params["service_id"], include=include(call.request), extensions=extensions(call.request)
+    )
     return present(call.request, "Service", render.service(tree, Include.model_validate(include(call.request))))
 
 
 async def anonymous_services(call: Call) -> Response:
     request = call.request
-    trees = await call(contact_key=call.params["contact_key"], filter=_filter(request), include=include(request),
-                       extensions=extensions(request))  # fmt: skip
+    trees = await call(
+        contact_key=call.params["contact_key"],
+        filter=_filter(request),
+        include=include(request),
+        extensions=extensions(request),
+    )
     shown = Include.model_validate(include(request))
     return present(request, "Service", [render.service(t, shown) for t in trees])
 
 
 async def customer_services(call: Call) -> Response:
     request = call.request
-    trees = await call(customer_id=call.params["customer_id"], filter=_filter(request), include=include(request),
-                       extensions=extensions(request))  # fmt: skip
+    trees = await call(
+        customer_id=call.params["customer_id"],
+        filter=_filter(request),
+        include=include(request),
+        extensions=extensions(request),
+    )
     shown = Include.model_validate(include(request))
     return present(request, "Service", [render.service(t, shown) for t in trees])

@@ -31,15 +31,23 @@ async def transition(call: Call) -> Response:
 async def service_states(call: Call) -> Response:
     request = call.request
     tasks = Include.model_validate(given(request, "active_tasks", "completed_tasks"))
-    trees = await call(service_id=call.params["service_id"], status=path_status(request),
-                       types=names(request, "state_types", "state_type"), include=tasks,
-                       extensions=names(request, "extensions") or [])  # fmt: skip
+    trees = await call(
+        service_id=call.params["service_id"],
+        status=path_status(request),
+        types=names(request, "state_types", "state_type"),
+        include=tasks,
+        extensions=names(request, "extensions") or [],
+    )
     return present(request, "State", [render.state(t, tasks.active_tasks, tasks.completed_tasks) for t in trees])
 
 
 async def get_state(call: Call) -> Response:
     request = call.request
     tasks = Include.model_validate(given(request, "active_tasks", "completed_tasks"))
-    tree = await call(service_id=call.params["service_id"], state_id=call.params["state_id"], include=tasks,
-                      extensions=names(request, "extensions") or [])  # fmt: skip
+    tree = await call(
+        service_id=call.params["service_id"],
+        state_id=call.params["state_id"],
+        include=tasks,
+        extensions=names(request, "extensions") or [],
+    )
     return present(request, "State", render.state(tree, tasks.active_tasks, tasks.completed_tasks))

@@ -23,13 +23,20 @@ async def complete_task(call: Call) -> Response:
 
 async def service_tasks(call: Call) -> Response:
     request = call.request
-    views = await call(service_id=call.params["service_id"], status=path_status(request),
-                       types=names(request, "task_types", "task_type"), state_id=integer(request, "state_id"),
-                       extensions=names(request, "extensions") or [])  # fmt: skip
+    views = await call(
+        service_id=call.params["service_id"],
+        status=path_status(request),
+        types=names(request, "task_types", "task_type"),
+        state_id=integer(request, "state_id"),
+        extensions=names(request, "extensions") or [],
+    )
     return present(request, "Task", [render.task(v) for v in views])
 
 
 async def get_task(call: Call) -> Response:
-    view = await call(service_id=call.params["service_id"], task_id=call.params["task_id"],
-                      extensions=names(call.request, "extensions") or [])  # fmt: skip
+    view = await call(
+        service_id=call.params["service_id"],
+        task_id=call.params["task_id"],
+        extensions=names(call.request, "extensions") or [],
+    )
     return present(call.request, "Task", render.task(view))

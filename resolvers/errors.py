@@ -1,17 +1,17 @@
 """The one error tree of Context Graph; REST and GraphQL both translate it at their boundary.
 
-    ContextError
-     ├── BadParameter        400  missing/ill-typed parameter, malformed body, reserved word
-     ├── NotAuthorized       401  no API key, or an unknown or revoked one
-     ├── Forbidden           403  a key without the role; maintenance mode, mode switch timed out
-     ├── NotFound            404  unknown resource or path
-     ├── MethodNotAllowed    405
-     ├── Conflict            409  completing what is completed, starting under a completed parent
-     ├── PayloadTooLarge     413  a body over the configured limit
-     ├── UnsupportedMedia    415  a body that is not JSON where JSON is required
-     ├── TooManyRequests     429  a key over its rate limit
-     ├── InternalError       500  anything unexpected (masked; details only in the log)
-     └── Unavailable         503  the server is switching modes
+ContextError
+ ├── BadParameter        400  missing/ill-typed parameter, malformed body, reserved word
+ ├── NotAuthorized       401  no API key, or an unknown or revoked one
+ ├── Forbidden           403  a key without the role; maintenance mode, mode switch timed out
+ ├── NotFound            404  unknown resource or path
+ ├── MethodNotAllowed    405
+ ├── Conflict            409  completing what is completed, starting under a completed parent
+ ├── PayloadTooLarge     413  a body over the configured limit
+ ├── UnsupportedMedia    415  a body that is not JSON where JSON is required
+ ├── TooManyRequests     429  a key over its rate limit
+ ├── InternalError       500  anything unexpected (masked; details only in the log)
+ └── Unavailable         503  the server is switching modes
 """
 
 from __future__ import annotations

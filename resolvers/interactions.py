@@ -31,8 +31,15 @@ from contextgraph.resolvers.timefmt import parse_ms
 from contextgraph.resolvers.values import Id, Long, integer, text, timestamp
 
 Check = Callable[[str, Any], Any]
-ENTITY_TYPES = {0: "EMAIL_IN", 1: "EMAIL_OUT", 2: "CHAT", 3: "PHONE_CALL", 5: "CALLBACK", 6: "COBROWSE",
-                7: "INTERACTION"}  # fmt: skip
+ENTITY_TYPES = {
+    0: "EMAIL_IN",
+    1: "EMAIL_OUT",
+    2: "CHAT",
+    3: "PHONE_CALL",
+    5: "CALLBACK",
+    6: "COBROWSE",
+    7: "INTERACTION",
+}
 
 
 def one_of(values: Sequence[Any]) -> Check:
@@ -85,29 +92,73 @@ def media_type(name: str, value: Any) -> str:
 
 
 _COMMON: dict[str, Check] = {
-    "status": one_of((0, 1, 2, 3)), "entity_type": one_of(tuple(ENTITY_TYPES)), "type": _STRING,
-    "sub_type": _STRING, "media_type": _STRING, "parent_id": text(64), "thread_id": text(64),
-    "external_id": _STRING, "owner_id": integer, "creator_app_id": integer, "start_date": timestamp,
-    "end_date": timestamp, "timeshift": integer, "category_id": _STRING, "allow_children": boolean,
-    "subject": text(1024), "stopped_reason": _STRING, "text": text(10_000_000),
-    "structured_text": text(10_000_000), "structured_text_mime": media_type, "binary_content": text(20_000_000),
-    "binary_content_mime": media_type, "binary_content_size": integer, "udata": user_data,
-}  # fmt: skip
-_REQUIRED = ("customer_id", "interaction_id", "status", "entity_type", "type", "media_type", "creator_app_id",
-             "start_date")  # fmt: skip
-_EMAIL_IN: dict[str, Check] = {"from": address, "reply_to": address, "to": addresses, "cc": addresses,
-                               "sent_date": timestamp}  # fmt: skip
+    "status": one_of((0, 1, 2, 3)),
+    "entity_type": one_of(tuple(ENTITY_TYPES)),
+    "type": _STRING,
+    "sub_type": _STRING,
+    "media_type": _STRING,
+    "parent_id": text(64),
+    "thread_id": text(64),
+    "external_id": _STRING,
+    "owner_id": integer,
+    "creator_app_id": integer,
+    "start_date": timestamp,
+    "end_date": timestamp,
+    "timeshift": integer,
+    "category_id": _STRING,
+    "allow_children": boolean,
+    "subject": text(1024),
+    "stopped_reason": _STRING,
+    "text": text(10_000_000),
+    "structured_text": text(10_000_000),
+    "structured_text_mime": media_type,
+    "binary_content": text(20_000_000),
+    "binary_content_mime": media_type,
+    "binary_content_size": integer,
+    "udata": user_data,
+}
+_REQUIRED = (
+    "customer_id",
+    "interaction_id",
+    "status",
+    "entity_type",
+    "type",
+    "media_type",
+    "creator_app_id",
+    "start_date",
+)
+_EMAIL_IN: dict[str, Check] = {
+    "from": address,
+    "reply_to": address,
+    "to": addresses,
+    "cc": addresses,
+    "sent_date": timestamp,
+}
 _SPECIFIC: dict[int, tuple[dict[str, Check], tuple[str, ...]]] = {
     0: (_EMAIL_IN, ()),
-    1: (_EMAIL_IN | {"bcc": addresses, "reference_id": integer, "reviewer_id": integer,
-                     "standard_response_id": _STRING}, ()),
+    1: (
+        _EMAIL_IN
+        | {"bcc": addresses, "reference_id": integer, "reviewer_id": integer, "standard_response_id": _STRING},
+        (),
+    ),
     2: ({"established_date": timestamp, "released_date": timestamp}, ()),
     3: ({"duration": integer, "outcome": _STRING, "phone_number": text(64), "tconnection_id": text(64)}, ()),
-    5: ({"callback_status": one_of(range(15)), "desired_response_type": one_of(("Voice", "VoIP", "Email")),
-         "start_time": timestamp, "end_time": timestamp, "customer_number": _STRING, "attempts": integer,
-         "dn": _STRING, "location": _STRING, "callback_server_id": _STRING, "call_result": one_of(range(54)),
-         "callback_type": one_of((0, 1, 2))},
-        ("desired_response_type", "start_time", "customer_number", "attempts")),
+    5: (
+        {
+            "callback_status": one_of(range(15)),
+            "desired_response_type": one_of(("Voice", "VoIP", "Email")),
+            "start_time": timestamp,
+            "end_time": timestamp,
+            "customer_number": _STRING,
+            "attempts": integer,
+            "dn": _STRING,
+            "location": _STRING,
+            "callback_server_id": _STRING,
+            "call_result": one_of(range(54)),
+            "callback_type": one_of((0, 1, 2)),
+        },
+        ("desired_response_type", "start_time", "customer_number", "attempts"),
+    ),
     6: ({}, ()),
     7: ({}, ()),
 }
@@ -200,19 +251,32 @@ async def record_interaction(ctx: Context, input: RecordInteraction) -> str:
         taken = await conn.scalar(sa.select(interaction_t.c.id).where(interaction_t.c.id == interaction_id))
         if taken is not None:
             raise Conflict(f"interaction '{interaction_id}' is already recorded")
-        await conn.execute(sa.insert(interaction_t).values(
-            id=interaction_id, customer_id=fields["customer_id"], service_id=fields.get("service_id"),
-            entity_type=fields["entity_type"], start_ms=parse_ms(fields["start_date"]), fields=fields,
-            text=checked.text, structured_text=checked.structured_text, binary_content=checked.binary,
-        ))  # fmt: skip
+        await conn.execute(
+            sa.insert(interaction_t).values(
+                id=interaction_id,
+                customer_id=fields["customer_id"],
+                service_id=fields.get("service_id"),
+                entity_type=fields["entity_type"],
+                start_ms=parse_ms(fields["start_date"]),
+                fields=fields,
+                text=checked.text,
+                structured_text=checked.structured_text,
+                binary_content=checked.binary,
+            )
+        )
     return str(interaction_id)
 
 
 # -- reads ------------------------------------------------------------------------------------
-_LISTED = [interaction_t.c.id, interaction_t.c.customer_id, interaction_t.c.service_id,
-           read_json(interaction_t.c.fields), (interaction_t.c.text.is_not(None)).label("has_text"),
-           (interaction_t.c.structured_text.is_not(None)).label("has_structured_text"),
-           (interaction_t.c.binary_content.is_not(None)).label("has_binary_content")]  # fmt: skip
+_LISTED = [
+    interaction_t.c.id,
+    interaction_t.c.customer_id,
+    interaction_t.c.service_id,
+    read_json(interaction_t.c.fields),
+    (interaction_t.c.text.is_not(None)).label("has_text"),
+    (interaction_t.c.structured_text.is_not(None)).label("has_structured_text"),
+    (interaction_t.c.binary_content.is_not(None)).label("has_binary_content"),
+]
 
 
 def _interaction(row: Sequence[Any]) -> Interaction:
@@ -226,12 +290,19 @@ def _ordered(found: list[Interaction]) -> list[Interaction]:
 
 _OF_CUSTOMERS = Statement(lambda d: sa.select(*_LISTED).where(any_of(d, interaction_t.c.customer_id, "ids")))
 # Recorded with the service, or named by its events (the link rows).
-_OF_SERVICES = Statement(lambda d: sa.union(
-    sa.select(service_interaction_t.c.service_id.label("owner"), *_LISTED).join(
-        interaction_t, interaction_t.c.id == service_interaction_t.c.interaction_id,
-    ).where(any_of(d, service_interaction_t.c.service_id, "ids")),
-    sa.select(interaction_t.c.service_id.label("owner"), *_LISTED).where(any_of(d, interaction_t.c.service_id, "ids")),
-))  # fmt: skip
+_OF_SERVICES = Statement(
+    lambda d: sa.union(
+        sa.select(service_interaction_t.c.service_id.label("owner"), *_LISTED)
+        .join(
+            interaction_t,
+            interaction_t.c.id == service_interaction_t.c.interaction_id,
+        )
+        .where(any_of(d, service_interaction_t.c.service_id, "ids")),
+        sa.select(interaction_t.c.service_id.label("owner"), *_LISTED).where(
+            any_of(d, interaction_t.c.service_id, "ids")
+        ),
+    )
+)
 _BY_IDS = Statement(lambda d: sa.select(*_LISTED).where(any_of(d, interaction_t.c.id, "ids")))
 
 
@@ -280,8 +351,11 @@ async def get_interaction(ctx: Context, input: InteractionId) -> Interaction:
 
 
 def _content(name: str) -> Statement:
-    return Statement(lambda d: sa.select(interaction_t.c[name], read_json(interaction_t.c.fields))
-                     .where(interaction_t.c.id == sa.bindparam("id")))  # fmt: skip
+    return Statement(
+        lambda d: sa.select(interaction_t.c[name], read_json(interaction_t.c.fields)).where(
+            interaction_t.c.id == sa.bindparam("id")
+        )
+    )
 
 
 _CONTENT = {name: _content(name) for name in CONTENTS}
@@ -297,8 +371,11 @@ async def get_content(ctx: Context, input: InteractionContent) -> tuple[str | by
     content, fields = found[0]
     if content is None:
         raise not_found(f"{name} of interaction", interaction_id)
-    mime = {"text": "text/plain; charset=utf-8", "structured_text": fields.get("structured_text_mime"),
-            "binary_content": fields.get("binary_content_mime")}[name]  # fmt: skip
+    mime = {
+        "text": "text/plain; charset=utf-8",
+        "structured_text": fields.get("structured_text_mime"),
+        "binary_content": fields.get("binary_content_mime"),
+    }[name]
     if not isinstance(mime, str) or not MEDIA_TYPE.fullmatch(mime):  # recorded before media types were checked
         mime = "application/octet-stream"
     return content, mime

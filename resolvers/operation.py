@@ -89,9 +89,14 @@ class Operation(Generic[I, R]):
 
 
 def operation(
-    name: str, *, tasks: tuple[str, ...], input: type[I], summary: str | None = None,
-    more_tasks: Callable[[I], Iterable[str]] | None = None, more_tasks_doc: str = "",
-) -> Callable[[Callable[[Context, I], Awaitable[R]]], Operation[I, R]]:  # fmt: skip
+    name: str,
+    *,
+    tasks: tuple[str, ...],
+    input: type[I],
+    summary: str | None = None,
+    more_tasks: Callable[[I], Iterable[str]] | None = None,
+    more_tasks_doc: str = "",
+) -> Callable[[Callable[[Context, I], Awaitable[R]]], Operation[I, R]]:
     """Declare the decorated function as the operation `name` (its docstring is the summary)."""
 
     def declare(run: Callable[[Context, I], Awaitable[R]]) -> Operation[I, R]:

@@ -20,26 +20,30 @@ from contextgraph.resolvers.paging import Page
 from contextgraph.resolvers.profiles.profiles import get_profiles
 
 
-async def services_of_customers(ctx: Context, customer_ids: Sequence[str], service_filter: ServiceFilter,
-                                page: Page) -> list[list[ServiceRecord]]:  # fmt: skip
+async def services_of_customers(
+    ctx: Context, customer_ids: Sequence[str], service_filter: ServiceFilter, page: Page
+) -> list[list[ServiceRecord]]:
     found = await loads.services_of_customers(await ctx.rows(), customer_ids, service_filter, page)
     return [found.get(i, []) for i in customer_ids]
 
 
-async def states_of_services(ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None,
-                             page: Page) -> list[list[StateRecord]]:  # fmt: skip
+async def states_of_services(
+    ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None, page: Page
+) -> list[list[StateRecord]]:
     found = await loads.states_of_services(await ctx.rows(), service_ids, status, types, page)
     return [found.get(i, []) for i in service_ids]
 
 
-async def tasks_of_services(ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None,
-                            page: Page) -> list[list[TaskRecord]]:  # fmt: skip
+async def tasks_of_services(
+    ctx: Context, service_ids: Sequence[int], status: Status, types: Sequence[str] | None, page: Page
+) -> list[list[TaskRecord]]:
     found = await loads.tasks_of_services(await ctx.rows(), service_ids, status, types, page)
     return [found.get(i, []) for i in service_ids]
 
 
-async def tasks_of_states(ctx: Context, state_ids: Sequence[int], status: Status, types: Sequence[str] | None,
-                          page: Page) -> list[list[TaskRecord]]:  # fmt: skip
+async def tasks_of_states(
+    ctx: Context, state_ids: Sequence[int], status: Status, types: Sequence[str] | None, page: Page
+) -> list[list[TaskRecord]]:
     found = await loads.tasks_of_states(await ctx.rows(), state_ids, status, types, page)
     return [found.get(i, []) for i in state_ids]
 
@@ -58,8 +62,9 @@ async def extension_records(ctx: Context, keys: Sequence[tuple[ExtensionSchema, 
     """For each (schema, owner id): the record (single-valued; None if absent) or the list of records."""
     schemas = list({schema.id: schema for schema, _ in keys}.values())
     found = await records_by_schema(await ctx.rows(), schemas, [owner for _, owner in keys])
-    return [found.get((schema.id, owner), []) if schema.multi else found.get((schema.id, owner))
-            for schema, owner in keys]  # fmt: skip
+    return [
+        found.get((schema.id, owner), []) if schema.multi else found.get((schema.id, owner)) for schema, owner in keys
+    ]
 
 
 async def interactions_of_customers(ctx: Context, customer_ids: Sequence[str]) -> list[list[Interaction]]:

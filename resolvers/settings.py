@@ -13,9 +13,26 @@ from pydantic import BaseModel, Field, field_validator
 
 # Media types for which the documented per-media agent attributes exist ("Query Profile Schema").
 _MEDIA = (
-    "workitem", "auxwork", "imchat", "outboundpreview", "vmail", "smail", "cobrowsing", "webform",
-    "busevent", "voice", "appsharing", "email", "chat", "any", "fax", "video", "whiteboard", "alert",
-    "voip", "sms",
+    "workitem",
+    "auxwork",
+    "imchat",
+    "outboundpreview",
+    "vmail",
+    "smail",
+    "cobrowsing",
+    "webform",
+    "busevent",
+    "voice",
+    "appsharing",
+    "email",
+    "chat",
+    "any",
+    "fax",
+    "video",
+    "whiteboard",
+    "alert",
+    "voip",
+    "sms",
 )
 
 
@@ -39,8 +56,12 @@ class BusinessValue(BaseModel):
     description: str = ""
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "dbid": self.dbid, "display_name": self.display_name or self.name,
-                "description": self.description}  # fmt: skip
+        return {
+            "name": self.name,
+            "dbid": self.dbid,
+            "display_name": self.display_name or self.name,
+            "description": self.description,
+        }
 
 
 class BusinessAttribute(BaseModel):
@@ -55,9 +76,15 @@ class BusinessAttribute(BaseModel):
     values: list[BusinessValue] = Field(default_factory=list)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "dbid": self.dbid, "display_name": self.display_name or self.name,
-                "description": self.description, "map_name": self.map_name,
-                "cv_attributes": self.cv_attributes, "values": [v.describe() for v in self.values]}  # fmt: skip
+        return {
+            "name": self.name,
+            "dbid": self.dbid,
+            "display_name": self.display_name or self.name,
+            "description": self.description,
+            "map_name": self.map_name,
+            "cv_attributes": self.cv_attributes,
+            "values": [v.describe() for v in self.values],
+        }
 
 
 def _fields(field: str, resources: str = "Service State Task") -> list[str]:
@@ -66,33 +93,80 @@ def _fields(field: str, resources: str = "Service State Task") -> list[str]:
 
 def default_business_attributes() -> list[BusinessAttribute]:
     """The business attributes Context Services documents, MediaType with its documented values."""
-    media = [BusinessValue(name=n, dbid=i, description=f"Media {n}")
-             for n, i in (("voice", 1001), ("email", 1003), ("chat", 1006), ("fax", 1014))]  # fmt: skip
+    media = [
+        BusinessValue(name=n, dbid=i, description=f"Media {n}")
+        for n, i in (("voice", 1001), ("email", 1003), ("chat", 1006), ("fax", 1014))
+    ]
     return [
-        BusinessAttribute(name="MediaType", dbid=1001, display_name="Media Type",
-                          description="Media type identifier", cv_attributes=_fields("media_type"), values=media),
-        BusinessAttribute(name="ServiceType", dbid=1002, display_name="Service Type",
-                          description="Service type identifier", cv_attributes=["Service.service_type"]),
-        BusinessAttribute(name="StateType", dbid=1003, display_name="State Type",
-                          description="State type identifier", cv_attributes=["State.state_type"]),
-        BusinessAttribute(name="TaskType", dbid=1004, display_name="Task Type",
-                          description="Task type identifier", cv_attributes=["Task.task_type"]),
-        BusinessAttribute(name="DispositionCode", dbid=1005, display_name="Disposition Code",
-                          description="Business disposition", cv_attributes=_fields("disposition")),
-        BusinessAttribute(name="ApplicationType", dbid=1006, display_name="Application Type",
-                          description="Type of the issuing application", cv_attributes=_fields("application_type")),
-        BusinessAttribute(name="ResourceType", dbid=1007, display_name="Resource Type",
-                          description="Type of the providing resource", cv_attributes=_fields("resource_type")),
-    ]  # fmt: skip
+        BusinessAttribute(
+            name="MediaType",
+            dbid=1001,
+            display_name="Media Type",
+            description="Media type identifier",
+            cv_attributes=_fields("media_type"),
+            values=media,
+        ),
+        BusinessAttribute(
+            name="ServiceType",
+            dbid=1002,
+            display_name="Service Type",
+            description="Service type identifier",
+            cv_attributes=["Service.service_type"],
+        ),
+        BusinessAttribute(
+            name="StateType",
+            dbid=1003,
+            display_name="State Type",
+            description="State type identifier",
+            cv_attributes=["State.state_type"],
+        ),
+        BusinessAttribute(
+            name="TaskType",
+            dbid=1004,
+            display_name="Task Type",
+            description="Task type identifier",
+            cv_attributes=["Task.task_type"],
+        ),
+        BusinessAttribute(
+            name="DispositionCode",
+            dbid=1005,
+            display_name="Disposition Code",
+            description="Business disposition",
+            cv_attributes=_fields("disposition"),
+        ),
+        BusinessAttribute(
+            name="ApplicationType",
+            dbid=1006,
+            display_name="Application Type",
+            description="Type of the issuing application",
+            cv_attributes=_fields("application_type"),
+        ),
+        BusinessAttribute(
+            name="ResourceType",
+            dbid=1007,
+            display_name="Resource Type",
+            description="Type of the providing resource",
+            cv_attributes=_fields("resource_type"),
+        ),
+    ]
 
 
 def default_profile_attributes() -> list[ProfileAttribute]:
     """The predefined attributes of spec/004 ("Profile Attribute Schema", "Query Profile Schema")."""
     names = [
-        "FirstName", "LastName", "Title", "PhoneNumber", "EmailAddress", "PIN",
-        "CustomerSegment", "AccountNumber", "ContactId", "homeaddress",
-        "LastCalledAgent_EmployeeID", "PreferredAgent_EmployeeID",
-    ]  # fmt: skip
+        "FirstName",
+        "LastName",
+        "Title",
+        "PhoneNumber",
+        "EmailAddress",
+        "PIN",
+        "CustomerSegment",
+        "AccountNumber",
+        "ContactId",
+        "homeaddress",
+        "LastCalledAgent_EmployeeID",
+        "PreferredAgent_EmployeeID",
+    ]
     attributes = [ProfileAttribute(name=n) for n in names]
     attributes.append(ProfileAttribute(name="LastCalledAgent_TimeStamp", type="datetime"))
     for media in _MEDIA:

@@ -16,7 +16,7 @@ Check = Callable[[str, Any], Any]
 
 
 def long_or_string(name: str, value: Any) -> Any:
-    """"long or string": a JSON integer or a non-empty string, kept exactly as given."""
+    """ "long or string": a JSON integer or a non-empty string, kept exactly as given."""
     if isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64:
         return value
     if isinstance(value, str) and value.strip() and len(value) <= 256:
@@ -103,8 +103,15 @@ def time_param(name: str, value: str | None) -> int | None:
 
 
 def _json_kind(value: Any) -> str:
-    kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "an array", dict: "an object", type(None): "null"}  # fmt: skip
+    kinds = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+        type(None): "null",
+    }
     return kinds.get(type(value), type(value).__name__)
 
 
@@ -112,8 +119,6 @@ def require_object(body: Any, what: str = "body") -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise MalformedBody(f"the {what} must be a JSON object")
     return body
-
-
 
 
 # The types of the spec's values, as every surface names them (GraphQL maps each to a scalar).

@@ -83,7 +83,5 @@ def as_loaded(value: Any) -> Any:
     return value
 
 
-
-
 def _none_is_empty(value: Any) -> Any:
     return [] if value is None else value

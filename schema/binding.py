@@ -48,9 +48,12 @@ class Binding:
         return operation.needs(operation.parse(self.input(args)))
 
 
-def binds(operation: Operation | Mapping[str, Operation], *,  # type: ignore[type-arg]
-          by: Callable[[Mapping[str, Any]], Any] | None = None,
-          input: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> dict[str, Binding]:  # fmt: skip
+def binds(
+    operation: Operation | Mapping[str, Operation],
+    *,  # type: ignore[type-arg]
+    by: Callable[[Mapping[str, Any]], Any] | None = None,
+    input: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+) -> dict[str, Binding]:
     """Field metadata naming the catalog operation(s) the field stands for."""
     operations = operation if isinstance(operation, Mapping) else {operation.name: operation}
     return {BINDING: Binding(operations, by, input)}

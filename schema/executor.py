@@ -44,9 +44,14 @@ class _Level:
 
     __slots__ = ("dicts", "field", "origins", "parent", "plan", "values")
 
-    def __init__(self, plan: ObjectPlan, values: list[Any], parent: _Level | None = None,
-                 field: FieldPlan | None = None,
-                 origins: list[tuple[int, int | None]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        plan: ObjectPlan,
+        values: list[Any],
+        parent: _Level | None = None,
+        field: FieldPlan | None = None,
+        origins: list[tuple[int, int | None]] | None = None,
+    ) -> None:
         self.plan, self.values, self.parent, self.field = plan, values, parent, field
         self.origins = origins or []  # (index of the parent, index in the parent's list or None)
         self.dicts: list[dict[str, Any] | None] = []
@@ -119,8 +124,9 @@ class _Run:
         plan = level.plan
         exact = plan.exact
         try:
-            if plan.object_type.is_type_of is not None and (exact is None or any(v.__class__ not in exact
-                                                                                 for v in level.values)):  # fmt: skip
+            if plan.object_type.is_type_of is not None and (
+                exact is None or any(v.__class__ not in exact for v in level.values)
+            ):
                 raise NotBuilt
             level.dicts = plan.build(level.values)  # type: ignore[assignment]
         except Exception:  # built field by field, with graphql-core's errors
@@ -162,8 +168,9 @@ class _Run:
                 assert level.field is not None
                 path = level.path(index)
                 assert path is not None
-                self.object_failed(level, index, located_error(GraphQLError(message), level.field.nodes,
-                                                               path.as_list()))  # fmt: skip
+                self.object_failed(
+                    level, index, located_error(GraphQLError(message), level.field.nodes, path.as_list())
+                )
                 return
         made = level.dicts[index]
         assert made is not None
@@ -215,8 +222,14 @@ class _Run:
                 arguments = self.python_arguments(field)
                 if source == "deferred":
                     assert field.spec.loader is not None
-                    self.deferred.append((level, field, field.spec.loader(self.loaders, **arguments),
-                                          [field.spec.key(p) for p in parents]))  # fmt: skip
+                    self.deferred.append(
+                        (
+                            level,
+                            field,
+                            field.spec.loader(self.loaders, **arguments),
+                            [field.spec.key(p) for p in parents],
+                        )
+                    )
                     return
                 values = await field.spec.many(parents, self.loaders, arguments)
                 if field.spec.paged:
@@ -250,8 +263,9 @@ class _Run:
         node = field.details[0].node
         if not (field.field_def.args or node.arguments):
             return {}
-        return get_argument_values(field.field_def, node, self.executor.variable_values, None,
-                                   self.executor.hide_suggestions)  # fmt: skip
+        return get_argument_values(
+            field.field_def, node, self.executor.variable_values, None, self.executor.hide_suggestions
+        )
 
     def info_for_object(self, level: _Level, index: int) -> Any:
         assert level.field is not None
@@ -300,8 +314,11 @@ class _Run:
             keys.setdefault(id(loader), []).extend(field_keys)
             loaders[id(loader)] = loader
         loaded: dict[int, Any] = {}
-        for i, outcome in zip(keys, await asyncio.gather(*(loaders[i].load_fn(k) for i, k in keys.items()),
-                                                          return_exceptions=True), strict=True):  # fmt: skip
+        for i, outcome in zip(
+            keys,
+            await asyncio.gather(*(loaders[i].load_fn(k) for i, k in keys.items()), return_exceptions=True),
+            strict=True,
+        ):
             loaded[i] = outcome
         offsets = dict.fromkeys(keys, 0)
         for level, field, loader, field_keys in batches:
@@ -344,8 +361,9 @@ class _Run:
                 continue
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
                 message = f"Expected Iterable, but did not find one for field '{field.parent_type.name}.{field.name}'."
-                self.field_failed(level, index, field, self.error(GraphQLError(message), field,
-                                                                  level.field_path(index, field)))  # fmt: skip
+                self.field_failed(
+                    level, index, field, self.error(GraphQLError(message), field, level.field_path(index, field))
+                )
                 continue
             items: list[Any] = []
             made[key] = items

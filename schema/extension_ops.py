@@ -42,8 +42,12 @@ class OwnerInput:
     def input(self) -> dict[str, Any]:
         """The owner as the kind's operation takes it."""
         kind = self.kind.value
-        needed = {"profile": ("customer_id",), "service": ("service_id",),
-                  "state": ("service_id", "state_id"), "task": ("service_id", "task_id")}[kind]  # fmt: skip
+        needed = {
+            "profile": ("customer_id",),
+            "service": ("service_id",),
+            "state": ("service_id", "state_id"),
+            "task": ("service_id", "task_id"),
+        }[kind]
         for name in needed:
             if getattr(self, name) is None:
                 raise BadParameter(name, f"needed for a {kind} extension")
@@ -71,8 +75,9 @@ async def _change(info: strawberry.Info, owner: OwnerInput, name: str, body: Any
 
 @strawberry.type
 class ExtensionQuery:
-    @strawberry.field(description=schemas.describe_schemas.summary,
-                      metadata=binds(schemas.describe_schemas, input=kind_of))  # fmt: skip
+    @strawberry.field(
+        description=schemas.describe_schemas.summary, metadata=binds(schemas.describe_schemas, input=kind_of)
+    )
     async def extension_schemas(self, info: strawberry.Info, kind: ExtensionOwner) -> JSON:
         return JSON(await schemas.describe_schemas(loaders(info).ctx, {"kind": kind.value}))
 
@@ -90,17 +95,22 @@ class ExtensionMutation:
         await schemas.delete_schema(loaders(info).ctx, {"kind": kind.value, "name": name})
         return True
 
-    @strawberry.mutation(description="Replace an extension's value (an object, or an array when multi-valued).",
-                         metadata=binds(REPLACE, by=_by_owner))  # fmt: skip
+    @strawberry.mutation(
+        description="Replace an extension's value (an object, or an array when multi-valued).",
+        metadata=binds(REPLACE, by=_by_owner),
+    )
     async def replace_extension(self, info: strawberry.Info, owner: OwnerInput, name: str, value: JSON) -> bool:
         return await _change(info, owner, name, value)
 
-    @strawberry.mutation(description="Update the record its unique attributes name; they themselves stay.",
-                         metadata=binds(UPDATE, by=_by_owner))  # fmt: skip
+    @strawberry.mutation(
+        description="Update the record its unique attributes name; they themselves stay.",
+        metadata=binds(UPDATE, by=_by_owner),
+    )
     async def update_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, record: JSON) -> bool:
         return await _change(info, owner, name, record)
 
-    @strawberry.mutation(description="Delete the record its unique attributes name.",
-                         metadata=binds(DELETE, by=_by_owner))  # fmt: skip
+    @strawberry.mutation(
+        description="Delete the record its unique attributes name.", metadata=binds(DELETE, by=_by_owner)
+    )
     async def delete_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, unique: JSON) -> bool:
         return await _change(info, owner, name, unique)

@@ -31,8 +31,16 @@ from contextgraph.schema.types import Customer, Service, State, Task
 
 OWNER_TYPES: dict[str, type] = {"profile": Customer, "service": Service, "state": State, "task": Task}
 _PREFIX = {"profile": "Profile", "service": "Service", "state": "State", "task": "Task"}
-_SCALARS: dict[str, Any] = {"boolean": bool, "string": str, "integer": int, "long": Long, "double": float,
-                            "currency": float, "date": str, "datetime": str}  # fmt: skip
+_SCALARS: dict[str, Any] = {
+    "boolean": bool,
+    "string": str,
+    "integer": int,
+    "long": Long,
+    "double": float,
+    "currency": float,
+    "date": str,
+    "datetime": str,
+}
 
 
 def graphql_names(names: list[str]) -> list[str]:
@@ -57,8 +65,9 @@ def _attribute_field(original: str, name: str, annotation: Any, description: str
         return root.get(original)
 
     resolve.__name__ = f"resolve_{name}"
-    made = strawberry.field(resolver=resolve, name=name, graphql_type=annotation, description=description,
-                            metadata={ITEM: original})  # fmt: skip
+    made = strawberry.field(
+        resolver=resolve, name=name, graphql_type=annotation, description=description, metadata={ITEM: original}
+    )
     made.python_name = name
     return made
 
@@ -70,22 +79,29 @@ def _record_type(schema: ExtensionSchema) -> type:
     for attribute, name in zip(schema.attributes, mangled, strict=True):
         python_type = _SCALARS[attribute.type]
         annotation = python_type if attribute.mandatory else python_type | None
-        fields.append(_attribute_field(attribute.name, name, annotation,
-                                       f"{attribute.type} attribute '{attribute.name}'"))  # fmt: skip
+        fields.append(
+            _attribute_field(attribute.name, name, annotation, f"{attribute.type} attribute '{attribute.name}'")
+        )
     kind = _PREFIX[schema.kind]
-    return create_type(f"{kind}{schema.name[0].upper()}{schema.name[1:]}Record", fields,
-                       description=f"A record of the {schema.kind} extension '{schema.name}'.")  # fmt: skip
+    return create_type(
+        f"{kind}{schema.name[0].upper()}{schema.name[1:]}Record",
+        fields,
+        description=f"A record of the {schema.kind} extension '{schema.name}'.",
+    )
 
 
 # The catalog read each owner kind's extensions stand for (its role: UCS.Service.readStateExtension, …).
-READS: dict[str, Operation] = {"profile": profile_extensions.read_profile_extensions,  # type: ignore[type-arg]
-                               **journey_extensions.READ}  # fmt: skip
+READS: dict[str, Operation] = {
+    "profile": profile_extensions.read_profile_extensions,  # type: ignore[type-arg]
+    **journey_extensions.READ,
+}
 
 
 def _records_of(schema: ExtensionSchema, wrap: Any) -> Batched:
     """One extension's value for an extensions container; loaded after the rest of the tree."""
-    return Batched(READS[schema.kind], lambda found: found.extension, lambda root: (schema, root.owner_id), wrap,
-                   deferred=True)  # fmt: skip
+    return Batched(
+        READS[schema.kind], lambda found: found.extension, lambda root: (schema, root.owner_id), wrap, deferred=True
+    )
 
 
 def _classifier_field(schema: ExtensionSchema) -> StrawberryField:
@@ -97,8 +113,12 @@ def _classifier_field(schema: ExtensionSchema) -> StrawberryField:
         return found
 
     resolve.__name__ = f"resolve_{schema.kind}_{schema.name}"
-    field = strawberry.field(resolver=resolve, name=schema.name, metadata=spec.metadata(),
-                             description=f"Whether the classifier extension '{schema.name}' is set.")  # fmt: skip
+    field = strawberry.field(
+        resolver=resolve,
+        name=schema.name,
+        metadata=spec.metadata(),
+        description=f"Whether the classifier extension '{schema.name}' is set.",
+    )
     field.python_name = f"ext_{schema.id}"
     return field
 
@@ -114,15 +134,23 @@ def _extension_field(schema: ExtensionSchema) -> StrawberryField:
 
     resolve.__name__ = f"resolve_{schema.kind}_{schema.name}"  # create_type keys fields by name
     graphql_type = list[record_type] if schema.multi else record_type | None  # type: ignore[valid-type]
-    field = strawberry.field(resolver=resolve, name=schema.name, graphql_type=graphql_type, metadata=spec.metadata(),
-                             description=f"The {schema.type} {schema.kind} extension '{schema.name}'.")  # fmt: skip
+    field = strawberry.field(
+        resolver=resolve,
+        name=schema.name,
+        graphql_type=graphql_type,
+        metadata=spec.metadata(),
+        description=f"The {schema.type} {schema.kind} extension '{schema.name}'.",
+    )
     field.python_name = f"ext_{schema.id}"
     return field
 
 
 def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryField:
-    container = create_type(f"{_PREFIX[kind]}Extensions", [_extension_field(s) for s in schemas],
-                            description=f"The {kind} extensions, one field per extension schema.")  # fmt: skip
+    container = create_type(
+        f"{_PREFIX[kind]}Extensions",
+        [_extension_field(s) for s in schemas],
+        description=f"The {kind} extensions, one field per extension schema.",
+    )
 
     def make(owner_id: str) -> Any:
         extensions = container()
@@ -135,8 +163,12 @@ def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryFi
         return spec.value(root)
 
     resolve.__name__ = f"resolve_{kind}_extensions"
-    field = strawberry.field(resolver=resolve, graphql_type=container, metadata=spec.metadata(),
-                             description="Extension records, typed by their schemas.")  # fmt: skip
+    field = strawberry.field(
+        resolver=resolve,
+        graphql_type=container,
+        metadata=spec.metadata(),
+        description="Extension records, typed by their schemas.",
+    )
     field.python_name = "extensions"
     return field
 
@@ -144,8 +176,11 @@ def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryFi
 def install(registry: MetadataRegistry) -> None:
     """Give each owner type the `extensions` field its kind's current schemas call for (or none)."""
     for kind, owner in OWNER_TYPES.items():
-        fields = [f for f in owner.__strawberry_definition__.fields  # type: ignore[attr-defined]
-                  if f.python_name != "extensions"]  # fmt: skip
+        fields = [
+            f
+            for f in owner.__strawberry_definition__.fields  # type: ignore[attr-defined]
+            if f.python_name != "extensions"
+        ]
         schemas = registry.of_kind(kind)
         if schemas:
             fields.append(_extensions_field(kind, schemas))

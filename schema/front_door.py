@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from graphql import DocumentNode, GraphQLError, subscribe
 from graphql import ExecutionResult as GraphQLResult
-from graphql import GraphQLError, subscribe
 from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 from prometheus_client import Counter
 from strawberry.exceptions import MissingQueryError
@@ -47,8 +47,7 @@ from contextgraph.schema.internals import (
 from contextgraph.schema.plans import compile_plan
 from contextgraph.schema.settings import SchemaSettings
 
-EXECUTIONS = Counter("contextgraph_graphql_executions_total", "GraphQL operations run, by executor",
-                     ["executor"])  # fmt: skip
+EXECUTIONS = Counter("contextgraph_graphql_executions_total", "GraphQL operations run, by executor", ["executor"])
 _KINDS = {kind.value: kind for kind in StrawberryOperationType}
 _ALL = frozenset(StrawberryOperationType)
 
@@ -58,6 +57,7 @@ class _Ready:
     """An operation past the guard, about to run."""
 
     document: Document
+    node: DocumentNode  # the document's, parsed
     operation_name: str | None
     kind: str  # query | mutation | subscription
     measure: Measure | None
@@ -80,36 +80,60 @@ class ContextSchema(strawberry.Schema):
     # -- the views' entry points
 
     async def execute(  # type: ignore[override]
-        self, query: str | None, variable_values: dict[str, Any] | None = None, context_value: Any | None = None,
-        root_value: Any | None = None, operation_name: str | None = None,
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
         allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
-    ) -> ExecutionResult:  # fmt: skip
+    ) -> ExecutionResult:
         """One query or mutation (Strawberry's view answers its exceptions with a 400)."""
         try:
-            ready = await self._prepare(query, variable_values, context_value, operation_name,
-                                        allowed_operation_types or _ALL)  # fmt: skip
+            ready = await self._prepare(
+                query, variable_values, context_value, operation_name, allowed_operation_types or _ALL
+            )
             if isinstance(ready, ExecutionResult):
                 return ready
-            result = await self._within_time(self._run(ready, variable_values, context_value, root_value,
-                                                       operation_extensions))  # fmt: skip
+            result = await self._within_time(
+                self._run(ready, variable_values, context_value, root_value, operation_extensions)
+            )
             return self._answer(result, context_value)
         finally:
             await _close_reads(context_value)
 
     async def stream(  # type: ignore[override]
-        self, query: str | None, variable_values: dict[str, Any] | None = None, context_value: Any | None = None,
-        root_value: Any | None = None, operation_name: str | None = None,
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
-    ) -> AsyncGenerator[ExecutionResult, None]:  # fmt: skip
+    ) -> AsyncGenerator[ExecutionResult, None]:
         """An operation over a websocket or a stream: a subscription's events, or one result."""
-        return self._streamed(query, variable_values, context_value, root_value, operation_name, operation_extensions,
-                            allowed_operation_types or _ALL)  # fmt: skip
+        return self._streamed(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types or _ALL,
+        )
 
-    async def _streamed(self, query: str | None, variables: dict[str, Any] | None, context: Any, root_value: Any,
-                      operation_name: str | None, operation_extensions: dict[str, Any] | None,
-                      allowed: Iterable[StrawberryOperationType]) -> AsyncGenerator[ExecutionResult, None]:  # fmt: skip
+    async def _streamed(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        context: Any,
+        root_value: Any,
+        operation_name: str | None,
+        operation_extensions: dict[str, Any] | None,
+        allowed: Iterable[StrawberryOperationType],
+    ) -> AsyncGenerator[ExecutionResult, None]:
         try:
             ready = await self._prepare(query, variables, context, operation_name, allowed)
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError) as error:
@@ -125,9 +149,16 @@ class ContextSchema(strawberry.Schema):
             finally:
                 await _close_reads(context)
             return
-        events: Any = subscribe(graphql_schema(self), ready.document.node, root_value, context, variables,  # type: ignore[arg-type]
-                                ready.operation_name, executor_class=Executor,
-                                operation_extensions=operation_extensions)  # fmt: skip
+        events: Any = subscribe(
+            graphql_schema(self),
+            ready.node,
+            root_value,
+            context,
+            variables,
+            ready.operation_name,
+            executor_class=Executor,
+            operation_extensions=operation_extensions,
+        )
         if is_awaitable(events):
             events = await events
         if isinstance(events, GraphQLResult):
@@ -143,9 +174,14 @@ class ContextSchema(strawberry.Schema):
 
     # -- the steps
 
-    async def _prepare(self, query: str | None, variables: dict[str, Any] | None, context: Any,
-                       operation_name: str | None,
-                       allowed: Iterable[StrawberryOperationType]) -> _Ready | ExecutionResult:  # fmt: skip
+    async def _prepare(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        context: Any,
+        operation_name: str | None,
+        allowed: Iterable[StrawberryOperationType],
+    ) -> _Ready | ExecutionResult:
         """Steps 1 to 3: the operation ready to run, or the answer that refuses it."""
         if not query:
             raise MissingQueryError
@@ -171,27 +207,42 @@ class ContextSchema(strawberry.Schema):
         found = _loaders(context)
         if found is not None:
             found.ctx.reads.snapshot = measure is None or measure.loads > 1
-        return _Ready(document, operation_name, kind, measure)
+        return _Ready(document, document.node, operation_name, kind, measure)
 
-    def _guard(self, document: Document, operation_name: str | None, variables: dict[str, Any] | None,
-               context: Any) -> Measure | None:  # fmt: skip
+    def _guard(
+        self, document: Document, operation_name: str | None, variables: dict[str, Any] | None, context: Any
+    ) -> Measure | None:
         principal = context.get("principal") if isinstance(context, dict) else None
         known = document.measures.get(operation_name)
         if known is not None:
             check_measure(self.settings, principal, known)
             return known
-        measure = check_operation(self.settings, graphql_schema(self), document.node, operation_name, variables,
-                                  principal)  # fmt: skip
+        measure = check_operation(
+            self.settings, graphql_schema(self), document.node, operation_name, variables, principal
+        )
         if measure is not None and not measure.varies:
             document.measures[operation_name] = measure
         return measure
 
-    async def _run(self, ready: _Ready, variables: dict[str, Any] | None, context: Any, root_value: Any,
-                   operation_extensions: dict[str, Any] | None) -> GraphQLResult:  # fmt: skip
+    async def _run(
+        self,
+        ready: _Ready,
+        variables: dict[str, Any] | None,
+        context: Any,
+        root_value: Any,
+        operation_extensions: dict[str, Any] | None,
+    ) -> GraphQLResult:
         """Step 4: graphql-core's executor, with the operation's plan when it has one."""
-        executor: Any = PlannedExecutor.build(graphql_schema(self), ready.document.node, root_value, context,  # type: ignore[arg-type]
-                                              variables, ready.operation_name, is_awaitable=is_awaitable,  # type: ignore[arg-type]
-                                              operation_extensions=operation_extensions)  # fmt: skip
+        executor: Any = PlannedExecutor.build(
+            graphql_schema(self),
+            ready.node,
+            root_value,
+            context,
+            variables,
+            ready.operation_name,
+            is_awaitable=is_awaitable,  # type: ignore[arg-type]  # Strawberry's is a plain bool function
+            operation_extensions=operation_extensions,
+        )
         if isinstance(executor, list):  # the variables do not fit the operation
             return GraphQLResult(None, executor)
         executor.strawberry_schema = self
@@ -256,4 +307,3 @@ def _label(context: Any, kind: str, name: str | None) -> None:
     request = context.get("request") if isinstance(context, dict) else None
     if request is not None and request.scope.get("type") == "http":
         label_operation(request.scope, kind, name)
-

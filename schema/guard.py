@@ -64,8 +64,15 @@ class Measure:
 
 
 class _Walk:
-    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
-                 variables: VariableValues, list_estimate: int, json_depth: int, list_cap: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: VariableValues,
+        list_estimate: int,
+        json_depth: int,
+        list_cap: int,
+    ) -> None:
         self.schema, self.fragments, self.variables = schema, fragments, variables
         self.list_estimate, self.json_depth, self.list_cap = list_estimate, json_depth, list_cap
         self.memo: dict[str, Measure] = {}
@@ -144,9 +151,15 @@ def _is_list(type_: Any) -> bool:
     return isinstance(type_, GraphQLList)
 
 
-def measure(schema: GraphQLSchema, document: Any, operation_name: str | None, raw_variables: dict[str, Any] | None,
-            list_estimate: int, json_depth: int = 32, list_cap: int = 1000,
-            ) -> tuple[OperationDefinitionNode, Measure] | None:  # fmt: skip
+def measure(
+    schema: GraphQLSchema,
+    document: Any,
+    operation_name: str | None,
+    raw_variables: dict[str, Any] | None,
+    list_estimate: int,
+    json_depth: int = 32,
+    list_cap: int = 1000,
+) -> tuple[OperationDefinitionNode, Measure] | None:
     """The measure of the operation to run; None when graphql-core will refuse it anyway (no such
     operation, bad variables): then nothing runs and there is nothing to check.
     """
@@ -173,14 +186,27 @@ class QueryRefused(BadParameter):
         super().__init__("query", f"its {limit} is {value}; the server allows at most {allowed}")
 
 
-def check_operation(settings: Settings, schema: GraphQLSchema, document: Any, operation_name: str | None,
-                    variables: dict[str, Any] | None, principal: Principal | None) -> Measure | None:  # fmt: skip
+def check_operation(
+    settings: Settings,
+    schema: GraphQLSchema,
+    document: Any,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    principal: Principal | None,
+) -> Measure | None:
     """Refuse (a ContextError) an operation over a limit, or one whose fields need a task the key lacks.
     Answers the measure, which `check_measure` can check again for another request of the same
     document unless it `varies` with the variables.
     """
-    found = measure(schema, document, operation_name, variables, settings.graphql_list_estimate,
-                    settings.max_json_depth, settings.graphql_max_list)  # fmt: skip
+    found = measure(
+        schema,
+        document,
+        operation_name,
+        variables,
+        settings.graphql_list_estimate,
+        settings.max_json_depth,
+        settings.graphql_max_list,
+    )
     if found is None:
         return None
     check_measure(settings, principal, found[1])
@@ -188,9 +214,11 @@ def check_operation(settings: Settings, schema: GraphQLSchema, document: Any, op
 
 
 def check_measure(settings: Settings, principal: Principal | None, asked: Measure) -> None:
-    for limit, value, allowed in (("depth", asked.depth, settings.graphql_max_depth),
-                                  ("number of aliases", asked.aliases, settings.graphql_max_aliases),
-                                  ("cost", asked.cost, settings.graphql_max_cost)):  # fmt: skip
+    for limit, value, allowed in (
+        ("depth", asked.depth, settings.graphql_max_depth),
+        ("number of aliases", asked.aliases, settings.graphql_max_aliases),
+        ("cost", asked.cost, settings.graphql_max_cost),
+    ):
         if value > allowed:
             raise QueryRefused(limit, value, allowed)
     if principal is None:  # only a websocket that named no key gets this far

@@ -36,11 +36,17 @@ from contextgraph.schema import scalars
 
 # GraphQL's name for each input model.
 NAMES: dict[type[BaseModel], str] = {
-    ServiceStartEvent: "ServiceStartInput", ServiceUpdateEvent: "ServiceUpdateInput", EndEvent: "EndInput",
-    TaskEndEvent: "TaskEndInput", StateStartEvent: "StateStartInput", TaskStartEvent: "TaskStartInput",
-    TransitionEvent: "TransitionInput", TransitionFrom: "TransitionFromInput", TransitionTo: "TransitionToInput",
+    ServiceStartEvent: "ServiceStartInput",
+    ServiceUpdateEvent: "ServiceUpdateInput",
+    EndEvent: "EndInput",
+    TaskEndEvent: "TaskEndInput",
+    StateStartEvent: "StateStartInput",
+    TaskStartEvent: "TaskStartInput",
+    TransitionEvent: "TransitionInput",
+    TransitionFrom: "TransitionFromInput",
+    TransitionTo: "TransitionToInput",
     CompositeItem: "CompositeStartInput",
-}  # fmt: skip
+}
 _DOMAIN_TYPES: dict[Any, Any] = {Long: scalars.Long, LongOrString: scalars.LongOrString, Id: str}
 _MADE: dict[type[BaseModel], type] = {}
 

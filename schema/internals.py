@@ -47,10 +47,25 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.field import StrawberryField
 
-__all__ = ["CannotGetOperationTypeError", "Executor", "FieldDetails", "GroupedFields", "HTTPRefusal",
-           "InvalidOperationTypeError", "Path", "PreExecutionError", "TextFrames", "complete_leaf", "exact_classes",
-           "graphql_schema", "is_awaitable", "python_arguments", "replace_fields", "strawberry_field",
-           "strawberry_validation_rules"]  # fmt: skip
+__all__ = [
+    "CannotGetOperationTypeError",
+    "Executor",
+    "FieldDetails",
+    "GroupedFields",
+    "HTTPRefusal",
+    "InvalidOperationTypeError",
+    "Path",
+    "PreExecutionError",
+    "TextFrames",
+    "complete_leaf",
+    "exact_classes",
+    "graphql_schema",
+    "is_awaitable",
+    "python_arguments",
+    "replace_fields",
+    "strawberry_field",
+    "strawberry_validation_rules",
+]
 
 GroupedFields = dict[str, list[FieldDetails]]
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -110,21 +125,29 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     compiled plans (schema/plans.py) use."""
 
     def root_fields(self, root_type: GraphQLObjectType) -> GroupedFields:
-        grouped, _defers, _forbidden = collect_fields(self.schema, self.fragments, self.variable_values, root_type,
-                                                      self.operation, self.hide_suggestions)  # fmt: skip
+        grouped, _defers, _forbidden = collect_fields(
+            self.schema, self.fragments, self.variable_values, root_type, self.operation, self.hide_suggestions
+        )
         return grouped
 
     def sub_fields(self, object_type: GraphQLObjectType, details: list[FieldDetails]) -> GroupedFields:
-        grouped, _defers, _forbidden = collect_subfields(self.schema, self.fragments, self.variable_values,
-                                                         self.operation, object_type, details,
-                                                         self.hide_suggestions)  # fmt: skip
+        grouped, _defers, _forbidden = collect_subfields(
+            self.schema,
+            self.fragments,
+            self.variable_values,
+            self.operation,
+            object_type,
+            details,
+            self.hide_suggestions,
+        )
         return grouped
 
     def add_error(self, error: Exception, path: Path | None) -> None:
         self.collected_errors.add(error, path)  # type: ignore[arg-type]
 
-    def resolve_info(self, field_def: GraphQLField, details: list[FieldDetails], parent_type: GraphQLObjectType,
-                     path: Path) -> GraphQLResolveInfo:  # fmt: skip
+    def resolve_info(
+        self, field_def: GraphQLField, details: list[FieldDetails], parent_type: GraphQLObjectType, path: Path
+    ) -> GraphQLResolveInfo:
         return self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
 
 

@@ -47,8 +47,9 @@ class Loaders:
         self.objects += items
         allowed = self.settings.graphql_max_objects
         if self.objects > allowed:
-            raise TooLarge(f"the answer would hold more than {allowed} objects; ask for fewer (first) or "
-                           "a smaller tree")  # fmt: skip
+            raise TooLarge(
+                f"the answer would hold more than {allowed} objects; ask for fewer (first) or a smaller tree"
+            )
 
     def page(self, first: int | None, offset: int) -> Page:
         return Page.of(first, offset, self.settings.graphql_max_list)
@@ -69,23 +70,28 @@ class Loaders:
         return self._cache[key]
 
     def services_of_customer(self, service_filter: ServiceFilter, page: Page) -> DataLoader[str, Any]:
-        return self._loader(("services", service_filter, page),
-                            lambda ids: reads.services_of_customers(self.ctx, ids, service_filter, page))  # fmt: skip
+        return self._loader(
+            ("services", service_filter, page),
+            lambda ids: reads.services_of_customers(self.ctx, ids, service_filter, page),
+        )
 
     def states_of_service(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
-        return self._loader(("states", status, t, page),
-                            lambda ids: reads.states_of_services(self.ctx, ids, status, t, page))  # fmt: skip
+        return self._loader(
+            ("states", status, t, page), lambda ids: reads.states_of_services(self.ctx, ids, status, t, page)
+        )
 
     def tasks_of_service(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
-        return self._loader(("tasks", status, t, page),
-                            lambda ids: reads.tasks_of_services(self.ctx, ids, status, t, page))  # fmt: skip
+        return self._loader(
+            ("tasks", status, t, page), lambda ids: reads.tasks_of_services(self.ctx, ids, status, t, page)
+        )
 
     def tasks_of_state(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
-        return self._loader(("state-tasks", status, t, page),
-                            lambda ids: reads.tasks_of_states(self.ctx, ids, status, t, page))  # fmt: skip
+        return self._loader(
+            ("state-tasks", status, t, page), lambda ids: reads.tasks_of_states(self.ctx, ids, status, t, page)
+        )
 
 
 class TooLarge(BadParameter):

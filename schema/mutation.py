@@ -81,8 +81,9 @@ class Mutation:
         self, info: strawberry.Info, customer_id: str, service_id: Long, input: ServiceUpdateInput | None = None
     ) -> Service:
         ctx = _ctx(info)
-        await services.associate_service(ctx, {"customer_id": customer_id, "service_id": service_id,
-                                               "body": body_of(input) or {}})  # fmt: skip
+        await services.associate_service(
+            ctx, {"customer_id": customer_id, "service_id": service_id, "body": body_of(input) or {}}
+        )
         return await _service(ctx, service_id)
 
     @strawberry.mutation(description=services.complete_service.summary, metadata=binds(services.complete_service))
@@ -102,8 +103,7 @@ class Mutation:
         self, info: strawberry.Info, service_id: Long, state_id: int, input: EndInput | None = None
     ) -> State:
         ctx = _ctx(info)
-        await states.complete_state(ctx, {"service_id": service_id, "state_id": state_id,
-                                          "body": body_of(input) or {}})  # fmt: skip
+        await states.complete_state(ctx, {"service_id": service_id, "state_id": state_id, "body": body_of(input) or {}})
         return await _state(ctx, service_id, state_id)
 
     @strawberry.mutation(description=states.transition.summary, metadata=binds(states.transition))
@@ -133,8 +133,9 @@ class Mutation:
         results = await composite.composite_start(_ctx(info), {"services": body_of(services)})
         return [CompositeStartResult(**vars(r)) for r in results]
 
-    @strawberry.mutation(description=interactions.record_interaction.summary,
-                         metadata=binds(interactions.record_interaction))  # fmt: skip
+    @strawberry.mutation(
+        description=interactions.record_interaction.summary, metadata=binds(interactions.record_interaction)
+    )
     async def record_interaction(self, info: strawberry.Info, interaction: JSON) -> Interaction:
         ctx = _ctx(info)
         interaction_id = await interactions.record_interaction(ctx, {"body": interaction})

@@ -150,14 +150,22 @@ class _Compiler:
             plan.source = "deferred" if spec.deferred else "batched" if spec.loader is not None else "value"
         elif strawberry is not None and ITEM in strawberry.metadata:
             plan.source, plan.attribute = "item", strawberry.metadata[ITEM]
-        elif (strawberry is not None and strawberry.is_basic_field and not strawberry.arguments
-              and not strawberry.extensions and not strawberry.permission_classes
-              and field_def.resolve is not None):  # fmt: skip
+        elif (
+            strawberry is not None
+            and strawberry.is_basic_field
+            and not strawberry.arguments
+            and not strawberry.extensions
+            and not strawberry.permission_classes
+            and field_def.resolve is not None
+        ):
             plan.source, plan.attribute = "attribute", strawberry.python_name
         if not any(_variables(a) for a in node.arguments or ()):
             try:
-                plan.raw_arguments = (get_argument_values(field_def, node, self.executor.variable_values)
-                                      if field_def.args or node.arguments else {})  # fmt: skip
+                plan.raw_arguments = (
+                    get_argument_values(field_def, node, self.executor.variable_values)
+                    if field_def.args or node.arguments
+                    else {}
+                )
                 if spec is not None and strawberry is not None:
                     plan.python_arguments = python_arguments(self.strawberry_schema, strawberry, plan.raw_arguments)
             except Exception:  # an argument graphql-core refuses: refused per parent, when the plan runs

@@ -22,10 +22,13 @@ from contextgraph.schema.types import FIRST, OFFSET, Customer
 
 @strawberry.type
 class ProfileQuery:
-    @strawberry.field(description='Customers identified by attributes: {"LastName": "Doe", "Phone.PhoneNumber": "…"}.',
-                      metadata=binds(profiles.identify))  # fmt: skip
-    async def identify(self, info: strawberry.Info, attributes: JSON, key: str | None = None, first: FIRST = None,
-                       offset: OFFSET = 0) -> list[Customer]:  # fmt: skip
+    @strawberry.field(
+        description='Customers identified by attributes: {"LastName": "Doe", "Phone.PhoneNumber": "…"}.',
+        metadata=binds(profiles.identify),
+    )
+    async def identify(
+        self, info: strawberry.Info, attributes: JSON, key: str | None = None, first: FIRST = None, offset: OFFSET = 0
+    ) -> list[Customer]:
         given = {str(k): str(v) for k, v in dict(attributes).items()}  # type: ignore[call-overload]
         found = loaders(info)
         customers = await profiles.identify(found.ctx, {"attributes": given, "key": key, "include_profile": True})
@@ -41,8 +44,10 @@ class ProfileQuery:
     async def profile_schema(self, info: strawberry.Info) -> JSON:
         return JSON(await system.profile_schema(loaders(info).ctx, {}))
 
-    @strawberry.field(description="Business attributes: all, one by name, or the one behind Service.media_type …",
-                      metadata=binds(system.business_attributes))  # fmt: skip
+    @strawberry.field(
+        description="Business attributes: all, one by name, or the one behind Service.media_type …",
+        metadata=binds(system.business_attributes),
+    )
     async def business_attributes(
         self, info: strawberry.Info, name: str | None = None, cv_attribute: str | None = None
     ) -> JSON:
@@ -68,9 +73,13 @@ class ProfileMutation:
 
     @strawberry.mutation(description=merge.merge_profiles.summary, metadata=binds(merge.merge_profiles))
     async def merge_profiles(
-        self, info: strawberry.Info, customer_id: str, source_id: str, keep_uniq_from_src: bool = False,
+        self,
+        info: strawberry.Info,
+        customer_id: str,
+        source_id: str,
+        keep_uniq_from_src: bool = False,
         keep_active_service_only: bool = False,
-    ) -> Customer:  # fmt: skip
+    ) -> Customer:
         ctx = loaders(info).ctx
         options = {"keep_uniq_from_src": keep_uniq_from_src, "keep_active_service_only": keep_active_service_only}
         await merge.merge_profiles(ctx, {"customer_id": customer_id, "source_id": source_id, "options": options})
@@ -87,8 +96,10 @@ class ProfileMutation:
         await identification.delete_key(loaders(info).ctx, {"name": name})
         return True
 
-    @strawberry.mutation(description="Bulk-import profiles from an uploaded CSV (multipart request; maintenance mode).",
-                         metadata=binds(bulk_import.import_profiles))  # fmt: skip
+    @strawberry.mutation(
+        description="Bulk-import profiles from an uploaded CSV (multipart request; maintenance mode).",
+        metadata=binds(bulk_import.import_profiles),
+    )
     async def import_profiles(self, info: strawberry.Info, csv: Upload, description: JSON) -> JSON:
         options = {"format": "csv"} | dict(description)  # type: ignore[call-overload]
         upload: Any = csv

@@ -32,8 +32,9 @@ from contextgraph.schema.types import (
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A customer by id, with their services a level below.",
-                      metadata=binds(profiles.get_profile))  # fmt: skip
+    @strawberry.field(
+        description="A customer by id, with their services a level below.", metadata=binds(profiles.get_profile)
+    )
     async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer:
         return Customer.of(await profiles.get_profile(loaders(info).ctx, {"customer_id": str(id)}))
 
@@ -52,13 +53,23 @@ class Query:
         found: Any = (await tasks.get_task(loaders(info).ctx, {"service_id": service_id, "task_id": id})).task
         return found
 
-    @strawberry.field(description="Services started under a contact key and not yet associated with a customer.",
-                      metadata=binds(services.anonymous_services))  # fmt: skip
+    @strawberry.field(
+        description="Services started under a contact key and not yet associated with a customer.",
+        metadata=binds(services.anonymous_services),
+    )
     async def anonymous_services(
-        self, info: strawberry.Info, contact_key: str, status: Status = Status.ALL, types: _TYPES = None,
-        started_from: str | None = None, started_to: str | None = None,
-        completed_from: str | None = None, completed_to: str | None = None, first: FIRST = None, offset: OFFSET = 0,
-    ) -> list[Service]:  # fmt: skip
+        self,
+        info: strawberry.Info,
+        contact_key: str,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        started_from: str | None = None,
+        started_to: str | None = None,
+        completed_from: str | None = None,
+        completed_to: str | None = None,
+        first: FIRST = None,
+        offset: OFFSET = 0,
+    ) -> list[Service]:
         service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
         found = loaders(info)
         trees = await services.anonymous_services(found.ctx, {"contact_key": contact_key, "filter": service_filter})
@@ -70,7 +81,8 @@ class Query:
     async def interaction(self, info: strawberry.Info, id: str) -> Interaction:
         return Interaction.of(await interactions.get_interaction(loaders(info).ctx, {"interaction_id": id}))
 
-    @strawberry.field(description="The server status, as GET /server/status shows it.",
-                      metadata=binds(system.server_status))  # fmt: skip
+    @strawberry.field(
+        description="The server status, as GET /server/status shows it.", metadata=binds(system.server_status)
+    )
     async def server_status(self, info: strawberry.Info) -> JSON:
         return JSON(await system.server_status(loaders(info).ctx, {}))

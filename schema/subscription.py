@@ -54,6 +54,13 @@ class Subscription:
 
 
 def _graphql_event(event: live.JourneyEvent) -> JourneyEvent:
-    return JourneyEvent(kind=event.kind, action=event.action, service_id=Long(event.service_id),
-                        customer_id=event.customer_id, state_id=event.state_id, task_id=event.task_id,
-                        extension=event.extension, at=event.at)  # fmt: skip
+    return JourneyEvent(
+        kind=event.kind,
+        action=event.action,
+        service_id=Long(event.service_id),
+        customer_id=event.customer_id,
+        state_id=event.state_id,
+        task_id=event.task_id,
+        extension=event.extension,
+        at=event.at,
+    )

@@ -33,27 +33,54 @@ OFFSET = Annotated[int, strawberry.argument(description="Skip this many first.")
 # standing for the catalog read whose role it needs. Services, states and tasks are the records the
 # read path loads, as they are (their Strawberry types read the records' own attributes).
 _SERVICE = Batched(service_ops.get_service, lambda found: found.service, lambda child: child.service_id, as_loaded)
-_CUSTOMER = Batched(profile_ops.get_profile, lambda found: found.profile, lambda child: child.customer_id,
-                    lambda profile: Customer.of(profile) if profile is not None else None)  # fmt: skip
-_STATE_TASKS = Batched(task_ops.service_tasks,
-                       lambda found, status, types, page: found.tasks_of_state(status, types, page),
-                       lambda state: state.id, as_loaded, paged="sql")  # fmt: skip
-_SERVICE_STATES = Batched(state_ops.service_states,
-                          lambda found, status, types, page: found.states_of_service(status, types, page),
-                          lambda service: service.id, as_loaded, paged="sql")  # fmt: skip
-_SERVICE_TASKS = Batched(task_ops.service_tasks,
-                         lambda found, status, types, page: found.tasks_of_service(status, types, page),
-                         lambda service: service.id, as_loaded, paged="sql")  # fmt: skip
-_SERVICE_INTERACTIONS = Batched(interaction_ops.service_interactions, lambda found: found.service_interactions,
-                                lambda service: service.id, lambda records: [Interaction.of(i) for i in records],
-                                paged="python")  # fmt: skip
-_CUSTOMER_INTERACTIONS = Batched(interaction_ops.customer_interactions, lambda found: found.customer_interactions,
-                                 lambda customer: str(customer.id),
-                                 lambda records: [Interaction.of(i) for i in records], paged="python")  # fmt: skip
-_CUSTOMER_SERVICES = Batched(service_ops.customer_services,
-                             lambda found, page, **filters: found.services_of_customer(service_filter_of(**filters),
-                                                                                       page),
-                             lambda customer: str(customer.id), as_loaded, paged="sql")  # fmt: skip
+_CUSTOMER = Batched(
+    profile_ops.get_profile,
+    lambda found: found.profile,
+    lambda child: child.customer_id,
+    lambda profile: Customer.of(profile) if profile is not None else None,
+)
+_STATE_TASKS = Batched(
+    task_ops.service_tasks,
+    lambda found, status, types, page: found.tasks_of_state(status, types, page),
+    lambda state: state.id,
+    as_loaded,
+    paged="sql",
+)
+_SERVICE_STATES = Batched(
+    state_ops.service_states,
+    lambda found, status, types, page: found.states_of_service(status, types, page),
+    lambda service: service.id,
+    as_loaded,
+    paged="sql",
+)
+_SERVICE_TASKS = Batched(
+    task_ops.service_tasks,
+    lambda found, status, types, page: found.tasks_of_service(status, types, page),
+    lambda service: service.id,
+    as_loaded,
+    paged="sql",
+)
+_SERVICE_INTERACTIONS = Batched(
+    interaction_ops.service_interactions,
+    lambda found: found.service_interactions,
+    lambda service: service.id,
+    lambda records: [Interaction.of(i) for i in records],
+    paged="python",
+)
+_CUSTOMER_INTERACTIONS = Batched(
+    interaction_ops.customer_interactions,
+    lambda found: found.customer_interactions,
+    lambda customer: str(customer.id),
+    lambda records: [Interaction.of(i) for i in records],
+    paged="python",
+)
+_CUSTOMER_SERVICES = Batched(
+    service_ops.customer_services,
+    lambda found, page, **filters: found.services_of_customer(service_filter_of(**filters), page),
+    lambda customer: str(customer.id),
+    as_loaded,
+    paged="sql",
+)
 
 
 def _sources(*classes: type) -> Any:
@@ -108,9 +135,13 @@ class State(Journey):
 
     @strawberry.field(description="The tasks started in this state.", metadata=_STATE_TASKS.metadata())
     async def tasks(
-        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None, first: FIRST = None,
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        first: FIRST = None,
         offset: OFFSET = 0,
-    ) -> list[Task]:  # fmt: skip
+    ) -> list[Task]:
         found: list[Task] = await _STATE_TASKS.one(self, info, status=status, types=types, first=first, offset=offset)
         return found
 
@@ -128,35 +159,47 @@ class Service(Journey):
     customer_id: str | None
     contact_key: str | None
 
-    @strawberry.field(description="The customer, once the service is associated with one.",
-                      metadata=_CUSTOMER.metadata())  # fmt: skip
+    @strawberry.field(
+        description="The customer, once the service is associated with one.", metadata=_CUSTOMER.metadata()
+    )
     async def customer(self, info: strawberry.Info) -> Customer | None:
         found: Customer | None = await _CUSTOMER.one(self, info)
         return found
 
-    @strawberry.field(description="The interactions of this service (recorded with it, or named by its events).",
-                      metadata=_SERVICE_INTERACTIONS.metadata())  # fmt: skip
+    @strawberry.field(
+        description="The interactions of this service (recorded with it, or named by its events).",
+        metadata=_SERVICE_INTERACTIONS.metadata(),
+    )
     async def interactions(self, info: strawberry.Info, first: FIRST = None, offset: OFFSET = 0) -> list[Interaction]:
         found: list[Interaction] = await _SERVICE_INTERACTIONS.one(self, info, first=first, offset=offset)
         return found
 
     @strawberry.field(description="The states of this service, oldest first.", metadata=_SERVICE_STATES.metadata())
     async def states(
-        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None, first: FIRST = None,
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        first: FIRST = None,
         offset: OFFSET = 0,
-    ) -> list[State]:  # fmt: skip
-        found: list[State] = await _SERVICE_STATES.one(self, info, status=status, types=types, first=first,
-                                                      offset=offset)  # fmt: skip
+    ) -> list[State]:
+        found: list[State] = await _SERVICE_STATES.one(
+            self, info, status=status, types=types, first=first, offset=offset
+        )
         return found
 
-    @strawberry.field(description="All tasks of this service (in a state or not), oldest first.",
-                      metadata=_SERVICE_TASKS.metadata())  # fmt: skip
+    @strawberry.field(
+        description="All tasks of this service (in a state or not), oldest first.", metadata=_SERVICE_TASKS.metadata()
+    )
     async def tasks(
-        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None, first: FIRST = None,
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        first: FIRST = None,
         offset: OFFSET = 0,
-    ) -> list[Task]:  # fmt: skip
-        found: list[Task] = await _SERVICE_TASKS.one(self, info, status=status, types=types, first=first,
-                                                     offset=offset)  # fmt: skip
+    ) -> list[Task]:
+        found: list[Task] = await _SERVICE_TASKS.one(self, info, status=status, types=types, first=first, offset=offset)
         return found
 
 
@@ -180,14 +223,30 @@ class Interaction:
     @classmethod
     def of(cls, i: InteractionRecord) -> Interaction:
         f = i.fields
-        urls = {name: f"/interactions/{i.id}/{path}" if name in i.contents else None
-                for name, path in (("text", "plain_text"), ("structured_text", "structured_text"),
-                                   ("binary_content", "binary_content"))}  # fmt: skip
-        return cls(id=i.id, customer_id=i.customer_id, service_id=Long(i.service_id) if i.service_id else None,
-                   entity_type=f["entity_type"], media_type=f["media_type"], type=f["type"], status=f["status"],
-                   start_date=f["start_date"], end_date=f.get("end_date"), subject=f.get("subject"),
-                   fields=JSON(f), text_url=urls["text"], structured_text_url=urls["structured_text"],
-                   binary_content_url=urls["binary_content"])  # fmt: skip
+        urls = {
+            name: f"/interactions/{i.id}/{path}" if name in i.contents else None
+            for name, path in (
+                ("text", "plain_text"),
+                ("structured_text", "structured_text"),
+                ("binary_content", "binary_content"),
+            )
+        }
+        return cls(
+            id=i.id,
+            customer_id=i.customer_id,
+            service_id=Long(i.service_id) if i.service_id else None,
+            entity_type=f["entity_type"],
+            media_type=f["media_type"],
+            type=f["type"],
+            status=f["status"],
+            start_date=f["start_date"],
+            end_date=f.get("end_date"),
+            subject=f.get("subject"),
+            fields=JSON(f),
+            text_url=urls["text"],
+            structured_text_url=urls["structured_text"],
+            binary_content_url=urls["binary_content"],
+        )
 
     @strawberry.field(description="The customer.", metadata=_CUSTOMER.metadata())
     async def customer(self, info: strawberry.Info) -> Customer | None:
@@ -210,29 +269,56 @@ class Customer:
         attributes = {k: v for k, v in profile.items() if k != "customer_id"}
         return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes))
 
-    @strawberry.field(description="The customer's interactions, oldest first.",
-                      metadata=_CUSTOMER_INTERACTIONS.metadata())  # fmt: skip
+    @strawberry.field(
+        description="The customer's interactions, oldest first.", metadata=_CUSTOMER_INTERACTIONS.metadata()
+    )
     async def interactions(self, info: strawberry.Info, first: FIRST = None, offset: OFFSET = 0) -> list[Interaction]:
         found: list[Interaction] = await _CUSTOMER_INTERACTIONS.one(self, info, first=first, offset=offset)
         return found
 
     @strawberry.field(description="The customer's services, oldest first.", metadata=_CUSTOMER_SERVICES.metadata())
     async def services(
-        self, info: strawberry.Info, status: Status = Status.ALL, types: _TYPES = None,
-        started_from: str | None = None, started_to: str | None = None,
-        completed_from: str | None = None, completed_to: str | None = None, first: FIRST = None, offset: OFFSET = 0,
-    ) -> list[Service]:  # fmt: skip
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        started_from: str | None = None,
+        started_to: str | None = None,
+        completed_from: str | None = None,
+        completed_to: str | None = None,
+        first: FIRST = None,
+        offset: OFFSET = 0,
+    ) -> list[Service]:
         found: list[Service] = await _CUSTOMER_SERVICES.one(
-            self, info, status=status, types=types, started_from=started_from, started_to=started_to,
-            completed_from=completed_from, completed_to=completed_to, first=first, offset=offset)  # fmt: skip
+            self,
+            info,
+            status=status,
+            types=types,
+            started_from=started_from,
+            started_to=started_to,
+            completed_from=completed_from,
+            completed_to=completed_to,
+            first=first,
+            offset=offset,
+        )
         return found
 
 
 def service_filter_of(
-    status: Status, types: list[str] | None, started_from: str | None, started_to: str | None,
-    completed_from: str | None, completed_to: str | None,
-) -> ServiceFilter:  # fmt: skip
-    return ServiceFilter.model_validate({
-        "status": status, "service_types": tuple(types) if types is not None else None, "started_from": started_from,
-        "started_to": started_to, "completed_from": completed_from, "completed_to": completed_to,
-    })  # fmt: skip
+    status: Status,
+    types: list[str] | None,
+    started_from: str | None,
+    started_to: str | None,
+    completed_from: str | None,
+    completed_to: str | None,
+) -> ServiceFilter:
+    return ServiceFilter.model_validate(
+        {
+            "status": status,
+            "service_types": tuple(types) if types is not None else None,
+            "started_from": started_from,
+            "started_to": started_to,
+            "completed_from": completed_from,
+            "completed_to": completed_to,
+        }
+    )

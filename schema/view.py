@@ -77,8 +77,14 @@ class ContextGraphQL(GraphQL):
         found = Loaders(runtime.context(principal), self.settings) if principal is not None else None
         if found is not None and isinstance(request, Request):
             request.state.graphql_loaders = [*getattr(request.state, "graphql_loaders", ()), found]
-        return {"request": request, "response": response, "loaders": found, "runtime": runtime,
-                "settings": self.settings, "principal": principal}  # fmt: skip
+        return {
+            "request": request,
+            "response": response,
+            "loaders": found,
+            "runtime": runtime,
+            "settings": self.settings,
+            "principal": principal,
+        }
 
     async def on_ws_connect(self, context: dict[str, Any]) -> None:  # type: ignore[override]
         """A websocket without an Authorization header names its key in `connection_init`."""
@@ -153,12 +159,14 @@ class ContextGraphQL(GraphQL):
         return response
 
 
-
 def graphql_app(settings: Settings, connection_init_timeout: float) -> ContextGraphQL:
     # Multipart requests carry the CSV of importProfiles (GraphQL multipart request spec).
     # A websocket names its key in connection_init: it has `connection_init_timeout` seconds to.
-    app = ContextGraphQL(build_schema(MetadataRegistry(), settings), multipart_uploads_enabled=True,
-                         connection_init_wait_timeout=timedelta(seconds=connection_init_timeout))  # fmt: skip
+    app = ContextGraphQL(
+        build_schema(MetadataRegistry(), settings),
+        multipart_uploads_enabled=True,
+        connection_init_wait_timeout=timedelta(seconds=connection_init_timeout),
+    )
     app.settings = settings
     return app
 

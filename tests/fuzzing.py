@@ -20,8 +20,13 @@ from tests.conftest import _pg_admin, _pg_database_url
 from tests.servers import COMMAND, KEY, free_port, wait_ready
 
 EXAMPLES = int(os.environ.get("CONTEXTGRAPH_FUZZ_EXAMPLES", "4"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 10, database=None,
-                suppress_health_check=list(HealthCheck))  # fmt: skip
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 10,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 LIMIT = 5.0  # seconds any one answer may take
 MASKED = "Unexpected error"
 
@@ -39,9 +44,13 @@ def fuzz_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
     with open(folder / "server.log", "wb") as log:
-        process = subprocess.Popen([COMMAND, "serve", "--port", str(port), "--database", url],
-                                   env=env | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"},
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=folder)  # fmt: skip
+        process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), "--database", url],
+            env=env | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, process)
@@ -68,5 +77,8 @@ def graphql_answered(response: Any) -> None:
         return  # Strawberry's refusal of a body it cannot read (bad JSON, nested too deep): never executed
     body = response.json()  # every other GraphQL answer is JSON, refusals included
     for error in (body.get("errors") if isinstance(body, dict) else None) or []:
-        assert (error.get("extensions") or {}).get("status", 400) < 500, ((response.request.content or b"")[:500], error)
+        assert (error.get("extensions") or {}).get("status", 400) < 500, (
+            (response.request.content or b"")[:500],
+            error,
+        )
         assert MASKED not in error.get("message", ""), ((response.request.content or b"")[:500], error)

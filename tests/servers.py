@@ -44,9 +44,13 @@ def serve(tmp_path: Path) -> Iterator[object]:
     def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
         with open(tmp_path / f"server-{len(processes)}.log", "wb") as log:
-            process = subprocess.Popen([COMMAND, "serve", *args], cwd=tmp_path,
-                                       env=clean | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY} | (env or {}),
-                                       stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            process = subprocess.Popen(
+                [COMMAND, "serve", *args],
+                cwd=tmp_path,
+                env=clean | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY} | (env or {}),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         processes.append(process)
         return process
 

@@ -79,9 +79,14 @@ class Rest:
         for service in response.json():
             states = service.get("active_states", []) + service.get("completed_states", [])
             tasks = service.get("active_tasks", []) + service.get("completed_tasks", [])
-            trees.append({"service_id": service["service_id"], "active": "completed" not in service,
-                          "states": sorted((s["state_id"], "completed" not in s) for s in states),
-                          "tasks": sorted((t["task_id"], t.get("state_id"), "completed" not in t) for t in tasks)})  # fmt: skip
+            trees.append(
+                {
+                    "service_id": service["service_id"],
+                    "active": "completed" not in service,
+                    "states": sorted((s["state_id"], "completed" not in s) for s in states),
+                    "tasks": sorted((t["task_id"], t.get("state_id"), "completed" not in t) for t in tasks),
+                }
+            )
         return trees
 
 
@@ -131,6 +136,12 @@ class GraphQL:
         query = """query($c: ID!) { customer(id: $c) { services { id active
             states { id active } tasks { id stateId active } } } }"""
         services = (await self._run(query, c=customer_id))["customer"]["services"]
-        return [{"service_id": s["id"], "active": s["active"],
-                 "states": sorted((st["id"], st["active"]) for st in s["states"]),
-                 "tasks": sorted((t["id"], t["stateId"], t["active"]) for t in s["tasks"])} for s in services]  # fmt: skip
+        return [
+            {
+                "service_id": s["id"],
+                "active": s["active"],
+                "states": sorted((st["id"], st["active"]) for st in s["states"]),
+                "tasks": sorted((t["id"], t["stateId"], t["active"]) for t in s["tasks"]),
+            }
+            for s in services
+        ]

@@ -47,13 +47,21 @@ def _without(*tasks: str) -> list[str]:
 async def test_no_key_is_401_everywhere_and_writes_nothing(app: Starlette, client: httpx.AsyncClient) -> None:
     before = await snapshot(app)
     anonymous = {"Authorization": ""}
-    for method, path in (("POST", "/services/start"), ("GET", "/genesys/1/cs/services/1"), ("GET", "/metadata/roles"),
-                         ("GET", "/metrics"), ("GET", "/ui"), ("GET", "/static/journey.js"), ("PUT", "/metadata/cache")):
+    for method, path in (
+        ("POST", "/services/start"),
+        ("GET", "/genesys/1/cs/services/1"),
+        ("GET", "/metadata/roles"),
+        ("GET", "/metrics"),
+        ("GET", "/ui"),
+        ("GET", "/static/journey.js"),
+        ("PUT", "/metadata/cache"),
+    ):
         response = await client.request(method, path, json={"service_type": 1, "contact_key": "x"}, headers=anonymous)
         assert_error(response, 401, method=method, fragment="API key is required")
         assert "Basic realm=" in response.headers["www-authenticate"]
-    graphql = await client.post("/graphql", json={"query": "mutation { startService(input: {serviceType: 1}) { id } }"},
-                                headers=anonymous)
+    graphql = await client.post(
+        "/graphql", json={"query": "mutation { startService(input: {serviceType: 1}) { id } }"}, headers=anonymous
+    )
     assert graphql.status_code == 401
     error = graphql.json()["errors"][0]
     assert error["extensions"] == {"code": 4010, "status": 401}
@@ -66,8 +74,13 @@ async def test_wrong_unknown_or_revoked_keys_are_401(app: Starlette, client: htt
     good = await make_key(app, ["UCS.Service.readService"])
     service_id = await new_service(client)
     assert (await client.get(f"/services/{service_id}", headers=good)).status_code == 200
-    for header in ("Bearer wrong", "Bearer " + good["Authorization"][7:-1] + "x", "Token abc", "Basic !!!",
-                   "Bearer cg_000000000000_" + "a" * 43):  # fmt: skip
+    for header in (
+        "Bearer wrong",
+        "Bearer " + good["Authorization"][7:-1] + "x",
+        "Token abc",
+        "Basic !!!",
+        "Bearer cg_000000000000_" + "a" * 43,
+    ):
         response = await client.get(f"/services/{service_id}", headers={"Authorization": header})
         assert_error(response, 401, method="GET", fragment="unknown or revoked")
         status = await client.get("/server/status", headers={"Authorization": header})  # not even the probe
@@ -99,8 +112,17 @@ async def test_status_probe_is_anonymous_and_says_only_ready(app: Starlette, cli
 
 
 def _concrete(path: str) -> tuple[str, dict[str, Any]]:
-    values = {"customer_id": "0000000000000000", "src_id": "0000000000000001", "service_id": 1, "state_id": 1,
-              "task_id": 1, "kinds": "services", "name": "x", "contact_key": "k", "interaction_id": "i"}  # fmt: skip
+    values = {
+        "customer_id": "0000000000000000",
+        "src_id": "0000000000000001",
+        "service_id": 1,
+        "state_id": 1,
+        "task_id": 1,
+        "kinds": "services",
+        "name": "x",
+        "contact_key": "k",
+        "interaction_id": "i",
+    }
     params: dict[str, Any] = {}
 
     def substitute(match: re.Match[str]) -> str:
@@ -133,8 +155,9 @@ async def test_every_route_refuses_a_key_without_its_role(app: Starlette, client
     before = await snapshot(app)
     for prefix in ("", "/genesys/1/cs"):
         for method, concrete, tasks in resolved:
-            response = await client.request(method, prefix + concrete, headers=headers_for[tasks],
-                                            json={"service_type": 1, "contact_key": "x"})  # fmt: skip
+            response = await client.request(
+                method, prefix + concrete, headers=headers_for[tasks], json={"service_type": 1, "contact_key": "x"}
+            )
             assert_error(response, 403, method=method, fragment=tasks[0])
             checked += 1
     assert await snapshot(app) == before
@@ -164,7 +187,9 @@ def _literal(type_: Any) -> str:
     if isinstance(type_, GraphQLEnumType):
         return next(iter(type_.values))
     if isinstance(type_, GraphQLInputObjectType):
-        fields = [f"{name}: {_literal(f.type)}" for name, f in type_.fields.items() if isinstance(f.type, GraphQLNonNull)]
+        fields = [
+            f"{name}: {_literal(f.type)}" for name, f in type_.fields.items() if isinstance(f.type, GraphQLNonNull)
+        ]
         return "{" + ", ".join(fields) + "}"
     assert isinstance(type_, GraphQLScalarType)
     return {"Int": "1", "Long": "1", "Float": "1.5", "Boolean": "true", "JSON": "{}"}.get(type_.name, '"1"')
@@ -177,7 +202,9 @@ def _operation(kind: str, name: str, field: Any) -> str:
     return f"{kind} {{ {call}{selection} }}"
 
 
-async def test_every_graphql_root_field_refuses_a_key_without_its_role(app: Starlette, client: httpx.AsyncClient) -> None:
+async def test_every_graphql_root_field_refuses_a_key_without_its_role(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
     schema = app.routes[0].endpoint.schema._schema  # type: ignore[attr-defined]
     roots = [("query", schema.query_type), ("mutation", schema.mutation_type)]
     lacking = await make_key(app, [])  # no role at all
@@ -196,9 +223,18 @@ async def test_every_graphql_root_field_refuses_a_key_without_its_role(app: Star
             assert body["errors"][0]["extensions"]["status"] == 403, (query, body)
             checked += 1
     assert bound(schema.subscription_type.fields["journey"]) is not None
-    upload = await client.post("/graphql", headers=no_import, files={
-        "operations": (None, '{"query": "mutation($f: Upload!) { importProfiles(csv: $f, description: {}) }", "variables": {"f": null}}'),
-        "map": (None, '{"0": ["variables.f"]}'), "0": ("p.csv", b"FirstName\nAda\n", "text/csv")})  # fmt: skip
+    upload = await client.post(
+        "/graphql",
+        headers=no_import,
+        files={
+            "operations": (
+                None,
+                '{"query": "mutation($f: Upload!) { importProfiles(csv: $f, description: {}) }", "variables": {"f": null}}',
+            ),
+            "map": (None, '{"0": ["variables.f"]}'),
+            "0": ("p.csv", b"FirstName\nAda\n", "text/csv"),
+        },
+    )
     assert upload.json()["errors"][0]["extensions"]["status"] == 403
     assert await snapshot(app) == before
     assert checked >= 30
@@ -208,18 +244,25 @@ async def test_nested_fields_need_the_role_of_what_they_reach(app: Starlette, cl
     customer = await new_customer(client)
     await new_service(client, customer_id=customer)
     profile_only = await make_key(app, ["UCS.Customer.readProfile"])
-    query = 'query($id: ID!) { customer(id: $id) { id ... on Customer { services { id } } } }'
-    refused = (await client.post("/graphql", json={"query": query, "variables": {"id": customer}}, headers=profile_only)).json()
+    query = "query($id: ID!) { customer(id: $id) { id ... on Customer { services { id } } } }"
+    refused = (
+        await client.post("/graphql", json={"query": query, "variables": {"id": customer}}, headers=profile_only)
+    ).json()
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"] == {"code": 4030, "status": 403}
     assert "UCS.Service.readService" in refused["errors"][0]["message"]
-    fine = await client.post("/graphql", json={"query": "query($id: ID!) { customer(id: $id) { id } }",
-                                               "variables": {"id": customer}}, headers=profile_only)  # fmt: skip
+    fine = await client.post(
+        "/graphql",
+        json={"query": "query($id: ID!) { customer(id: $id) { id } }", "variables": {"id": customer}},
+        headers=profile_only,
+    )
     assert fine.json() == {"data": {"customer": {"id": customer}}}
     kind = await make_key(app, _without("UCS.SchemaMgt.readStateExtensionSchema"))
     states = (await client.post("/graphql", json={"query": "{ extensionSchemas(kind: STATE) }"}, headers=kind)).json()
     assert states["errors"][0]["extensions"]["status"] == 403
-    services = (await client.post("/graphql", json={"query": "{ extensionSchemas(kind: SERVICE) }"}, headers=kind)).json()
+    services = (
+        await client.post("/graphql", json={"query": "{ extensionSchemas(kind: SERVICE) }"}, headers=kind)
+    ).json()
     assert services == {"data": {"extensionSchemas": []}}
 
 
@@ -230,8 +273,13 @@ async def test_roles_list_every_key_and_task_and_no_secret(app: Starlette, clien
     mine = roles[-1]
     assert mine["role_enabled"] is True
     assert [t["name"] for t in mine["tasks"]] == list(TASKS)
-    assert {t["name"] for t in mine["tasks"] if t["capableOf"]} == {"UCS.Service.readService", "UCS.Service.startService"}
-    text = (await client.get("/metadata/roles")).text + (await client.post("/graphql", json={"query": "{ roles }"})).text
+    assert {t["name"] for t in mine["tasks"] if t["capableOf"]} == {
+        "UCS.Service.readService",
+        "UCS.Service.startService",
+    }
+    text = (await client.get("/metadata/roles")).text + (
+        await client.post("/graphql", json={"query": "{ roles }"})
+    ).text
     secret = agent["Authorization"][7:]
     async with app.state.runtime.db.read() as conn:
         stored = [tuple(row) for row in await conn.execute(keys.api_key_t.select())]
@@ -240,7 +288,9 @@ async def test_roles_list_every_key_and_task_and_no_secret(app: Starlette, clien
     assert all(secret not in str(row) and KEY not in str(row) for row in stored)
 
 
-async def test_no_secret_reaches_the_log(app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_secret_reaches_the_log(
+    app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
     wrong = "Bearer cg_0123456789ab_" + "s" * 43
     with caplog.at_level(logging.DEBUG):
         await client.get("/services/1", headers={"Authorization": wrong})
@@ -297,22 +347,42 @@ async def test_extension_values_in_events_need_the_extension_roles(app: Starlett
     schema = {"name": "Feedback", "type": "single-valued", "attributes": [{"name": "rating", "type": "integer"}]}
     assert (await client.post("/metadata/services/extensions", json=schema)).status_code == 201
     assert (await client.post("/metadata/states/extensions", json=schema)).status_code == 201
-    starter = await make_key(app, ["UCS.Service.startService", "UCS.Service.startState", "UCS.Service.completeService",
-                                   "UCS.Service.createServiceExtension"])  # fmt: skip
+    starter = await make_key(
+        app,
+        [
+            "UCS.Service.startService",
+            "UCS.Service.startState",
+            "UCS.Service.completeService",
+            "UCS.Service.createServiceExtension",
+        ],
+    )
     before = await snapshot(app)
     body = {"service_type": 1, "contact_key": "k", "Feedback": {"rating": 5}}
     service = await client.post("/services/start", json=body, headers=starter)
     assert service.status_code == 201
     service_id = service.json()["service_id"]
-    state = await client.post(f"/services/{service_id}/states/start", json={"state_type": 1, "Feedback": {"rating": 1}},
-                              headers=starter)  # fmt: skip
+    state = await client.post(
+        f"/services/{service_id}/states/start", json={"state_type": 1, "Feedback": {"rating": 1}}, headers=starter
+    )
     assert_error(state, 403, method="POST", fragment="UCS.Service.createStateExtension")
     ended = await client.post(f"/services/{service_id}/end", json={"Feedback": {"rating": 2}}, headers=starter)
     assert_error(ended, 403, method="POST", fragment="UCS.Service.updateServiceExtension")
-    composite = await client.post("/services_composite/start", headers=starter, json={"services": [
-        {"service": {"service_type": 1, "contact_key": "c"}, "state": {"state_type": 1, "Feedback": {"rating": 1}}}]})
+    composite = await client.post(
+        "/services_composite/start",
+        headers=starter,
+        json={
+            "services": [
+                {
+                    "service": {"service_type": 1, "contact_key": "c"},
+                    "state": {"state_type": 1, "Feedback": {"rating": 1}},
+                }
+            ]
+        },
+    )
     assert_error(composite, 403, method="POST", fragment="UCS.Service.createStateExtension")
-    mutation = 'mutation { startState(serviceId: %d, input: {stateType: 1, extensions: {Feedback: {rating: 1}}}) { id } }'
+    mutation = (
+        "mutation { startState(serviceId: %d, input: {stateType: 1, extensions: {Feedback: {rating: 1}}}) { id } }"
+    )
     graphql = (await client.post("/graphql", json={"query": mutation % service_id}, headers=starter)).json()
     assert graphql["errors"][0]["extensions"]["status"] == 403
     assert "UCS.Service.createStateExtension" in graphql["errors"][0]["message"]
@@ -327,16 +397,23 @@ async def test_a_cross_site_write_is_refused(app: Starlette, client: httpx.Async
     basic = {"Authorization": "Basic " + base64.b64encode(f"agent:{KEY}".encode()).decode()}
     before = await snapshot(app)
     for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
-        response = await client.post("/services/start", json={"service_type": 1, "contact_key": "x"},
-                                     headers=basic | {"Origin": origin})  # fmt: skip
+        response = await client.post(
+            "/services/start", json={"service_type": 1, "contact_key": "x"}, headers=basic | {"Origin": origin}
+        )
         assert_error(response, 403, method="POST", fragment="cross-site")
-    graphql = await client.post("/graphql", headers=basic | {"Origin": "https://evil.example"},
-                                json={"query": 'mutation { startService(input: {serviceType: 1}) { id } }'})  # fmt: skip
+    graphql = await client.post(
+        "/graphql",
+        headers=basic | {"Origin": "https://evil.example"},
+        json={"query": "mutation { startService(input: {serviceType: 1}) { id } }"},
+    )
     assert graphql.status_code == 403
     assert graphql.json()["errors"][0]["extensions"]["status"] == 403
     assert await snapshot(app) == before
-    same_site = await client.post("/services/start", json={"service_type": 1, "contact_key": "x"},
-                                  headers=basic | {"Origin": "http://testserver"})  # fmt: skip
+    same_site = await client.post(
+        "/services/start", json={"service_type": 1, "contact_key": "x"}, headers=basic | {"Origin": "http://testserver"}
+    )
     assert same_site.status_code == 201
-    reading = await client.get(f"/services/{same_site.json()['service_id']}", headers={"Origin": "https://evil.example"})
+    reading = await client.get(
+        f"/services/{same_site.json()['service_id']}", headers={"Origin": "https://evil.example"}
+    )
     assert reading.status_code == 200  # a read: the browser keeps the answer from the other page anyway

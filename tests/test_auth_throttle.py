@@ -83,8 +83,10 @@ async def test_a_trusted_proxy_is_throttled_per_client_it_forwards_for(
 
 async def test_an_untrusted_clients_forwarded_for_is_ignored(clients: dict[str, httpx.AsyncClient]) -> None:
     guesser = clients[GUESSER]
-    statuses = [(await guesser.get("/services/1", headers=WRONG | {"X-Forwarded-For": f"198.51.100.{n}"})).status_code
-                for n in range(21)]  # fmt: skip
+    statuses = [
+        (await guesser.get("/services/1", headers=WRONG | {"X-Forwarded-For": f"198.51.100.{n}"})).status_code
+        for n in range(21)
+    ]
     assert statuses == [401] * 20 + [429]
 
 
@@ -114,8 +116,9 @@ def _start(serve: Callable[..., Popen[bytes]], tmp_path: Path, **env: str) -> st
     return base
 
 
-def test_a_served_process_throttles_by_the_connections_address(serve: Callable[..., Popen[bytes]], tmp_path: Path
-                                                               ) -> None:  # fmt: skip
+def test_a_served_process_throttles_by_the_connections_address(
+    serve: Callable[..., Popen[bytes]], tmp_path: Path
+) -> None:
     base = _start(serve, tmp_path)
     # uvicorn alone would believe X-Forwarded-For from any loopback client: each guess a new address.
     statuses = [_status(base, "127.0.0.1", WRONG | {"X-Forwarded-For": f"198.51.100.{n}"}) for n in range(21)]
@@ -136,7 +139,9 @@ def test_a_trusted_proxy_forwards_for_its_clients_on_a_served_process(
     async def websocket(address: str, **options: Any) -> str | int | None:
         url = base.replace("http", "ws") + "/graphql"
         try:
-            async with connect(url, subprotocols=["graphql-transport-ws"], local_addr=(address, 0), **options) as socket:  # type: ignore[list-item]
+            async with connect(
+                url, subprotocols=["graphql-transport-ws"], local_addr=(address, 0), **options
+            ) as socket:  # type: ignore[list-item]
                 await socket.send(json.dumps({"type": "connection_init", "payload": AUTH}))
                 with contextlib.suppress(ConnectionClosed):
                     return str(json.loads(await asyncio.wait_for(socket.recv(), 5))["type"])

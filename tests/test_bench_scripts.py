@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(tmp_path: Path, script: str, *args: str) -> dict[str, object]:
     out = tmp_path / "result.json"
-    done = subprocess.run([sys.executable, f"bench/{script}", *args, "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=240)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, f"bench/{script}", *args, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     loaded: dict[str, object] = json.loads(out.read_text())
     return loaded
@@ -34,6 +39,11 @@ def test_the_subscription_benchmark_delivers_its_events(tmp_path: Path) -> None:
 
 
 def test_the_tree_benchmark_modules_import() -> None:
-    done = subprocess.run([sys.executable, "-c", "import bench.tree, bench.floor, bench.dataset"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", "import bench.tree, bench.floor, bench.dataset"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr

@@ -39,7 +39,7 @@ async def test_a_body_over_the_limit_is_413_and_writes_nothing(app: Starlette, c
     async def streamed() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
         payload = orjson.dumps(big)
         for start in range(0, len(payload), 500):
-            yield payload[start:start + 500]
+            yield payload[start : start + 500]
 
     chunked = await client.post("/services/start", content=streamed(), headers={"content-type": "application/json"})
     assert_error(chunked, 413, method="POST", fragment="over 2048 bytes")
@@ -50,7 +50,10 @@ async def test_a_body_over_the_limit_is_413_and_writes_nothing(app: Starlette, c
 
 
 def _import(csv: bytes, **parts: Any) -> dict[str, Any]:
-    files: dict[str, Any] = {"description": (None, orjson.dumps({"format": "csv"})), "profiles": ("p.csv", csv, "text/csv")}
+    files: dict[str, Any] = {
+        "description": (None, orjson.dumps({"format": "csv"})),
+        "profiles": ("p.csv", csv, "text/csv"),
+    }
     return files | parts
 
 
@@ -120,10 +123,14 @@ async def test_a_nul_character_is_refused_everywhere_alike(app: Starlette, clien
     assert_error(body, 400, method="POST", fragment="NUL")
     key = await client.post("/services/start", json={"service_type": 1, "contact_key": "k", "x\u0000": 1})
     assert_error(key, 400, method="POST", fragment="NUL")
-    variables = await client.post("/graphql", json={"query": "mutation($id: String!) { deleteProfile(customerId: $id) }",
-                                                    "variables": {"id": "\u0000"}})  # fmt: skip
+    variables = await client.post(
+        "/graphql",
+        json={"query": "mutation($id: String!) { deleteProfile(customerId: $id) }", "variables": {"id": "\u0000"}},
+    )
     assert variables.status_code == 400
-    literal = (await client.post("/graphql", json={"query": 'mutation { deleteProfile(customerId: "a\\u0000") }'})).json()
+    literal = (
+        await client.post("/graphql", json={"query": 'mutation { deleteProfile(customerId: "a\\u0000") }'})
+    ).json()
     assert literal["data"] is None
     assert literal["errors"][0]["extensions"]["status"] == 400
     assert "NUL" in literal["errors"][0]["message"]

@@ -26,8 +26,10 @@ def browser() -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])  # fmt: skip
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
         yield launched
         launched.close()
 
@@ -63,14 +65,28 @@ def _journey(api: httpx.Client, page: Page, server: str) -> None:
     schema = {"name": "Feedback", "type": "single-valued", "attributes": [{"name": "rating", "type": "integer"}]}
     assert api.post("/metadata/states/extensions", json=schema).status_code == 201
     customer_id = api.post("/profiles", json={"FirstName": "Ada", "LastName": "Lovelace"}).json()["customer_id"]
-    service_id = api.post("/services/start", json={"customer_id": customer_id, "service_type": "Wireless",
-                                                    "interaction_id": "call-1"}).json()["service_id"]  # fmt: skip
-    first = api.post(f"/services/{service_id}/states/start", json={"state_type": "Identify", "Feedback": {"rating": 7}}).json()["state_id"]
+    service_id = api.post(
+        "/services/start", json={"customer_id": customer_id, "service_type": "Wireless", "interaction_id": "call-1"}
+    ).json()["service_id"]
+    first = api.post(
+        f"/services/{service_id}/states/start", json={"state_type": "Identify", "Feedback": {"rating": 7}}
+    ).json()["state_id"]
     api.post(f"/services/{service_id}/tasks/start", json={"task_type": "Verify", "state_id": first})
     api.post(f"/services/{service_id}/states/{first}/end", json={"disposition": "done"})
-    api.post("/interactions", json={"interaction_id": "call-1", "customer_id": customer_id, "entity_type": 3,
-                                    "media_type": "voice", "type": "Inbound", "status": 3, "creator_app_id": 1,
-                                    "start_date": "2024-01-01T10:00:00Z", "subject": "Lost phone"})  # fmt: skip
+    api.post(
+        "/interactions",
+        json={
+            "interaction_id": "call-1",
+            "customer_id": customer_id,
+            "entity_type": 3,
+            "media_type": "voice",
+            "type": "Inbound",
+            "status": 3,
+            "creator_app_id": 1,
+            "start_date": "2024-01-01T10:00:00Z",
+            "subject": "Lost phone",
+        },
+    )
 
     page.goto(f"{server}/ui")
     page.get_by_label("Customer id").fill(customer_id)
@@ -112,7 +128,9 @@ def test_graphiql_runs_a_query_offline(server: str, page: Page) -> None:
 
 def _attack(customer_id: str) -> str:
     """Script that would start a service for the customer if it ever ran in this server's origin."""
-    mutation = "mutation { startService(input: {serviceType: 666, customerId: " + json.dumps(customer_id) + "}) { id } }"
+    mutation = (
+        "mutation { startService(input: {serviceType: 666, customerId: " + json.dumps(customer_id) + "}) { id } }"
+    )
     body = json.dumps(json.dumps({"query": mutation}))  # a JS string literal of the JSON body
     return f"fetch('/graphql', {{method: 'POST', headers: {{'content-type': 'application/json'}}, body: {body}}})"
 
@@ -124,22 +142,39 @@ def test_stored_script_never_runs(server: str, page: Page) -> None:
     with httpx.Client(base_url=server, headers=AUTH) as api:
         victim = api.post("/profiles", json={"FirstName": "Eve"}).json()["customer_id"]
         attack = _attack(victim)
-        tags = f"<script>{attack}</script><img src=x onerror=\"{attack}\">"
+        tags = f'<script>{attack}</script><img src=x onerror="{attack}">'
         svg = f'<svg xmlns="http://www.w3.org/2000/svg" onload="{attack}"><script>{attack}</script></svg>'
         import base64
 
         short = "<img src=x onerror=alert(1)><script>alert(2)</script>"  # for fields of at most 64 characters
         customer_id = api.post("/profiles", json={"FirstName": short, "LastName": short}).json()["customer_id"]
-        service_id = api.post("/services/start", json={"customer_id": customer_id, "service_type": short,
-                                                        "interaction_id": "xss"}).json()["service_id"]  # fmt: skip
+        service_id = api.post(
+            "/services/start", json={"customer_id": customer_id, "service_type": short, "interaction_id": "xss"}
+        ).json()["service_id"]
         state_id = api.post(f"/services/{service_id}/states/start", json={"state_type": short}).json()["state_id"]
-        api.post(f"/services/{service_id}/states/{state_id}/end", json={"disposition": short, "disposition_desc": short})
-        recorded = api.post("/interactions", json={
-            "interaction_id": "xss", "customer_id": customer_id, "entity_type": 2, "media_type": short,
-            "type": short, "status": 3, "creator_app_id": 1, "start_date": "2024-01-01T10:00:00Z",
-            "subject": tags, "text": tags, "structured_text": f"<html><body>{tags}</body></html>",
-            "structured_text_mime": "text/html", "binary_content": base64.b64encode(svg.encode()).decode(),
-            "binary_content_mime": "image/svg+xml", "binary_content_size": len(svg.encode())})  # fmt: skip
+        api.post(
+            f"/services/{service_id}/states/{state_id}/end", json={"disposition": short, "disposition_desc": short}
+        )
+        recorded = api.post(
+            "/interactions",
+            json={
+                "interaction_id": "xss",
+                "customer_id": customer_id,
+                "entity_type": 2,
+                "media_type": short,
+                "type": short,
+                "status": 3,
+                "creator_app_id": 1,
+                "start_date": "2024-01-01T10:00:00Z",
+                "subject": tags,
+                "text": tags,
+                "structured_text": f"<html><body>{tags}</body></html>",
+                "structured_text_mime": "text/html",
+                "binary_content": base64.b64encode(svg.encode()).decode(),
+                "binary_content_mime": "image/svg+xml",
+                "binary_content_size": len(svg.encode()),
+            },
+        )
         assert recorded.status_code == 201, recorded.text
 
         dialogs: list[str] = []

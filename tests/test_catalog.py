@@ -33,8 +33,11 @@ def _schema() -> GraphQLSchema:
     for number, kind in enumerate(_KINDS):
         for offset, body in enumerate((FEEDBACK, OFFERS)):
             parsed = parse_schema(kind, body)
-            schemas.append(type(parsed)(parsed.kind, parsed.name, parsed.type, parsed.attributes, parsed.unique,
-                                        id=10 * number + offset + 1))  # fmt: skip
+            schemas.append(
+                type(parsed)(
+                    parsed.kind, parsed.name, parsed.type, parsed.attributes, parsed.unique, id=10 * number + offset + 1
+                )
+            )
     settings = load_settings(None, database="sqlite:///unused.db")
     return build_schema(MetadataRegistry(schemas, 1), settings)._schema  # type: ignore[attr-defined]
 
@@ -53,9 +56,12 @@ def _fields(schema: GraphQLSchema) -> list[tuple[str, str, Any]]:
 def test_every_graphql_field_that_resolves_anything_names_its_catalog_operation() -> None:
     schema = _schema()
     roots = {schema.query_type.name, schema.mutation_type.name, schema.subscription_type.name}  # type: ignore[union-attr]
-    unbound = [f"{type_name}.{name}" for type_name, name, field in _fields(schema)
-               if (type_name in roots or (field.base_resolver is not None and ITEM not in field.metadata))
-               and binding_of(field.metadata) is None]  # fmt: skip  # an ITEM reads what its object's read loaded
+    unbound = [
+        f"{type_name}.{name}"
+        for type_name, name, field in _fields(schema)
+        if (type_name in roots or (field.base_resolver is not None and ITEM not in field.metadata))
+        and binding_of(field.metadata) is None
+    ]  # an ITEM reads what its object's read loaded
     assert unbound == []
     bound = [f for _, _, f in _fields(schema) if binding_of(f.metadata) is not None]
     assert len(bound) > 60  # roots, nested lists, links, extension containers and their fields
@@ -63,8 +69,13 @@ def test_every_graphql_field_that_resolves_anything_names_its_catalog_operation(
 
 def test_every_rest_route_is_a_binding_of_a_catalog_operation() -> None:
     app = create_app(load_settings(None, database="sqlite:///unused.db"))
-    served = {(method, route.path) for route in app.routes if isinstance(route, Route)
-              for method in (route.methods or ()) if method != "HEAD"}  # fmt: skip
+    served = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, Route)
+        for method in (route.methods or ())
+        if method != "HEAD"
+    }
     ours = {"/graphql", "/metrics", "/openapi.json", "/ui"}
     rest = {(m, p.rstrip("/")) for m, p in served if p not in ours}
     bound = {(b.method, b.path) for b in BINDINGS}

@@ -19,7 +19,9 @@ def test_serve_with_flags_on_sqlite(serve, tmp_path: Path) -> None:  # type: ign
     process = serve("--port", str(port), "--database", f"sqlite:///{database}")
     url = f"http://127.0.0.1:{port}"
     assert wait_ready(url, process).json()["mode"] == "production"
-    response = httpx.post(f"{url}/genesys/1/cs/services/start", headers=AUTH, json={"service_type": 1, "contact_key": "k"})
+    response = httpx.post(
+        f"{url}/genesys/1/cs/services/start", headers=AUTH, json={"service_type": 1, "contact_key": "k"}
+    )
     assert response.status_code == 201
     assert database.exists()
     assert httpx.get(f"{url}/graphql", headers={"accept": "text/html", **AUTH}).status_code == 200
@@ -54,25 +56,45 @@ def test_config_file_and_flag_precedence(serve, tmp_path: Path) -> None:  # type
 
 def test_bad_configuration_exits_with_a_message(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
-    result = subprocess.run([COMMAND, "serve", "--database", "mysql://x"], capture_output=True, text=True,
-                            env=clean, cwd=tmp_path, timeout=30)  # fmt: skip
+    result = subprocess.run(
+        [COMMAND, "serve", "--database", "mysql://x"],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=tmp_path,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert "unsupported database URL" in result.stderr
-    result = subprocess.run([COMMAND, "serve", "--config", "missing.toml"], capture_output=True, text=True,
-                            env=clean, cwd=tmp_path, timeout=30)  # fmt: skip
+    result = subprocess.run(
+        [COMMAND, "serve", "--config", "missing.toml"],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=tmp_path,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert "missing.toml" in result.stderr
 
 
 def _keys(*args: str, database: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
-    return subprocess.run([COMMAND, "keys", *args, "--database", database], capture_output=True, text=True,
-                          env=clean, cwd=cwd, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [COMMAND, "keys", *args, "--database", database], capture_output=True, text=True, env=clean, cwd=cwd, timeout=60
+    )
 
 
 def test_keys_create_list_revoke_against_a_running_server(serve, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    created = _keys("create", "--name", "desktop", "--roles", "UCS.Service.startService,UCS.Service.readService",
-                    database=database_url, cwd=tmp_path)  # fmt: skip
+    created = _keys(
+        "create",
+        "--name",
+        "desktop",
+        "--roles",
+        "UCS.Service.startService,UCS.Service.readService",
+        database=database_url,
+        cwd=tmp_path,
+    )
     assert created.returncode == 0, created.stderr
     key = json.loads(created.stdout)
     assert key["secret"].startswith(f"cg_{key['id']}_")
@@ -109,8 +131,9 @@ def test_keys_create_list_revoke_against_a_running_server(serve, database_url: s
 
 def test_without_any_key_the_server_says_how_to_make_one(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'nokey.db'}",
-                    env={"CONTEXTGRAPH_BOOTSTRAP_KEY": ""})  # fmt: skip
+    process = serve(
+        "--port", str(port), "--database", f"sqlite:///{tmp_path / 'nokey.db'}", env={"CONTEXTGRAPH_BOOTSTRAP_KEY": ""}
+    )
     url = f"http://127.0.0.1:{port}"
     assert wait_ready(url, process).status_code == 401  # the bootstrap key of the tests does not exist here
     assert httpx.get(f"{url}/server/status").json() == {"ready": True}  # the probe needs no key
@@ -121,8 +144,14 @@ def test_without_any_key_the_server_says_how_to_make_one(serve, tmp_path: Path) 
 
 def test_a_short_bootstrap_key_is_a_configuration_error(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
-    result = subprocess.run([COMMAND, "serve"], capture_output=True, text=True, cwd=tmp_path, timeout=30,
-                            env=clean | {"CONTEXTGRAPH_BOOTSTRAP_KEY": "short"})  # fmt: skip
+    result = subprocess.run(
+        [COMMAND, "serve"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=30,
+        env=clean | {"CONTEXTGRAPH_BOOTSTRAP_KEY": "short"},
+    )
     assert result.returncode == 2
     assert "at least 16 characters" in result.stderr
     assert "short" not in result.stderr.replace("at least 16 characters", "")  # the secret is not echoed

@@ -26,8 +26,13 @@ SLACK = 1.0  # what a loaded machine may add before the server gets to close the
 def _start(serve: Callable[..., Popen[bytes]], tmp_path: Path, **settings: str) -> tuple[Popen[bytes], str, int]:
     port = free_port()
     env = {f"CONTEXTGRAPH_{name.upper()}": value for name, value in settings.items()}
-    process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'connections.db'}",
-                    env={"CONTEXTGRAPH_HEADER_TIMEOUT": str(TIMEOUT)} | env)  # fmt: skip
+    process = serve(
+        "--port",
+        str(port),
+        "--database",
+        f"sqlite:///{tmp_path / 'connections.db'}",
+        env={"CONTEXTGRAPH_HEADER_TIMEOUT": str(TIMEOUT)} | env,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_ready(base, process)
     return process, base, port
@@ -60,8 +65,9 @@ def test_connections_that_never_finish_their_headers_are_closed_within_the_heade
 
     async def attack() -> list[float]:
         idle = [_closed_after(port, b"", None, 10) for _ in range(100)]
-        slowloris = [_closed_after(port, b"GET /server/status HTTP/1.1\r\nHost: x\r\n", b"X-a: b\r\n", 10)
-                     for _ in range(100)]  # fmt: skip
+        slowloris = [
+            _closed_after(port, b"GET /server/status HTTP/1.1\r\nHost: x\r\n", b"X-a: b\r\n", 10) for _ in range(100)
+        ]
         return await asyncio.gather(*idle, *slowloris)
 
     lasted = asyncio.run(attack())
@@ -75,8 +81,15 @@ def test_connections_that_never_finish_their_headers_are_closed_within_the_heade
 
 def test_every_worker_closes_them(serve: Callable[..., Popen[bytes]], tmp_path: Path) -> None:
     port = free_port()
-    process = serve("--port", str(port), "--workers", "2", "--database", f"sqlite:///{tmp_path / 'workers.db'}",
-                    env={"CONTEXTGRAPH_HEADER_TIMEOUT": str(TIMEOUT)})  # fmt: skip
+    process = serve(
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--database",
+        f"sqlite:///{tmp_path / 'workers.db'}",
+        env={"CONTEXTGRAPH_HEADER_TIMEOUT": str(TIMEOUT)},
+    )
     wait_ready(f"http://127.0.0.1:{port}", process)
 
     async def attack() -> list[float]:

@@ -26,10 +26,13 @@ async def test_postgres_going_away_is_503_then_recovers(client: httpx.AsyncClien
     try:
         for _ in range(3):
             assert_error(await client.get(f"/services/{service_id}"), 503, method="GET", fragment="database")
-        response = await client.post("/graphql", json={"query": "query($i: Long!) { service(id: $i) { id } }",
-                                                        "variables": {"i": service_id}})  # fmt: skip
+        response = await client.post(
+            "/graphql", json={"query": "query($i: Long!) { service(id: $i) { id } }", "variables": {"i": service_id}}
+        )
         assert response.json()["errors"][0]["extensions"]["status"] == 503
     finally:
-        _pg_ctl("-w", "-l", os.environ["CONTEXTGRAPH_TEST_PGLOG"], "-o", os.environ["CONTEXTGRAPH_TEST_PGOPTIONS"], "start")
+        _pg_ctl(
+            "-w", "-l", os.environ["CONTEXTGRAPH_TEST_PGLOG"], "-o", os.environ["CONTEXTGRAPH_TEST_PGOPTIONS"], "start"
+        )
     assert (await client.get(f"/services/{service_id}")).status_code == 200
     assert (await client.get("/server/status")).json()["server_errors_today"] == 3  # the three 503s, no 500

@@ -15,10 +15,17 @@ from tests.servers import AUTH, COMMAND, KEY, free_port, wait_ready
 
 
 def _start(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")} | {
+        "CONTEXTGRAPH_BOOTSTRAP_KEY": KEY,
+        "CONTEXTGRAPH_RATE_LIMIT": "0",
+    }
     with log.open("ab") as out:
-        process = subprocess.Popen([COMMAND, "serve", "--port", str(port), "--database", database_url],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env)  # fmt: skip
+        process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), "--database", database_url],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     wait_ready(f"http://127.0.0.1:{port}", process)
     return process
 

@@ -22,10 +22,17 @@ from tests.servers import AUTH
 
 fuzz_server = fuzzing.fuzz_server  # the module's server: one on SQLite, one on PostgreSQL
 
-schemathesis.graphql.scalar("LongOrString", st.integers(0, 2**40).map(nodes.Int) | st.text(max_size=8).map(nodes.String))
-schemathesis.graphql.scalar("JSON", st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3).map(
-    lambda d: nodes.Object([ObjectFieldNode(name=NameNode(value=f"k{i}"), value=nodes.String(v))
-                            for i, v in enumerate(d.values())])))  # fmt: skip
+schemathesis.graphql.scalar(
+    "LongOrString", st.integers(0, 2**40).map(nodes.Int) | st.text(max_size=8).map(nodes.String)
+)
+schemathesis.graphql.scalar(
+    "JSON",
+    st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3).map(
+        lambda d: nodes.Object(
+            [ObjectFieldNode(name=NameNode(value=f"k{i}"), value=nodes.String(v)) for i, v in enumerate(d.values())]
+        )
+    ),
+)
 schemathesis.graphql.scalar("Upload", st.just(nodes.Null))
 
 

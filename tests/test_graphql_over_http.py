@@ -20,8 +20,15 @@ def test_every_graphql_over_http_audit_passes(serve, tmp_path: Path) -> None:  #
     port = free_port()
     process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'audit.db'}")
     wait_ready(f"http://127.0.0.1:{port}", process)
-    result = subprocess.run(["node", "audit.mjs", f"http://127.0.0.1:{port}/graphql"], cwd=AUDIT,
-                            env=os.environ | {"CONTEXTGRAPH_KEY": KEY}, capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    result = subprocess.run(
+        ["node", "audit.mjs", f"http://127.0.0.1:{port}/graphql"],
+        cwd=AUDIT,
+        env=os.environ | {"CONTEXTGRAPH_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     audits = json.loads(result.stdout)
     assert len(audits) >= 60
     failed = [(a["status"], a["name"], a["reason"]) for a in audits if a["status"] != "ok"]

@@ -34,8 +34,10 @@ def tree(fuzz_server: str) -> dict[str, Any]:
             for _ in range(3):
                 state = http.post(f"/services/{service['service_id']}/states/start", json={"state_type": 2}).json()
                 for _ in range(3):
-                    http.post(f"/services/{service['service_id']}/tasks/start",
-                              json={"task_type": 3, "state_id": state["state_id"]})  # fmt: skip
+                    http.post(
+                        f"/services/{service['service_id']}/tasks/start",
+                        json={"task_type": 3, "state_id": state["state_id"]},
+                    )
         return {"customer": customer, "service": service["service_id"]}
 
 
@@ -66,56 +68,138 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
     c = f'customer(id: "{customer}")'
     fragment_aliases = " ".join(f"a{i}: id" for i in range(30))
     roots = " ".join(f"r{i}: service(id: $s) {{ ...F }}" for i in range(30))
-    chain = " ".join(f"fragment F{i} on Service {{ id ...F{i + 1} }}" for i in range(200)) + " fragment F200 on Service { id }"
-    bomb = " ".join(f"fragment B{i} on State {{ a: service {{ states {{ ...B{i + 1} }} }} b: service {{ states {{ ...B{i + 1} }} }} }}"
-                    for i in range(20)) + " fragment B20 on State { id }"  # fmt: skip
+    chain = (
+        " ".join(f"fragment F{i} on Service {{ id ...F{i + 1} }}" for i in range(200))
+        + " fragment F200 on Service { id }"
+    )
+    bomb = (
+        " ".join(
+            f"fragment B{i} on State {{ a: service {{ states {{ ...B{i + 1} }} }} b: service {{ states {{ ...B{i + 1} }} }} }}"
+            for i in range(20)
+        )
+        + " fragment B20 on State { id }"
+    )
     return [
-        ("the issue's negative first in a cycle",
-         f"{{ {c} {{ services {{ states {{ id service {{ states {{ id service {{ states {{ id service {{ states {{ id "
-         f"service {{ id x: states(first: {INT_MIN}) {{ id }} }} }} }} }} }} }} }} }} }} }} }}", None),
-        *[(f"{where} first {value}", query.replace("ARGS", f"first: {value}"), {"s": service})
-          for value in (-1, 0, INT_MIN, INT_MAX, 2**31, 2**63)
-          for where, query in (("services", f"query($s: Long!) {{ {c} {{ services(ARGS) {{ id }} }} service(id: $s) {{ id }} }}"),
-                               ("states", "query($s: Long!) { service(id: $s) { states(ARGS) { id tasks(ARGS) { id } } } }"),
-                               ("interactions", f"query($s: Long!) {{ {c} {{ interactions(ARGS) {{ id }} }} service(id: $s) {{ id }} }}"),
-                               ("anonymous", 'query($s: Long!) { anonymousServices(contactKey: "k", ARGS) { id } service(id: $s) { id } }'))],
-        *[(f"offset {value}", f"query($s: Long!) {{ service(id: $s) {{ states(offset: {value}) {{ id }} }} }}", {"s": service})
-          for value in (-1, INT_MIN, INT_MAX, 2**40)],
-        ("first in a variable, negative", "query($s: Long!, $f: Int) { service(id: $s) { states(first: $f) { id } } }",
-         {"s": service, "f": INT_MIN}),
-        ("first in a variable, beyond Int", "query($s: Long!, $f: Int) { service(id: $s) { states(first: $f) { id } } }",
-         {"s": service, "f": 10**30}),
+        (
+            "the issue's negative first in a cycle",
+            f"{{ {c} {{ services {{ states {{ id service {{ states {{ id service {{ states {{ id service {{ states {{ id "
+            f"service {{ id x: states(first: {INT_MIN}) {{ id }} }} }} }} }} }} }} }} }} }} }} }}",
+            None,
+        ),
+        *[
+            (f"{where} first {value}", query.replace("ARGS", f"first: {value}"), {"s": service})
+            for value in (-1, 0, INT_MIN, INT_MAX, 2**31, 2**63)
+            for where, query in (
+                ("services", f"query($s: Long!) {{ {c} {{ services(ARGS) {{ id }} }} service(id: $s) {{ id }} }}"),
+                ("states", "query($s: Long!) { service(id: $s) { states(ARGS) { id tasks(ARGS) { id } } } }"),
+                (
+                    "interactions",
+                    f"query($s: Long!) {{ {c} {{ interactions(ARGS) {{ id }} }} service(id: $s) {{ id }} }}",
+                ),
+                (
+                    "anonymous",
+                    'query($s: Long!) { anonymousServices(contactKey: "k", ARGS) { id } service(id: $s) { id } }',
+                ),
+            )
+        ],
+        *[
+            (
+                f"offset {value}",
+                f"query($s: Long!) {{ service(id: $s) {{ states(offset: {value}) {{ id }} }} }}",
+                {"s": service},
+            )
+            for value in (-1, INT_MIN, INT_MAX, 2**40)
+        ],
+        (
+            "first in a variable, negative",
+            "query($s: Long!, $f: Int) { service(id: $s) { states(first: $f) { id } } }",
+            {"s": service, "f": INT_MIN},
+        ),
+        (
+            "first in a variable, beyond Int",
+            "query($s: Long!, $f: Int) { service(id: $s) { states(first: $f) { id } } }",
+            {"s": service, "f": 10**30},
+        ),
         ("a cycle that runs", _cycle(3, first=3), {"s": service}),
         ("a cycle to the depth limit", _cycle(6), {"s": service}),
         ("a cycle past the depth limit", _cycle(40), {"s": service}),
         ("a cycle of first: 1000 lists", _cycle(6, first=1000), {"s": service}),
         ("a cycle of negative pages", _cycle(6, first=-5, offset=-5), {"s": service}),
-        ("aliases through a fragment", f"query($s: Long!) {{ {roots} }} fragment F on Service {{ {fragment_aliases} }}",
-         {"s": service}),
+        (
+            "aliases through a fragment",
+            f"query($s: Long!) {{ {roots} }} fragment F on Service {{ {fragment_aliases} }}",
+            {"s": service},
+        ),
         ("a chain of 200 fragments", f"query($s: Long!) {{ service(id: $s) {{ ...F0 }} }} {chain}", {"s": service}),
-        ("a fragment cycle", "query($s: Long!) { service(id: $s) { ...A } } fragment A on Service { id ...B } "
-         "fragment B on Service { id ...A }", {"s": service}),
-        ("an exploding fragment", f"query($s: Long!) {{ service(id: $s) {{ states {{ ...B0 }} }} }} {bomb}", {"s": service}),
-        ("a huge variable string", 'query($k: String!) { anonymousServices(contactKey: $k) { id } }', {"k": "k" * 900_000}),
-        ("a huge variable list", 'query($t: [String!]) { anonymousServices(contactKey: "k", types: $t) { id } }',
-         {"t": [str(n) for n in range(100_000)]}),
-        ("a huge list literal", 'query { anonymousServices(contactKey: "k", types: [' + ", ".join(['"7"'] * 4000) + "]) { id } }",
-         None),
-        ("many unused variables", "query($s: Long!) { service(id: $s) { id } }", {"s": service} | {f"v{i}": i for i in range(20_000)}),
+        (
+            "a fragment cycle",
+            "query($s: Long!) { service(id: $s) { ...A } } fragment A on Service { id ...B } "
+            "fragment B on Service { id ...A }",
+            {"s": service},
+        ),
+        (
+            "an exploding fragment",
+            f"query($s: Long!) {{ service(id: $s) {{ states {{ ...B0 }} }} }} {bomb}",
+            {"s": service},
+        ),
+        (
+            "a huge variable string",
+            "query($k: String!) { anonymousServices(contactKey: $k) { id } }",
+            {"k": "k" * 900_000},
+        ),
+        (
+            "a huge variable list",
+            'query($t: [String!]) { anonymousServices(contactKey: "k", types: $t) { id } }',
+            {"t": [str(n) for n in range(100_000)]},
+        ),
+        (
+            "a huge list literal",
+            'query { anonymousServices(contactKey: "k", types: [' + ", ".join(['"7"'] * 4000) + "]) { id } }",
+            None,
+        ),
+        (
+            "many unused variables",
+            "query($s: Long!) { service(id: $s) { id } }",
+            {"s": service} | {f"v{i}": i for i in range(20_000)},
+        ),
         ("variables nested deep", "query($a: JSON!) { identify(attributes: $a) { id } }", {"a": _nested(40)}),
-        ("a variable of 50 000 keys", "query($a: JSON!) { identify(attributes: $a) { id } }",
-         {"a": {f"k{i}": "v" for i in range(50_000)}}),
-        ("ids beyond Long", "{ service(id: 99999999999999999999999) { id } state(serviceId: -9223372036854775808, id: -1) { id } }",
-         None),
+        (
+            "a variable of 50 000 keys",
+            "query($a: JSON!) { identify(attributes: $a) { id } }",
+            {"a": {f"k{i}": "v" for i in range(50_000)}},
+        ),
+        (
+            "ids beyond Long",
+            "{ service(id: 99999999999999999999999) { id } state(serviceId: -9223372036854775808, id: -1) { id } }",
+            None,
+        ),
         ("500 operations, the last one run", " ".join(f"query Q{i} {{ serverStatus }}" for i in range(500)), None),
-        ("introspection nested deep", "{ __schema { types { fields { type " + "{ ofType " * 20 + "{ name }" + " }" * 20
-         + " } } } }", None),
-        ("a mutation with a huge extensions value", "mutation($e: JSON) { startService(input: {serviceType: 1, contactKey: "
-         '"k", extensions: $e}) { id } }', {"e": {f"x{i}": {"y": "z" * 100} for i in range(5000)}}),
-        ("a composite start of 5 000 items", "mutation($i: [CompositeStartInput!]!) { compositeStart(services: $i) { serviceId serviceCreated } }",
-         {"i": [{"service": {"serviceType": 1, "contactKey": "k"}, "state": {"stateType": 2}, "task": {"taskType": 3},
-                 "associateStateTask": True}] * 5_000}),
-    ]  # fmt: skip
+        (
+            "introspection nested deep",
+            "{ __schema { types { fields { type " + "{ ofType " * 20 + "{ name }" + " }" * 20 + " } } } }",
+            None,
+        ),
+        (
+            "a mutation with a huge extensions value",
+            'mutation($e: JSON) { startService(input: {serviceType: 1, contactKey: "k", extensions: $e}) { id } }',
+            {"e": {f"x{i}": {"y": "z" * 100} for i in range(5000)}},
+        ),
+        (
+            "a composite start of 5 000 items",
+            "mutation($i: [CompositeStartInput!]!) { compositeStart(services: $i) { serviceId serviceCreated } }",
+            {
+                "i": [
+                    {
+                        "service": {"serviceType": 1, "contactKey": "k"},
+                        "state": {"stateType": 2},
+                        "task": {"taskType": 3},
+                        "associateStateTask": True,
+                    }
+                ]
+                * 5_000
+            },
+        ),
+    ]
 
 
 def _nested(depth: int) -> Any:
@@ -129,8 +213,11 @@ NAMES = [name for name, _, _ in _corpus({"customer": "c", "service": 1})]
 # Found by this corpus, not fixed yet (each fails when fixed: xfail is strict): (corpus entry, database) -> why.
 KNOWN = {
     ("a composite start of 5 000 items", "sqlite"): "takes ~8 s in one transaction: items per request are unbounded",
-    ("a composite start of 5 000 items", "postgresql"): "takes ~9 s in one transaction: items per request are unbounded",
-}  # fmt: skip
+    (
+        "a composite start of 5 000 items",
+        "postgresql",
+    ): "takes ~9 s in one transaction: items per request are unbounded",
+}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -170,8 +257,9 @@ def _cycles(draw: st.DrawFn) -> str:
     return f"query($s: Long!) {{ service(id: $s) {{ {inner} }} }} " + " ".join(fragments)
 
 
-def test_generated_cycles_are_answered_in_time_never_with_a_server_error(http: httpx.Client, tree: dict[str, Any]
-                                                                          ) -> None:  # fmt: skip
+def test_generated_cycles_are_answered_in_time_never_with_a_server_error(
+    http: httpx.Client, tree: dict[str, Any]
+) -> None:
     @FUZZ
     @given(query=_cycles())
     def each(query: str) -> None:

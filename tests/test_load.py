@@ -18,7 +18,9 @@ CLIENTS = 50
 
 async def test_fifty_clients_keep_every_invariant(serve, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    process = serve("--port", str(port), "--database", database_url, env={"CONTEXTGRAPH_RATE_LIMIT": "0"})  # load, not its limit
+    process = serve(
+        "--port", str(port), "--database", database_url, env={"CONTEXTGRAPH_RATE_LIMIT": "0"}
+    )  # load, not its limit
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
     limits = httpx.Limits(max_connections=CLIENTS)
@@ -27,9 +29,19 @@ async def test_fifty_clients_keep_every_invariant(serve, database_url: str, tmp_
             assert (await http.post(f"/metadata/{word}/extensions", json=OFFERS)).status_code == 201
         await asyncio.sleep(0.1)
         customer_id = (await http.post("/profiles", json={"FirstName": "Load"})).json()["customer_id"]
-        service_id = (await http.post("/services/start", json={"service_type": 1, "customer_id": customer_id,
-                                                                "relatedOffers": [{"offer_name": f"o{n}"} for n in range(10)]})).json()["service_id"]  # fmt: skip
-        first_state = (await http.post(f"/services/{service_id}/states/start", json={"state_type": 0})).json()["state_id"]
+        service_id = (
+            await http.post(
+                "/services/start",
+                json={
+                    "service_type": 1,
+                    "customer_id": customer_id,
+                    "relatedOffers": [{"offer_name": f"o{n}"} for n in range(10)],
+                },
+            )
+        ).json()["service_id"]
+        first_state = (await http.post(f"/services/{service_id}/states/start", json={"state_type": 0})).json()[
+            "state_id"
+        ]
         statuses: list[int] = []
         transitions: list[int] = []
         acknowledged: dict[str, set[int]] = {f"o{n}": set() for n in range(10)}
@@ -48,18 +60,28 @@ async def test_fifty_clients_keep_every_invariant(serve, database_url: str, tmp_
                     response = await http.post(f"/services/{service_id}/tasks/start", json={"task_type": n})
                     if response.status_code == 201:
                         task_id = response.json()["task_id"]
-                        statuses.append((await http.post(f"/services/{service_id}/tasks/{task_id}/end", json={"disposition": n})).status_code)
+                        statuses.append(
+                            (
+                                await http.post(f"/services/{service_id}/tasks/{task_id}/end", json={"disposition": n})
+                            ).status_code
+                        )
                 elif action == "unique":
                     offer = f"o{rng.randrange(10)}"
                     marker = n * 100 + step
-                    response = await http.put(f"/services/{service_id}/extensions/relatedOffers/by/unique",
-                                              json={"offer_name": offer, "type": marker})  # fmt: skip
+                    response = await http.put(
+                        f"/services/{service_id}/extensions/relatedOffers/by/unique",
+                        json={"offer_name": offer, "type": marker},
+                    )
                     if response.status_code == 204:
                         acknowledged[offer].add(marker)
                 else:
-                    task_id = (await http.post(f"/services/{service_id}/tasks/start", json={"task_type": "x"})).json()["task_id"]
-                    response = await http.put(f"/services/{service_id}/tasks/{task_id}/extensions/relatedOffers",
-                                              json=[{"offer_name": "a"}, {"offer_name": "b"}])  # fmt: skip
+                    task_id = (await http.post(f"/services/{service_id}/tasks/start", json={"task_type": "x"})).json()[
+                        "task_id"
+                    ]
+                    response = await http.put(
+                        f"/services/{service_id}/tasks/{task_id}/extensions/relatedOffers",
+                        json=[{"offer_name": "a"}, {"offer_name": "b"}],
+                    )
                 statuses.append(response.status_code)
 
         await asyncio.gather(*(client(n) for n in range(CLIENTS)))

@@ -25,16 +25,19 @@ def test_memory_levels_off_under_distinct_queries_and_abandoned_subscriptions(
     serve: Callable[..., Popen[bytes]], tmp_path: Path
 ) -> None:
     port = free_port()
-    server = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'memory.db'}",
-                   env={"CONTEXTGRAPH_RATE_LIMIT": "0"})  # fmt: skip
+    server = serve(
+        "--port", str(port), "--database", f"sqlite:///{tmp_path / 'memory.db'}", env={"CONTEXTGRAPH_RATE_LIMIT": "0"}
+    )
     base = f"http://127.0.0.1:{port}"
     wait_ready(base, server)
 
     async def soak() -> tuple[list[tuple[float, float]], load.Tally]:
         seeded = await load.seed(base)
         stop, tally = asyncio.Event(), load.Tally()
-        loads = [load.distinct_queries(base, stop, tally, seeded, period=0),
-                 load.abandoned_subscriptions(base, stop, tally, seeded, period=0.02)]  # fmt: skip
+        loads = [
+            load.distinct_queries(base, stop, tally, seeded, period=0),
+            load.abandoned_subscriptions(base, stop, tally, seeded, period=0.02),
+        ]
         return await load.watched(server.pid, SECONDS, stop, loads), tally
 
     samples, tally = asyncio.run(soak())

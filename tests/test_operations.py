@@ -33,8 +33,10 @@ async def test_metrics_per_operation(client: httpx.AsyncClient) -> None:
     await client.get(f"/services/{service_id}")
     await client.get("/services/424242")
     await client.post("/graphql", json={"query": "query Status { serverStatus }"})
-    await client.post("/metadata/services/extensions", json={"name": "Coupon", "type": "single-valued",
-                                                               "attributes": [{"name": "code", "type": "string"}]})  # fmt: skip
+    await client.post(
+        "/metadata/services/extensions",
+        json={"name": "Coupon", "type": "single-valued", "attributes": [{"name": "code", "type": "string"}]},
+    )
     after = (await client.get("/metrics")).text
 
     def grew(name: str, **labels: str) -> float:
@@ -93,9 +95,15 @@ def test_sigterm_drains_requests_in_flight(serve, database_url: str) -> None:  #
     answer: dict[str, httpx.Response] = {}
 
     def upload() -> None:  # a request that takes a while
-        answer["import"] = httpx.post(f"{url}/profiles/import", headers=AUTH, timeout=120, files={
-            "description": (None, '{"format": "csv", "batch-size": 500}', "application/json"),
-            "profiles": ("p.csv", csv.encode(), "text/csv")})  # fmt: skip
+        answer["import"] = httpx.post(
+            f"{url}/profiles/import",
+            headers=AUTH,
+            timeout=120,
+            files={
+                "description": (None, '{"format": "csv", "batch-size": 500}', "application/json"),
+                "profiles": ("p.csv", csv.encode(), "text/csv"),
+            },
+        )
 
     worker = threading.Thread(target=upload)
     worker.start()

@@ -13,12 +13,19 @@ LAYERS = ("app", "schema", "resolvers", "compat_rest")
 
 
 def test_the_wheel_holds_every_module_under_contextgraph(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path),
-                    str(ROOT)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("contextgraph-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"contextgraph/{path.relative_to(ROOT)}" for layer in LAYERS for path in (ROOT / layer).rglob("*")
-                if path.is_file() and "__pycache__" not in path.parts}  # fmt: skip
+    expected = {
+        f"contextgraph/{path.relative_to(ROOT)}"
+        for layer in LAYERS
+        for path in (ROOT / layer).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
     assert expected <= names, sorted(expected - names)
     tops = {name.split("/", 1)[0] for name in names}
     assert tops == {"contextgraph", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}

@@ -23,10 +23,19 @@ from contextgraph.resolvers.store.tables import read_json, service_t
 from tests.helpers import new_customer, new_service, new_state
 
 # JSON read both ways (read_json and the column's own type), a nullable column, a list parameter.
-STATEMENT = Statement(lambda d: sa.select(
-    service_t.c.id, read_json(service_t.c.started), service_t.c.type_value, service_t.c.completed_ms,
-    service_t.c.customer_id,
-).where(any_of(d, service_t.c.id, "ids"), service_t.c.type_key != "no such type").order_by(service_t.c.id))  # fmt: skip
+STATEMENT = Statement(
+    lambda d: (
+        sa.select(
+            service_t.c.id,
+            read_json(service_t.c.started),
+            service_t.c.type_value,
+            service_t.c.completed_ms,
+            service_t.c.customer_id,
+        )
+        .where(any_of(d, service_t.c.id, "ids"), service_t.c.type_key != "no such type")
+        .order_by(service_t.c.id)
+    )
+)
 
 
 async def test_a_read_is_the_row_sqlalchemy_reads(app: Starlette, client: httpx.AsyncClient) -> None:
@@ -103,10 +112,12 @@ class _WritesBetweenStatements:
     def _sql(self) -> str:
         now = 1_700_000_000_000
         at = "2023-11-14T22:13:20.000Z"
-        return (f"BEGIN; INSERT INTO state (service_id, type_value, type_key, started_ms, started_at, started) "
-                f"VALUES ({self.service_id}, '2', '2', {now}, '{at}', '{{}}'); "
-                f"INSERT INTO task (service_id, state_id, type_value, type_key, started_ms, started_at, started) "
-                f"SELECT {self.service_id}, max(id), '1', '1', {now}, '{at}', '{{}}' FROM state; COMMIT;")  # fmt: skip
+        return (
+            f"BEGIN; INSERT INTO state (service_id, type_value, type_key, started_ms, started_at, started) "
+            f"VALUES ({self.service_id}, '2', '2', {now}, '{at}', '{{}}'); "
+            f"INSERT INTO task (service_id, state_id, type_value, type_key, started_ms, started_at, started) "
+            f"SELECT {self.service_id}, max(id), '1', '1', {now}, '{at}', '{{}}' FROM state; COMMIT;"
+        )
 
     async def _postgres(self) -> None:
         import asyncpg
@@ -118,8 +129,9 @@ class _WritesBetweenStatements:
             await conn.close()
 
 
-async def test_a_tree_is_one_snapshot_over_both_surfaces_while_writes_go_on(app: Starlette,
-                                                                             client: httpx.AsyncClient) -> None:  # fmt: skip
+async def test_a_tree_is_one_snapshot_over_both_surfaces_while_writes_go_on(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
     """Another client commits a state with a task in it between every two statements the server
     reads; every tree, REST and GraphQL, still shows each task's state among the service's states
     (levels read in separate snapshots would show the new task but not its state)."""
@@ -144,7 +156,9 @@ async def test_a_tree_is_one_snapshot_over_both_surfaces_while_writes_go_on(app:
             writer.on = False
             service = body["data"]["customer"]["services"][0]
             shown = {s["id"] for s in service["states"]}
-            assert {t["stateId"] for t in service["tasks"]} <= shown, "a GraphQL tree shows a task of a state it does not"
+            assert {t["stateId"] for t in service["tasks"]} <= shown, (
+                "a GraphQL tree shows a task of a state it does not"
+            )
         assert writer.writes >= 6  # the other client did write between the statements
     finally:
         db.statement_listeners.remove(writer)
@@ -166,8 +180,11 @@ async def test_a_locked_sqlite_file_is_503_then_reads_again(tmp_path: Path) -> N
     setup = Database(url)
     await migrate(setup)
     async with setup.write() as conn:
-        await conn.execute(sa.insert(service_t).values(id=1, type_value=1, type_key="1", started_ms=0,
-                                                          started_at="1970-01-01T00:00:00.000Z", started={}))
+        await conn.execute(
+            sa.insert(service_t).values(
+                id=1, type_value=1, type_key="1", started_ms=0, started_at="1970-01-01T00:00:00.000Z", started={}
+            )
+        )
     await setup.dispose()
     durations = Statement(lambda d: sa.select(service_t.c.est_duration).where(service_t.c.id == 1))
 
@@ -204,8 +221,13 @@ async def test_no_read_session_outlives_its_request(app: Starlette, client: http
     await new_state(client, service_id)
     assert (await client.get(f"/customers/{customer}/services?active_states=true")).status_code == 200
     assert (await client.get(f"/services/{service_id}/states")).status_code == 200
-    body = await client.post("/graphql", json={"query": "query($c: ID!) { customer(id: $c) { services { states { id } } } }",
-                                               "variables": {"c": customer}})  # fmt: skip
+    body = await client.post(
+        "/graphql",
+        json={
+            "query": "query($c: ID!) { customer(id: $c) { services { states { id } } } }",
+            "variables": {"c": customer},
+        },
+    )
     assert "errors" not in body.json()
     assert (await client.get(f"/services/{service_id + 1000}/states")).status_code == 404  # a refused read too
     db: Database = app.state.runtime.db
@@ -217,6 +239,10 @@ async def test_no_read_session_outlives_its_request(app: Starlette, client: http
             other.close()
         return
     async with db.write() as conn:
-        idle = await conn.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                         "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"))  # fmt: skip
+        idle = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )
+        )
     assert idle == 0

@@ -41,8 +41,11 @@ def table() -> str:
             continue  # the fields of an extensions container share the container's role
         for key, op in binding.operations.items():
             shown = f"{type_name}.{name}" + (f"({key})" if binding.by is not None else "")
-            needs = [op.tasks] if binding.input is None else [
-                op.needs(op.input.model_construct(kind=kind)) for kind in _KINDS]  # fmt: skip
+            needs = (
+                [op.tasks]
+                if binding.input is None
+                else [op.needs(op.input.model_construct(kind=kind)) for kind in _KINDS]
+            )
             for tasks, kind in zip(needs, _KINDS if binding.input is not None else (None,), strict=False):
                 for task in tasks:
                     graphql[task].append(f"`{shown}({kind})`" if kind else f"`{shown}`")
@@ -53,7 +56,9 @@ def table() -> str:
         rest[extension_task("update", kind)].append("extension values in update/end bodies")
     lines = ["| role (task) | REST | GraphQL |", "|---|---|---|"]
     for task in TASKS:
-        lines.append(f"| `{task}` | {', '.join(dict.fromkeys(rest[task]))} | {', '.join(dict.fromkeys(graphql[task]))} |")
+        lines.append(
+            f"| `{task}` | {', '.join(dict.fromkeys(rest[task]))} | {', '.join(dict.fromkeys(graphql[task]))} |"
+        )
     return "\n".join(lines)
 
 

@@ -72,9 +72,15 @@ async def test_migrations_match_the_tables_and_run_twice(app: Starlette) -> None
         assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0007"
 
 
-OLD_SERVICE = sa.table("service", sa.column("customer_id"), sa.column("type_value", Json),
-                       sa.column("type_key"), sa.column("started", Json), sa.column("started_ms"),
-                       sa.column("completed_ms"))  # fmt: skip
+OLD_SERVICE = sa.table(
+    "service",
+    sa.column("customer_id"),
+    sa.column("type_value", Json),
+    sa.column("type_key"),
+    sa.column("started", Json),
+    sa.column("started_ms"),
+    sa.column("completed_ms"),
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -98,21 +104,32 @@ async def test_journey_times_are_filled_in_for_rows_written_before_0007(empty_da
             row = {"type_value": 1, "type_key": "1", "started": {}}
             await conn.execute(sa.text("INSERT INTO customer (id, attributes, created_ms) VALUES ('c', '{}', 0)"))
             for n, completed in ((1, 1_700_000_000_500), (2, None), (3, None)):
-                await conn.execute(sa.insert(OLD_SERVICE), [row | {"customer_id": "c", "completed_ms": completed,
-                                                                   "started_ms": 1_700_000_000_000 + n}])  # fmt: skip
+                await conn.execute(
+                    sa.insert(OLD_SERVICE),
+                    [row | {"customer_id": "c", "completed_ms": completed, "started_ms": 1_700_000_000_000 + n}],
+                )
             await conn.execute(sa.text("DELETE FROM service WHERE id = 3"))
         await migrate(database)
         async with database.write() as conn:
-            found = (await conn.execute(sa.select(service_t.c.id, service_t.c.started_at, service_t.c.completed_at)
-                                        .order_by(service_t.c.id))).all()  # fmt: skip
-            assert [tuple(r) for r in found] == [(1, "2023-11-14T22:13:20.001Z", "2023-11-14T22:13:20.500Z"),
-                                                 (2, "2023-11-14T22:13:20.002Z", None)]  # fmt: skip
+            found = (
+                await conn.execute(
+                    sa.select(service_t.c.id, service_t.c.started_at, service_t.c.completed_at).order_by(service_t.c.id)
+                )
+            ).all()
+            assert [tuple(r) for r in found] == [
+                (1, "2023-11-14T22:13:20.001Z", "2023-11-14T22:13:20.500Z"),
+                (2, "2023-11-14T22:13:20.002Z", None),
+            ]
             with pytest.raises(sa.exc.IntegrityError):  # the start may not be missing any more
                 async with conn.begin_nested():
-                    await conn.execute(sa.insert(service_t).values(type_value=1, type_key="1", started={},
-                                                                   started_ms=0))  # fmt: skip
-            made = await conn.scalar(sa.insert(service_t).values(type_value=1, type_key="1", started={}, started_ms=0,
-                                                                 started_at="x").returning(service_t.c.id))  # fmt: skip
+                    await conn.execute(
+                        sa.insert(service_t).values(type_value=1, type_key="1", started={}, started_ms=0)
+                    )
+            made = await conn.scalar(
+                sa.insert(service_t)
+                .values(type_value=1, type_key="1", started={}, started_ms=0, started_at="x")
+                .returning(service_t.c.id)
+            )
             assert made is not None
             assert made > 3  # not the deleted one's
             if conn.dialect.name == "sqlite":

@@ -24,40 +24,57 @@ async def test_two_workers_share_one_database(serve, database_url: str) -> None:
     wait_ready(url, process)
 
     async def fresh(method: str, path: str, **kwargs: object) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=url, headers=AUTH) as http:  # a new connection: the kernel picks the worker
+        async with httpx.AsyncClient(
+            base_url=url, headers=AUTH
+        ) as http:  # a new connection: the kernel picks the worker
             return await http.request(method, path, **kwargs)  # type: ignore[arg-type]
 
     pids: set[int] = set()
     for _ in range(60):
-        pids |= {r.json()["process_id"] for r in await asyncio.gather(*(fresh("GET", "/server/status") for _ in range(4)))}
+        pids |= {
+            r.json()["process_id"] for r in await asyncio.gather(*(fresh("GET", "/server/status") for _ in range(4)))
+        }
         if len(pids) == 2:
             break
     assert len(pids) == 2, "requests did not spread over the two workers"
     assert os.getpid() not in pids
 
-    started = await asyncio.gather(*(fresh("POST", "/services/start", json={"service_type": 1, "contact_key": "w"})
-                                     for _ in range(40)))  # fmt: skip
+    started = await asyncio.gather(
+        *(fresh("POST", "/services/start", json={"service_type": 1, "contact_key": "w"}) for _ in range(40))
+    )
     ids = [r.json()["service_id"] for r in started]
     assert len(set(ids)) == 40
 
-    socket = await connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                           additional_headers=AUTH)  # the key on the upgrade request
+    socket = await connect(
+        f"ws://127.0.0.1:{port}/graphql",
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        additional_headers=AUTH,
+    )  # the key on the upgrade request
     try:
         await socket.send(json.dumps({"type": "connection_init"}))
         await socket.recv()
         query = "subscription($s: Long) { journey(serviceId: $s) { stateId } }"
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"s": ids[0]}}}))
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"s": ids[0]}}})
+        )
         await asyncio.sleep(0.5)
-        states = [(await fresh("POST", f"/services/{ids[0]}/states/start", json={"state_type": n})).json()["state_id"]
-                  for n in range(10)]  # fmt: skip
-        received = [json.loads(await asyncio.wait_for(socket.recv(), 5))["payload"]["data"]["journey"]["stateId"]
-                    for _ in states]  # fmt: skip
+        states = [
+            (await fresh("POST", f"/services/{ids[0]}/states/start", json={"state_type": n})).json()["state_id"]
+            for n in range(10)
+        ]
+        received = [
+            json.loads(await asyncio.wait_for(socket.recv(), 5))["payload"]["data"]["journey"]["stateId"]
+            for _ in states
+        ]
         assert received == states  # whichever worker took each write
     finally:
         await socket.close()
 
     assert (await fresh("POST", "/metadata/services/extensions", json=FEEDBACK)).status_code == 201
     await asyncio.sleep(1)
-    probe = {"query": "query($i: Long!) { service(id: $i) { extensions { Feedback { rating } } } }", "variables": {"i": ids[0]}}
+    probe = {
+        "query": "query($i: Long!) { service(id: $i) { extensions { Feedback { rating } } } }",
+        "variables": {"i": ids[0]},
+    }
     answers = await asyncio.gather(*(fresh("POST", "/graphql", json=probe) for _ in range(20)))
     assert all("errors" not in a.json() for a in answers), [a.json() for a in answers if "errors" in a.json()]

@@ -25,8 +25,9 @@ async def _subscribe(url: str, **variables: Any) -> ClientConnection:
     # Browsers cannot set headers on a websocket: the key travels in connection_init.
     await socket.send(json.dumps({"type": "connection_init", "payload": AUTH}))
     assert json.loads(await socket.recv())["type"] == "connection_ack"
-    await socket.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": SUBSCRIPTION, "variables": variables}}))  # fmt: skip
+    await socket.send(
+        json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": variables}})
+    )
     # The protocol does not acknowledge a subscription; events from now on are what it promises.
     await asyncio.sleep(0.5)
     return socket
@@ -57,15 +58,27 @@ async def test_service_journey_events_reach_the_subscriber(servers: tuple[str, s
     async with httpx.AsyncClient(base_url=writer, headers=AUTH) as http:
         schema = {"name": "Feedback", "type": "single-valued", "attributes": [{"name": "rating", "type": "integer"}]}
         assert (await http.post("/metadata/states/extensions", json=schema)).status_code == 201
-        service_id = (await http.post("/services/start", json={"service_type": 1, "contact_key": "k"})).json()["service_id"]
+        service_id = (await http.post("/services/start", json={"service_type": 1, "contact_key": "k"})).json()[
+            "service_id"
+        ]
         await asyncio.sleep(1)  # the reader's worker takes the new extension schema within a second
         socket = await _subscribe(reader, s=service_id)
         try:
-            state_id = (await http.post(f"/services/{service_id}/states/start", json={"state_type": 1})).json()["state_id"]
+            state_id = (await http.post(f"/services/{service_id}/states/start", json={"state_type": 1})).json()[
+                "state_id"
+            ]
             started = await _next(socket)
             assert started | {"at": None, "service": None} == {
-                "kind": "state", "action": "started", "serviceId": service_id, "customerId": None, "stateId": state_id,
-                "taskId": None, "extension": None, "at": None, "service": None}  # fmt: skip
+                "kind": "state",
+                "action": "started",
+                "serviceId": service_id,
+                "customerId": None,
+                "stateId": state_id,
+                "taskId": None,
+                "extension": None,
+                "at": None,
+                "service": None,
+            }
             assert started["service"]["states"] == [{"id": state_id, "active": True}]
 
             body = {"from": {"state_id": state_id}, "to": {"state_type": 2}}
@@ -78,7 +91,11 @@ async def test_service_journey_events_reach_the_subscriber(servers: tuple[str, s
             assert (await _next(socket))["taskId"] == task_id
             await http.put(f"/services/{service_id}/states/{new_state}/extensions/Feedback", json={"rating": 5})
             changed = await _next(socket)
-            assert (changed["action"], changed["extension"], changed["stateId"]) == ("extension_changed", "Feedback", new_state)
+            assert (changed["action"], changed["extension"], changed["stateId"]) == (
+                "extension_changed",
+                "Feedback",
+                new_state,
+            )
             await http.post(f"/services/{service_id}/tasks/{task_id}/end")
             assert (await _next(socket))["action"] == "completed"
             await http.post(f"/services/{service_id}/end")
@@ -93,17 +110,25 @@ async def test_customer_journey_events_and_refusals(servers: tuple[str, str]) ->
     async with httpx.AsyncClient(base_url=writer, headers=AUTH) as http:
         customer_id = (await http.post("/profiles", json={"FirstName": "Ada"})).json()["customer_id"]
         other = (await http.post("/profiles", json={"FirstName": "Bob"})).json()["customer_id"]
-        anonymous = (await http.post("/services/start", json={"service_type": 1, "contact_key": "k"})).json()["service_id"]
+        anonymous = (await http.post("/services/start", json={"service_type": 1, "contact_key": "k"})).json()[
+            "service_id"
+        ]
         socket = await _subscribe(reader, c=customer_id)
         try:
             await http.post("/services/start", json={"service_type": 2, "customer_id": other})  # not this journey
             await http.post(f"/customers/{customer_id}/services/{anonymous}")
             associated = await _next(socket)
-            assert (associated["action"], associated["serviceId"], associated["customerId"]) == ("associated", anonymous, customer_id)
+            assert (associated["action"], associated["serviceId"], associated["customerId"]) == (
+                "associated",
+                anonymous,
+                customer_id,
+            )
             item = {"service": {"customer_id": customer_id, "service_type": 3}, "state": {"state_type": 4}}
             await http.post("/services_composite/start", json={"services": [item]})
             assert [(e["kind"], e["action"]) for e in [await _next(socket), await _next(socket)]] == [
-                ("service", "started"), ("state", "started")]
+                ("service", "started"),
+                ("state", "started"),
+            ]
         finally:
             await socket.close()
 
@@ -127,20 +152,39 @@ async def test_a_subscription_needs_a_key_with_its_role(servers: tuple[str, str]
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4403
     with pytest.raises(InvalidStatus) as refused:  # another site's page, with the browser's credentials
-        await connect(url, subprotocols=["graphql-transport-ws"], additional_headers=AUTH,  # type: ignore[list-item]
-                      origin="https://evil.example")  # type: ignore[arg-type]
+        await connect(
+            url,
+            subprotocols=["graphql-transport-ws"],
+            additional_headers=AUTH,  # type: ignore[list-item]
+            origin="https://evil.example",
+        )  # type: ignore[arg-type]
     assert refused.value.response.status_code == 403
-    created = await asyncio.to_thread(subprocess.run, [COMMAND, "keys", "create", "--name", "profiles-only", "--roles",
-                                      "UCS.Customer.readProfile", "--database", database_url],
-                                      capture_output=True, text=True, check=True)  # fmt: skip
+    created = await asyncio.to_thread(
+        subprocess.run,
+        [
+            COMMAND,
+            "keys",
+            "create",
+            "--name",
+            "profiles-only",
+            "--roles",
+            "UCS.Customer.readProfile",
+            "--database",
+            database_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     secret = json.loads(created.stdout)["secret"]
     await asyncio.sleep(1)  # the server takes the new key within refresh_interval
     socket = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
     try:
         await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {secret}"}}))
         assert json.loads(await socket.recv())["type"] == "connection_ack"
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION,
-                                                                                "variables": {"s": 1}}}))  # fmt: skip
+        await socket.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"s": 1}}})
+        )
         message = json.loads(await asyncio.wait_for(socket.recv(), 5))
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["status"] == 403, message

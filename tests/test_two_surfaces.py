@@ -25,10 +25,17 @@ async def test_the_journey_lifecycle(client: httpx.AsyncClient, surface: Surface
     first = await surface.start_state(service_id, {"state_type": "Identify"})
     task_id = await surface.start_task(service_id, {"task_type": "Verify", "state_id": first})
     await surface.complete_task(service_id, task_id, {"disposition": "done"})
-    second = await surface.transition(service_id, {"from": {"state_id": first, "disposition": 1}, "to": {"state_type": 2}})
-    assert await surface.tree(customer_id) == [{"service_id": service_id, "active": True,
-                                                "states": [(first, False), (second, True)],
-                                                "tasks": [(task_id, first, False)]}]  # fmt: skip
+    second = await surface.transition(
+        service_id, {"from": {"state_id": first, "disposition": 1}, "to": {"state_type": 2}}
+    )
+    assert await surface.tree(customer_id) == [
+        {
+            "service_id": service_id,
+            "active": True,
+            "states": [(first, False), (second, True)],
+            "tasks": [(task_id, first, False)],
+        }
+    ]
     await surface.complete_service(service_id, {})
     assert (await surface.tree(customer_id))[0]["active"] is False
 
@@ -43,8 +50,9 @@ async def test_the_journey_lifecycle(client: httpx.AsyncClient, surface: Surface
         ({"service_type": 1, "contact_key": "k", "timestamp": "yesterday"}, 400, 4020, "timestamp"),
     ],
 )
-async def test_the_same_refusals_write_nothing(app: Starlette, surface: Surface, body: dict[str, object], status: int,
-                                               code: int, fragment: str) -> None:  # fmt: skip
+async def test_the_same_refusals_write_nothing(
+    app: Starlette, surface: Surface, body: dict[str, object], status: int, code: int, fragment: str
+) -> None:
     before = await snapshot(app)
     with pytest.raises(Refusal) as refused:
         await surface.start_service(body)

@@ -35,10 +35,14 @@ def _until(check, limit: float) -> float:  # type: ignore[no-untyped-def]
 
 def test_schema_changes_reach_the_other_worker_within_a_second(serve, database_url: str) -> None:  # type: ignore[no-untyped-def]
     first, second = _two_servers(serve, database_url)
-    service_id = httpx.post(f"{second}/services/start", headers=AUTH, json={"service_type": 1, "contact_key": "k"}).json()["service_id"]
+    service_id = httpx.post(
+        f"{second}/services/start", headers=AUTH, json={"service_type": 1, "contact_key": "k"}
+    ).json()["service_id"]
 
     def served() -> bool:
-        body = httpx.post(f"{second}/graphql", headers=AUTH, json={"query": QUERY, "variables": {"id": service_id}}).json()
+        body = httpx.post(
+            f"{second}/graphql", headers=AUTH, json={"query": QUERY, "variables": {"id": service_id}}
+        ).json()
         return "errors" not in body
 
     assert not served()

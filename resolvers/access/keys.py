@@ -68,8 +68,14 @@ async def create_key(conn: AsyncConnection, *, name: str, roles: list[str]) -> t
 
 async def _store(conn: AsyncConnection, key_id: str, name: str, roles: list[str], secret: str) -> None:
     salt = secrets.token_hex(16)
-    values = {"name": name, "roles": roles, "salt": salt, "secret_hash": _digest(salt, secret),
-              "created_ms": now_ms(), "revoked_ms": None}  # fmt: skip
+    values = {
+        "name": name,
+        "roles": roles,
+        "salt": salt,
+        "secret_hash": _digest(salt, secret),
+        "created_ms": now_ms(),
+        "revoked_ms": None,
+    }
     await conn.execute(sa.delete(api_key_t).where(api_key_t.c.id == key_id))
     await conn.execute(sa.insert(api_key_t).values(id=key_id, **values))
     await bump_version(conn, KEYS)
@@ -78,8 +84,11 @@ async def _store(conn: AsyncConnection, key_id: str, name: str, roles: list[str]
 async def ensure_bootstrap(conn: AsyncConnection, secret: str) -> bool:
     """Make the bootstrap key an all-roles key with this secret; True when something changed."""
     row = (await conn.execute(sa.select(api_key_t).where(api_key_t.c.id == BOOTSTRAP_ID))).first()
-    if row is not None and row.revoked_ms is None and set(row.roles) == set(TASKS) and hmac.compare_digest(
-        row.secret_hash, _digest(row.salt, secret)
+    if (
+        row is not None
+        and row.revoked_ms is None
+        and set(row.roles) == set(TASKS)
+        and hmac.compare_digest(row.secret_hash, _digest(row.salt, secret))
     ):
         return False
     await conn.execute(sa.delete(api_key_t).where(api_key_t.c.name == BOOTSTRAP_ID, api_key_t.c.id != BOOTSTRAP_ID))
@@ -92,8 +101,11 @@ async def revoke_key(conn: AsyncConnection, name_or_id: str) -> dict[str, Any]:
     key_id = await conn.scalar(sa.select(api_key_t.c.id).where(where))
     if key_id is None:
         raise not_found("API key", name_or_id)
-    await conn.execute(sa.update(api_key_t).where(api_key_t.c.id == key_id, api_key_t.c.revoked_ms.is_(None))
-                       .values(revoked_ms=now_ms()))  # fmt: skip
+    await conn.execute(
+        sa.update(api_key_t)
+        .where(api_key_t.c.id == key_id, api_key_t.c.revoked_ms.is_(None))
+        .values(revoked_ms=now_ms())
+    )
     await bump_version(conn, KEYS)
     return await describe_key(conn, key_id)
 
@@ -104,12 +116,16 @@ async def list_keys(conn: AsyncConnection) -> list[dict[str, Any]]:
 
 
 async def describe_roles(db: Database) -> list[dict[str, Any]]:
-    """"Query Metadata Roles": each API key is a role; every task is listed with `capableOf`."""
+    """ "Query Metadata Roles": each API key is a role; every task is listed with `capableOf`."""
     async with db.read() as conn:
         described = await list_keys(conn)
     return [
-        {"role_DBID": key["id"], "role_name": key["name"], "role_enabled": key["revoked"] is None,
-         "tasks": [{"name": task, "capableOf": task in key["roles"]} for task in TASKS]}
+        {
+            "role_DBID": key["id"],
+            "role_name": key["name"],
+            "role_enabled": key["revoked"] is None,
+            "tasks": [{"name": task, "capableOf": task in key["roles"]} for task in TASKS],
+        }
         for key in described
     ]
 
@@ -120,8 +136,13 @@ async def describe_key(conn: AsyncConnection, key_id: str) -> dict[str, Any]:
 
 
 def _describe(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "roles": list(row.roles), "created": format_ms(row.created_ms),
-            "revoked": format_ms(row.revoked_ms) if row.revoked_ms is not None else None}  # fmt: skip
+    return {
+        "id": row.id,
+        "name": row.name,
+        "roles": list(row.roles),
+        "created": format_ms(row.created_ms),
+        "revoked": format_ms(row.revoked_ms) if row.revoked_ms is not None else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -142,8 +163,7 @@ class Keyring:
         version = await read_version(conn, KEYS)
         rows = await conn.execute(sa.select(api_key_t).where(api_key_t.c.revoked_ms.is_(None)))
         self._entries = {
-            row.id: _Entry(Principal(row.id, row.name, frozenset(row.roles)), row.salt, row.secret_hash)
-            for row in rows
+            row.id: _Entry(Principal(row.id, row.name, frozenset(row.roles)), row.salt, row.secret_hash) for row in rows
         }
         self.version = version
 

@@ -79,9 +79,11 @@ async def _find_by_unique(
     if not keys:
         names = " or ".join("+".join(group) for group in schema.unique)
         raise BadParameter(schema.name, f"the body must give the unique attribute(s) {names}")
-    rows = await conn.execute(sa.select(extension_record_t.c.id, extension_record_t.c.record).where(
-        extension_record_t.c.schema_id == schema.id, extension_record_t.c.owner_id == owner_id
-    ))  # fmt: skip
+    rows = await conn.execute(
+        sa.select(extension_record_t.c.id, extension_record_t.c.record).where(
+            extension_record_t.c.schema_id == schema.id, extension_record_t.c.owner_id == owner_id
+        )
+    )
     for row in rows:
         if any(all(row.record.get(n) == given[n] for n in group) for group in keys):
             return row.id, row.record, given

@@ -65,14 +65,20 @@ async def create_schemas(ctx: Context, input: NewSchemas) -> list[str]:
         try:
             async with ctx.db.write() as conn:
                 for schema in schemas:
-                    await conn.execute(sa.insert(extension_schema_t).values(
-                        owner_kind=kind, name=schema.name, name_key=schema.name.lower(),
-                        definition=schema.describe(), created_ms=now_ms(),
-                    ))  # fmt: skip
+                    await conn.execute(
+                        sa.insert(extension_schema_t).values(
+                            owner_kind=kind,
+                            name=schema.name,
+                            name_key=schema.name.lower(),
+                            definition=schema.describe(),
+                            created_ms=now_ms(),
+                        )
+                    )
                 await bump_version(conn)
         except IntegrityError:
-            raise Conflict(f"a {kind} extension with one of the names {', '.join(s.name for s in schemas)} "
-                           "already exists") from None  # fmt: skip
+            raise Conflict(
+                f"a {kind} extension with one of the names {', '.join(s.name for s in schemas)} already exists"
+            ) from None
     await ctx.reload_metadata()
     return [s.name for s in schemas]
 
@@ -84,9 +90,11 @@ async def delete_schema(ctx: Context, input: SchemaName) -> None:
     async with ctx.metadata_write():
         await _require_mode_for(ctx, kind)
         async with ctx.db.write() as conn:
-            schema_id = await conn.scalar(sa.select(extension_schema_t.c.id).where(
-                extension_schema_t.c.owner_kind == kind, extension_schema_t.c.name_key == name.lower()
-            ))  # fmt: skip
+            schema_id = await conn.scalar(
+                sa.select(extension_schema_t.c.id).where(
+                    extension_schema_t.c.owner_kind == kind, extension_schema_t.c.name_key == name.lower()
+                )
+            )
             if schema_id is None:
                 raise not_found(f"{kind} extension", name)
             users = [k.name for k in ctx.metadata.keys if k.source and k.source.lower() == name.lower()]
@@ -98,15 +106,25 @@ async def delete_schema(ctx: Context, input: SchemaName) -> None:
     await ctx.reload_metadata()
 
 
-@operation("readExtensionSchemas", tasks=(), input=SchemasOf, more_tasks=_read_task,
-           more_tasks_doc="UCS.SchemaMgt.read<Kind>ExtensionSchema of the kind asked for")  # fmt: skip
+@operation(
+    "readExtensionSchemas",
+    tasks=(),
+    input=SchemasOf,
+    more_tasks=_read_task,
+    more_tasks_doc="UCS.SchemaMgt.read<Kind>ExtensionSchema of the kind asked for",
+)
 async def describe_schemas(ctx: Context, input: SchemasOf) -> list[dict[str, Any]]:
     """The extension schemas of one kind, normalised."""
     return [s.describe() for s in ctx.metadata.of_kind(input.kind)]
 
 
-@operation("readExtensionSchema", tasks=(), input=SchemaName, more_tasks=_read_task,
-           more_tasks_doc="UCS.SchemaMgt.read<Kind>ExtensionSchema of the kind asked for")  # fmt: skip
+@operation(
+    "readExtensionSchema",
+    tasks=(),
+    input=SchemaName,
+    more_tasks=_read_task,
+    more_tasks_doc="UCS.SchemaMgt.read<Kind>ExtensionSchema of the kind asked for",
+)
 async def describe_schema(ctx: Context, input: SchemaName) -> dict[str, Any]:
     """One extension schema by name, normalised."""
     kind, name = input.kind, input.name

@@ -54,9 +54,11 @@ async def write_extensions(conn: AsyncConnection, owner_id: object, checked: Che
     """Replace the owner's records of each checked extension (the documents' replace semantics)."""
     for schema, records in checked.items():
         owner = str(owner_id)
-        await conn.execute(sa.delete(extension_record_t).where(
-            extension_record_t.c.schema_id == schema.id, extension_record_t.c.owner_id == owner
-        ))  # fmt: skip
+        await conn.execute(
+            sa.delete(extension_record_t).where(
+                extension_record_t.c.schema_id == schema.id, extension_record_t.c.owner_id == owner
+            )
+        )
         if records:
             rows = [{"schema_id": schema.id, "owner_id": owner, "record": record} for record in records]
             await conn.execute(sa.insert(extension_record_t), rows)
@@ -67,9 +69,12 @@ async def delete_owned_records(conn: AsyncConnection, kind: str, owner_ids: Sequ
     if not owner_ids:
         return
     schema_ids = sa.select(extension_schema_t.c.id).where(extension_schema_t.c.owner_kind == kind)
-    await conn.execute(sa.delete(extension_record_t).where(
-        extension_record_t.c.schema_id.in_(schema_ids), extension_record_t.c.owner_id.in_([str(o) for o in owner_ids])
-    ))  # fmt: skip
+    await conn.execute(
+        sa.delete(extension_record_t).where(
+            extension_record_t.c.schema_id.in_(schema_ids),
+            extension_record_t.c.owner_id.in_([str(o) for o in owner_ids]),
+        )
+    )
 
 
 async def extension_values(
@@ -90,9 +95,16 @@ async def extension_values(
 # owner's records of one schema in the order they were written; ordered as the (owner, schema, id)
 # index holds them, so the database reads them in order instead of sorting them all.
 _R = extension_record_t.c
-_RECORDS = Statement(lambda d: sa.select(_R.schema_id, _R.owner_id, read_json(_R.record)).where(
-    any_of(d, _R.schema_id, "schemas"), any_of(d, _R.owner_id, "owners"),
-).order_by(_R.owner_id, _R.schema_id, _R.id))  # fmt: skip
+_RECORDS = Statement(
+    lambda d: (
+        sa.select(_R.schema_id, _R.owner_id, read_json(_R.record))
+        .where(
+            any_of(d, _R.schema_id, "schemas"),
+            any_of(d, _R.owner_id, "owners"),
+        )
+        .order_by(_R.owner_id, _R.schema_id, _R.id)
+    )
+)
 
 
 async def records_by_schema(

@@ -66,9 +66,12 @@ def _item(index: int, raw: Any) -> CompositeItem:
     service, state = ServiceStartEvent.parse(item["service"], "service"), StateStartEvent.parse(item["state"], "state")
     task = TaskStartEvent.parse(item["task"], "task") if item.get("task") is not None else None
     associate = flag("associate_state_task", item.get("associate_state_task") or False)
-    return CompositeItem.model_construct(service=_as(ServiceStartEvent, service), state=_as(StateStartEvent, state),
-                                         task=_as(TaskStartEvent, task) if task else None,
-                                         associate_state_task=associate)  # fmt: skip
+    return CompositeItem.model_construct(
+        service=_as(ServiceStartEvent, service),
+        state=_as(StateStartEvent, state),
+        task=_as(TaskStartEvent, task) if task else None,
+        associate_state_task=associate,
+    )
 
 
 def _as(model: Any, event: Event) -> Any:
@@ -120,9 +123,10 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
     if not is_sqlite:  # serialise find-or-create per customer/contact key (SQLite: BEGIN IMMEDIATE)
         key = f"composite:{customer_id}:{contact_key}"
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
-    where = [service_t.c.type_key == journeys.type_key(fields["service_type"]),
-             service_t.c.customer_id == customer_id if customer_id is not None
-             else service_t.c.customer_id.is_(None)]  # fmt: skip
+    where = [
+        service_t.c.type_key == journeys.type_key(fields["service_type"]),
+        service_t.c.customer_id == customer_id if customer_id is not None else service_t.c.customer_id.is_(None),
+    ]
     if contact_key is not None:
         where.append(service_t.c.contact_key == contact_key)
     service_id = await _newest(conn, service_t, *where)
@@ -138,8 +142,10 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
     await write_extensions(conn, result.state_id, item.extensions["state"])
 
     if item.task is not None:
-        where = [task_t.c.service_id == result.service_id,
-                 task_t.c.type_key == journeys.type_key(item.task.fields["task_type"])]  # fmt: skip
+        where = [
+            task_t.c.service_id == result.service_id,
+            task_t.c.type_key == journeys.type_key(item.task.fields["task_type"]),
+        ]
         if item.associate:
             where.append(task_t.c.state_id == result.state_id)
             item.task.fields["state_id"] = result.state_id
@@ -150,8 +156,13 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
     return result
 
 
-@operation("compositeStart", tasks=("UCS.Service.startService", "UCS.Service.startState"), input=CompositeStart,
-           more_tasks=_tasks, more_tasks_doc="UCS.Service.startTask when an item names a task")  # fmt: skip
+@operation(
+    "compositeStart",
+    tasks=("UCS.Service.startService", "UCS.Service.startState"),
+    input=CompositeStart,
+    more_tasks=_tasks,
+    more_tasks_doc="UCS.Service.startTask when an item names a task",
+)
 async def composite_start(ctx: Context, input: CompositeStart) -> list[CompositeResult]:
     """Find or create services, states and tasks in one step (spec/003); one transaction."""
     items = [_checked(ctx, item) for item in input.services]

@@ -37,8 +37,9 @@ from contextgraph.resolvers.values import (
 )
 
 # Fields a resource shows at its own level, so its start/end event does not repeat them.
-START_LIFTED = frozenset({"service_type", "state_type", "task_type", "est_duration", "customer_id",
-                          "contact_key", "state_id"})  # fmt: skip
+START_LIFTED = frozenset(
+    {"service_type", "state_type", "task_type", "est_duration", "customer_id", "contact_key", "state_id"}
+)
 END_LIFTED = frozenset({"disposition", "disposition_desc", "state_id"})
 
 
@@ -95,16 +96,19 @@ class EventBody(BaseModel):
     WHAT: ClassVar[str] = "body"
     EXTENSIONS: ClassVar[bool] = True  # whether extension values may ride along
 
-    extensions: dict[str, Any] = Field(default_factory=dict,
-                                       description="Extension values by extension name.")  # fmt: skip
+    extensions: dict[str, Any] = Field(default_factory=dict, description="Extension values by extension name.")
     _event: Event = PrivateAttr()
 
     @classmethod
     @cache
     def checks(cls) -> dict[str, Check]:
         """The documented fields and their checks."""
-        return {name: meta.check for name, info in cls.model_fields.items()
-                for meta in info.metadata if isinstance(meta, Spec)}  # fmt: skip
+        return {
+            name: meta.check
+            for name, info in cls.model_fields.items()
+            for meta in info.metadata
+            if isinstance(meta, Spec)
+        }
 
     @classmethod
     def parse(cls, body: Any, what: str | None = None) -> Event:

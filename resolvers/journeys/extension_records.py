@@ -52,14 +52,23 @@ def _operation(kind: str, action: str, change: Any, summary: str) -> Operation[J
 
 
 # replaceServiceExtension, updateStateExtensionRecord, deleteTaskExtensionRecord, …
-REPLACE = {kind: _operation(kind, "replace", records.replacing, "Replace the value of a {kind} extension.")
-           for kind in ("service", "state", "task")}  # fmt: skip
-UPDATE = {kind: _operation(kind, "update", records.updating,
-                           "Update the {kind} extension record its unique attributes name; they themselves stay.")
-          for kind in ("service", "state", "task")}  # fmt: skip
-DELETE = {kind: _operation(kind, "delete", records.deleting,
-                           "Delete the {kind} extension record its unique attributes name.")
-          for kind in ("service", "state", "task")}  # fmt: skip
+REPLACE = {
+    kind: _operation(kind, "replace", records.replacing, "Replace the value of a {kind} extension.")
+    for kind in ("service", "state", "task")
+}
+UPDATE = {
+    kind: _operation(
+        kind,
+        "update",
+        records.updating,
+        "Update the {kind} extension record its unique attributes name; they themselves stay.",
+    )
+    for kind in ("service", "state", "task")
+}
+DELETE = {
+    kind: _operation(kind, "delete", records.deleting, "Delete the {kind} extension record its unique attributes name.")
+    for kind in ("service", "state", "task")
+}
 
 
 class ReadJourneyExtensions(Input):
@@ -73,8 +82,13 @@ def _read(kind: str) -> Operation[ReadJourneyExtensions, dict[str, dict[str, Any
         schemas = schemas_named(ctx.metadata, kind, names)
         return await extension_values(await ctx.rows(), schemas, list(input.owner_ids))
 
-    return Operation(f"read{kind.capitalize()}Extensions", f"The extension values of {kind}s, by {kind} id.",
-                     (extension_task("read", kind),), ReadJourneyExtensions, run)  # fmt: skip
+    return Operation(
+        f"read{kind.capitalize()}Extensions",
+        f"The extension values of {kind}s, by {kind} id.",
+        (extension_task("read", kind),),
+        ReadJourneyExtensions,
+        run,
+    )
 
 
 READ = {kind: _read(kind) for kind in ("service", "state", "task")}

@@ -62,30 +62,45 @@ def _statement(shape: Shape) -> Statement:
         def build(dialect: str) -> sa.Select[Any]:
             parent = table.c[parent_name]
             if not paged:
-                return filtered(select_records(cls).where(any_of(dialect, parent, "ids")), table, dialect
-                                ).order_by(table.c.id)  # fmt: skip
+                return filtered(select_records(cls).where(any_of(dialect, parent, "ids")), table, dialect).order_by(
+                    table.c.id
+                )
             count, skip = sa.bindparam("count", type_=sa.Integer), sa.bindparam("skip", type_=sa.Integer)
             if dialect == "postgresql":
                 ids = sa.func.unnest(sa.bindparam("ids", type_=postgresql.ARRAY(parent.type)))
                 parents = ids.table_valued("value").render_derived(name="p")
-                page = (filtered(select_records(cls).where(parent == parents.c.value), table, dialect)
-                        .order_by(table.c.id).limit(count).offset(skip).lateral("page"))  # fmt: skip
+                page = (
+                    filtered(select_records(cls).where(parent == parents.c.value), table, dialect)
+                    .order_by(table.c.id)
+                    .limit(count)
+                    .offset(skip)
+                    .lateral("page")
+                )
                 return sa.select(*page.c).select_from(parents.join(page, sa.true())).order_by(page.c.id)
             parents = sa.func.json_each(sa.bindparam("ids", type_=sa.String)).table_valued("value").alias("p")
             inner = table.alias("inner")
-            page_ids = (filtered(sa.select(inner.c.id).where(inner.c[parent_name] == parents.c.value), inner, dialect)
-                        .order_by(inner.c.id).limit(count).offset(skip))  # fmt: skip
-            return (select_records(cls).select_from(parents.join(table, table.c.id.in_(page_ids)))
-                    .order_by(table.c.id))  # fmt: skip
+            page_ids = (
+                filtered(sa.select(inner.c.id).where(inner.c[parent_name] == parents.c.value), inner, dialect)
+                .order_by(inner.c.id)
+                .limit(count)
+                .offset(skip)
+            )
+            return select_records(cls).select_from(parents.join(table, table.c.id.in_(page_ids))).order_by(table.c.id)
 
         _STATEMENTS[shape] = Statement(build)
     return _STATEMENTS[shape]
 
 
 async def _children(
-    rows: Rows, cls: type[R], parent: str, parent_ids: Sequence[Any], status: Status, types: Sequence[str] | None,
-    page: Page | None, **bounds: int | None,
-) -> dict[Any, list[R]]:  # fmt: skip
+    rows: Rows,
+    cls: type[R],
+    parent: str,
+    parent_ids: Sequence[Any],
+    status: Status,
+    types: Sequence[str] | None,
+    page: Page | None,
+    **bounds: int | None,
+) -> dict[Any, list[R]]:
     grouped: dict[Any, list[R]] = defaultdict(list)
     if not parent_ids:
         return grouped
@@ -101,40 +116,70 @@ async def _children(
     return grouped
 
 
-async def services_of_customers(rows: Rows, customer_ids: Sequence[str], service_filter: ServiceFilter,
-                                page: Page | None = None) -> dict[str, list[ServiceRecord]]:  # fmt: skip
+async def services_of_customers(
+    rows: Rows, customer_ids: Sequence[str], service_filter: ServiceFilter, page: Page | None = None
+) -> dict[str, list[ServiceRecord]]:
     f = service_filter
-    return await _children(rows, ServiceRecord, "customer_id", customer_ids, f.status, f.service_types, page,
-                           started_from=f.started_from, started_to=f.started_to, completed_from=f.completed_from,
-                           completed_to=f.completed_to)  # fmt: skip
+    return await _children(
+        rows,
+        ServiceRecord,
+        "customer_id",
+        customer_ids,
+        f.status,
+        f.service_types,
+        page,
+        started_from=f.started_from,
+        started_to=f.started_to,
+        completed_from=f.completed_from,
+        completed_to=f.completed_to,
+    )
 
 
-async def states_of_services(rows: Rows, service_ids: Sequence[int], status: Status = Status.ALL,
-                             types: Sequence[str] | None = None, page: Page | None = None,
-                             ) -> dict[int, list[StateRecord]]:  # fmt: skip
+async def states_of_services(
+    rows: Rows,
+    service_ids: Sequence[int],
+    status: Status = Status.ALL,
+    types: Sequence[str] | None = None,
+    page: Page | None = None,
+) -> dict[int, list[StateRecord]]:
     return await _children(rows, StateRecord, "service_id", service_ids, status, types, page)
 
 
-async def tasks_of_services(rows: Rows, service_ids: Sequence[int], status: Status = Status.ALL,
-                            types: Sequence[str] | None = None, page: Page | None = None,
-                            ) -> dict[int, list[TaskRecord]]:  # fmt: skip
+async def tasks_of_services(
+    rows: Rows,
+    service_ids: Sequence[int],
+    status: Status = Status.ALL,
+    types: Sequence[str] | None = None,
+    page: Page | None = None,
+) -> dict[int, list[TaskRecord]]:
     return await _children(rows, TaskRecord, "service_id", service_ids, status, types, page)
 
 
-async def tasks_of_states(rows: Rows, state_ids: Sequence[int], status: Status = Status.ALL,
-                          types: Sequence[str] | None = None, page: Page | None = None,
-                          ) -> dict[int, list[TaskRecord]]:  # fmt: skip
+async def tasks_of_states(
+    rows: Rows,
+    state_ids: Sequence[int],
+    status: Status = Status.ALL,
+    types: Sequence[str] | None = None,
+    page: Page | None = None,
+) -> dict[int, list[TaskRecord]]:
     return await _children(rows, TaskRecord, "state_id", state_ids, status, types, page)
-
-
 
 
 async def anonymous_services(rows: Rows, contact_key: str, service_filter: ServiceFilter) -> list[ServiceRecord]:
     """Services started under a contact key that no customer has been associated with yet."""
-    found = await _children(rows, ServiceRecord, "contact_key", [contact_key], service_filter.status,
-                            service_filter.service_types, None, started_from=service_filter.started_from,
-                            started_to=service_filter.started_to, completed_from=service_filter.completed_from,
-                            completed_to=service_filter.completed_to)  # fmt: skip
+    found = await _children(
+        rows,
+        ServiceRecord,
+        "contact_key",
+        [contact_key],
+        service_filter.status,
+        service_filter.service_types,
+        None,
+        started_from=service_filter.started_from,
+        started_to=service_filter.started_to,
+        completed_from=service_filter.completed_from,
+        completed_to=service_filter.completed_to,
+    )
     return [s for s in found.get(contact_key, []) if s.customer_id is None]
 
 
@@ -142,8 +187,11 @@ def _by_ids(cls: type[R]) -> Statement:
     return Statement(lambda d: select_records(cls).where(any_of(d, _TABLE[cls].c.id, "ids")))
 
 
-_BY_IDS: dict[type, Statement] = {ServiceRecord: _by_ids(ServiceRecord), StateRecord: _by_ids(StateRecord),
-                                  TaskRecord: _by_ids(TaskRecord)}  # fmt: skip
+_BY_IDS: dict[type, Statement] = {
+    ServiceRecord: _by_ids(ServiceRecord),
+    StateRecord: _by_ids(StateRecord),
+    TaskRecord: _by_ids(TaskRecord),
+}
 
 
 async def by_ids(rows: Rows, cls: type[R], ids: Sequence[int]) -> dict[int, R]:

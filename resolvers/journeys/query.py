@@ -45,8 +45,9 @@ class ServiceFilter(Input):
     completed_to: Annotated[int | None, checked(time_param)] = None
 
 
-def included_tasks(kind: str, *, states: bool = False, tasks: bool = False, extensions: Iterable[str] = ()
-                   ) -> list[str]:  # fmt: skip
+def included_tasks(
+    kind: str, *, states: bool = False, tasks: bool = False, extensions: Iterable[str] = ()
+) -> list[str]:
     """The roles a read of `kind` needs for what it includes: nested states, tasks, extensions
     (of the kind read, and of the nested states and tasks a service read includes)."""
     wanted = []

@@ -71,8 +71,9 @@ class ReadAnonymousServices(Input):
 
 def _included(input: ReadService | ReadCustomerServices | ReadAnonymousServices) -> list[str]:
     include = input.include
-    return included_tasks("service", states=include.states is not None, tasks=include.tasks is not None,
-                          extensions=input.extensions)  # fmt: skip
+    return included_tasks(
+        "service", states=include.states is not None, tasks=include.tasks is not None, extensions=input.extensions
+    )
 
 
 # -- writes -----------------------------------------------------------------------------------
@@ -84,9 +85,13 @@ async def insert_service(conn: AsyncConnection, event: Event) -> int:
     if customer_id is not None:
         await require_customer(conn, customer_id)
     return await journeys.insert_started(
-        conn, "service", event, "service_type",
-        customer_id=customer_id, contact_key=event.fields.get("contact_key"),
-    )  # fmt: skip
+        conn,
+        "service",
+        event,
+        "service_type",
+        customer_id=customer_id,
+        contact_key=event.fields.get("contact_key"),
+    )
 
 
 @operation("startService", tasks=("UCS.Service.startService",), input=StartService)
@@ -170,8 +175,7 @@ async def get_service(ctx: Context, input: ReadService) -> ServiceTree:
     return (await load_trees(rows, [service], input.include, schemas))[0]
 
 
-@operation("readCustomerServices", tasks=("UCS.Service.readService",), input=ReadCustomerServices,
-           more_tasks=_included)  # fmt: skip
+@operation("readCustomerServices", tasks=("UCS.Service.readService",), input=ReadCustomerServices, more_tasks=_included)
 async def customer_services(ctx: Context, input: ReadCustomerServices) -> list[ServiceTree]:
     """The services associated with a customer (404 when there is no such customer)."""
     schemas = schemas_named(ctx.metadata, "service", input.extensions)
@@ -181,8 +185,9 @@ async def customer_services(ctx: Context, input: ReadCustomerServices) -> list[S
     return await load_trees(rows, services, input.include, schemas)
 
 
-@operation("readAnonymousServices", tasks=("UCS.Service.readService",), input=ReadAnonymousServices,
-           more_tasks=_included)  # fmt: skip
+@operation(
+    "readAnonymousServices", tasks=("UCS.Service.readService",), input=ReadAnonymousServices, more_tasks=_included
+)
 async def anonymous_services(ctx: Context, input: ReadAnonymousServices) -> list[ServiceTree]:
     """Services started under a contact key that no customer has been associated with yet."""
     schemas = schemas_named(ctx.metadata, "service", input.extensions)

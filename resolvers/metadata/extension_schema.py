@@ -38,8 +38,14 @@ class AttributeSchema:
     default: Any = None
 
     def describe(self, unique: bool) -> dict[str, Any]:
-        body = {"name": self.name, "type": self.type, "length": self.length, "mandatory": self.mandatory,
-                "encrypt": self.encrypt, "unique": unique}  # fmt: skip
+        body = {
+            "name": self.name,
+            "type": self.type,
+            "length": self.length,
+            "mandatory": self.mandatory,
+            "encrypt": self.encrypt,
+            "unique": unique,
+        }
         if self.default is not None:
             body["default"] = self.default
         return body
@@ -195,8 +201,10 @@ def _attribute(extension: str, index: int, body: Any) -> tuple[AttributeSchema, 
         raise BadParameter(f"{where}.{sorted(unknown)[0]}", "not a field of an attribute schema")
     name = body.get("name")
     if not isinstance(name, str) or not _ATTRIBUTE_NAME.fullmatch(name):
-        raise BadParameter(f"{where}.name", "an attribute name starts with a letter, then letters, digits, "
-                           "'_' or spaces, 30 characters at most")  # fmt: skip
+        raise BadParameter(
+            f"{where}.name",
+            "an attribute name starts with a letter, then letters, digits, '_' or spaces, 30 characters at most",
+        )
     reserved.check_name(f"{extension}.{name}", name)
     kind = body.get("type")
     if not isinstance(kind, str) or kind.lower() not in ATTRIBUTE_TYPES:
@@ -224,8 +232,9 @@ def parse_schema(kind: str, body: Any) -> ExtensionSchema:
         raise BadParameter(sorted(unknown)[0], "not a field of an extension schema")
     name = body.get("name")
     if not isinstance(name, str) or not _EXTENSION_NAME.fullmatch(name):
-        raise BadParameter("name", "an extension name starts with a letter, then letters, digits or '_', "
-                           "26 characters at most")  # fmt: skip
+        raise BadParameter(
+            "name", "an extension name starts with a letter, then letters, digits or '_', 26 characters at most"
+        )
     reserved.check_name("name", name)
     types = ("single-valued", "multi-valued", "classifier") if kind == "profile" else ("single-valued", "multi-valued")
     shape = body.get("type")

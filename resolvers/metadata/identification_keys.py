@@ -61,5 +61,3 @@ def keys_from_rows(rows: Iterable[Any]) -> list[IdentificationKey]:
 
 async def load_keys(conn: AsyncConnection) -> list[IdentificationKey]:
     return keys_from_rows(await conn.execute(sa.select(identification_key_t)))
-
-

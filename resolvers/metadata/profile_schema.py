@@ -39,11 +39,16 @@ class ProfileSchema:
     def describe(self) -> list[dict[str, Any]]:
         """The schema as "Query Profile Schema" shows it."""
         return [
-            {"name": a.name, "type": a.type, "length": a.length if a.type == "string" else 0,
-             "encrypt": a.encrypt, "mandatory": a.mandatory}
+            {
+                "name": a.name,
+                "type": a.type,
+                "length": a.length if a.type == "string" else 0,
+                "encrypt": a.encrypt,
+                "mandatory": a.mandatory,
+            }
             | ({"default": a.default} if a.default is not None else {})
             for a in self.attributes
-        ]  # fmt: skip
+        ]
 
     def split(self, body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(validated attributes, the other keys — extension names), defaults applied."""

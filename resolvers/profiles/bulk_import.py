@@ -33,8 +33,17 @@ from contextgraph.resolvers.timefmt import now_ms
 from contextgraph.resolvers.values import flag, whole_number
 
 _POSITION = re.compile(r"(.+)\[(\d+)\]")
-_OPTIONS = {"format", "profiles", "id-key", "delimiter", "batch-size", "max-errors", "encoding",
-            "start-from-index", "create-log"}  # fmt: skip
+_OPTIONS = {
+    "format",
+    "profiles",
+    "id-key",
+    "delimiter",
+    "batch-size",
+    "max-errors",
+    "encoding",
+    "start-from-index",
+    "create-log",
+}
 
 
 @dataclass
@@ -57,8 +66,13 @@ class ImportReport:
     stopped: bool = False
 
     def describe(self) -> dict[str, Any]:
-        return {"errors": self.errors, "ambiguous": self.ambiguous, "imported": self.imported,
-                "skipped": self.skipped, "stopped": self.stopped}  # fmt: skip
+        return {
+            "errors": self.errors,
+            "ambiguous": self.ambiguous,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "stopped": self.stopped,
+        }
 
 
 def parse_options(description: Any) -> ImportOptions:
@@ -71,10 +85,10 @@ def parse_options(description: Any) -> ImportOptions:
     if unknown:
         raise BadParameter(sorted(unknown)[0], "not a parameter of Bulk Profile Import")
     if str(description.get("format", "")).lower() != "csv":
-        raise BadParameter("format", "only \"CSV\" is supported")
+        raise BadParameter("format", 'only "CSV" is supported')
     options = ImportOptions()
     delimiter = description.get("delimiter", ",")
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n":
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
         raise BadParameter("delimiter", "expected one character (not a quote or a line break)")
     options.delimiter = delimiter
     encoding = description.get("encoding", "utf-8")
@@ -148,7 +162,7 @@ def _row(ctx: Context, index: int, columns: list[_Column], fields: list[str]) ->
             try:
                 extensions.setdefault(column.extension, {})[column.name] = _typed(column.type, text)
             except ValueError:
-                reason = f'"{text}" is an invalid value for type \'{column.type}\''
+                reason = f"\"{text}\" is an invalid value for type '{column.type}'"
                 raise BadParameter("Invalid value", reason) from None
             given.setdefault(f"{column.extension}.{column.name}", text)
         elif column.position is not None:
@@ -161,14 +175,17 @@ def _row(ctx: Context, index: int, columns: list[_Column], fields: list[str]) ->
     assert not unknown
     for name, value in attributes.items():  # an identify parameter takes the primary value
         given[name] = value[0] if isinstance(value, list) else value
-    records = {name: ([record] if (s := ctx.metadata.get("profile", name)) and s.multi else record)
-               for name, record in extensions.items()}  # fmt: skip
+    records = {
+        name: ([record] if (s := ctx.metadata.get("profile", name)) and s.multi else record)
+        for name, record in extensions.items()
+    }
     return _Row(index, attributes, check_extensions(ctx, "profile", records), given)
 
 
 # -- writing ----------------------------------------------------------------------------------
-async def _write(ctx: Context, conn: AsyncConnection, rows: list[_Row], options: ImportOptions,
-                 report: ImportReport) -> None:  # fmt: skip
+async def _write(
+    ctx: Context, conn: AsyncConnection, rows: list[_Row], options: ImportOptions, report: ImportReport
+) -> None:
     created = []
     for row in rows:
         if options.id_key is not None:
@@ -180,15 +197,20 @@ async def _write(ctx: Context, conn: AsyncConnection, rows: list[_Row], options:
                 report.skipped += 1
                 continue
             if matches:
-                report.ambiguous.append({"index": row.index, "reason": "Some customer(s) are already matching this "
-                                         f"profile : {', '.join(matches)}"})  # fmt: skip
+                report.ambiguous.append(
+                    {
+                        "index": row.index,
+                        "reason": f"Some customer(s) are already matching this profile : {', '.join(matches)}",
+                    }
+                )
                 continue
         created.append((new_customer_id(), row))
     if not created:
         return
     stamp = now_ms()
-    await conn.execute(sa.insert(customer_t), [{"id": cid, "attributes": row.attributes, "created_ms": stamp}
-                                                for cid, row in created])  # fmt: skip
+    await conn.execute(
+        sa.insert(customer_t), [{"id": cid, "attributes": row.attributes, "created_ms": stamp} for cid, row in created]
+    )
     for cid, row in created:
         if row.extensions:
             await write_extensions(conn, cid, row.extensions)
@@ -222,8 +244,9 @@ def _add(report: ImportReport, batch: ImportReport) -> None:
     report.ambiguous += batch.ambiguous
 
 
-async def import_rows(ctx: Context, lines: Iterable[str], options: ImportOptions,
-                      progress: Callable[[int], None] | None = None) -> ImportReport:  # fmt: skip
+async def import_rows(
+    ctx: Context, lines: Iterable[str], options: ImportOptions, progress: Callable[[int], None] | None = None
+) -> ImportReport:
     """Import CSV text lines (a header, then one profile per record)."""
     reader = csv.reader(lines, delimiter=options.delimiter, strict=True)
     report = ImportReport()
@@ -290,8 +313,9 @@ class ImportProfiles(Input):
     progress: Any = None  # called with the rows read so far, after each batch (the CLI's progress)
 
 
-@operation("importProfiles", tasks=("UCS.Customer.executeBulkImport", "UCS.Customer.createProfile"),
-           input=ImportProfiles)  # fmt: skip
+@operation(
+    "importProfiles", tasks=("UCS.Customer.executeBulkImport", "UCS.Customer.createProfile"), input=ImportProfiles
+)
 async def import_profiles(ctx: Context, input: ImportProfiles) -> ImportReport:
     """Bulk-import profiles from a CSV file. Over HTTP the server must be in maintenance mode, as
     documented; the operator's command line may load a database whatever its mode."""

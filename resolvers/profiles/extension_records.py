@@ -45,10 +45,18 @@ def _operation(name: str, action: str, change: Any, summary: str) -> Operation[P
 
 
 REPLACE = _operation("replaceProfileExtension", "update", records.replacing, "Replace a profile extension's value.")
-UPDATE = _operation("updateProfileExtensionRecord", "update", records.updating,
-                    "Update the profile extension record its unique attributes name; they themselves stay.")
-DELETE = _operation("deleteProfileExtensionRecord", "delete", records.deleting,
-                    "Delete the profile extension record its unique attributes name.")
+UPDATE = _operation(
+    "updateProfileExtensionRecord",
+    "update",
+    records.updating,
+    "Update the profile extension record its unique attributes name; they themselves stay.",
+)
+DELETE = _operation(
+    "deleteProfileExtensionRecord",
+    "delete",
+    records.deleting,
+    "Delete the profile extension record its unique attributes name.",
+)
 
 
 @operation("insertProfileExtensions", tasks=("UCS.Customer.createProfileExtension",), input=ProfileExtensions)

@@ -98,8 +98,14 @@ def _values(
     return values
 
 
-async def reindex(ctx: Context, conn: AsyncConnection, customer_ids: Sequence[str],
-                  keys: Sequence[IdentificationKey] | None = None, *, new: bool = False) -> None:  # fmt: skip
+async def reindex(
+    ctx: Context,
+    conn: AsyncConnection,
+    customer_ids: Sequence[str],
+    keys: Sequence[IdentificationKey] | None = None,
+    *,
+    new: bool = False,
+) -> None:
     """Rewrite the identity rows of these customers (under `keys`, or every key); `new` customers
     have none to remove yet.
     """
@@ -108,31 +114,44 @@ async def reindex(ctx: Context, conn: AsyncConnection, customer_ids: Sequence[st
         return
     ids = list(customer_ids)
     if not new:
-        await conn.execute(sa.delete(identity_index_t).where(
-            identity_index_t.c.customer_id.in_(ids), identity_index_t.c.key_id.in_([k.id for k in keys])
-        ))  # fmt: skip
-    attributes = {r.id: r.attributes for r in await conn.execute(
-        sa.select(customer_t.c.id, customer_t.c.attributes).where(customer_t.c.id.in_(ids)))}  # fmt: skip
+        await conn.execute(
+            sa.delete(identity_index_t).where(
+                identity_index_t.c.customer_id.in_(ids), identity_index_t.c.key_id.in_([k.id for k in keys])
+            )
+        )
+    attributes = {
+        r.id: r.attributes
+        for r in await conn.execute(sa.select(customer_t.c.id, customer_t.c.attributes).where(customer_t.c.id.in_(ids)))
+    }
     records: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
     schemas = {s.id: s for s in (ctx.metadata.get("profile", k.source) for k in keys if k.source) if s is not None}
     if schemas:
-        rows = await conn.execute(sa.select(extension_record_t).where(
-            extension_record_t.c.schema_id.in_(list(schemas)), extension_record_t.c.owner_id.in_(ids)
-        ).order_by(extension_record_t.c.id))  # fmt: skip
+        rows = await conn.execute(
+            sa.select(extension_record_t)
+            .where(extension_record_t.c.schema_id.in_(list(schemas)), extension_record_t.c.owner_id.in_(ids))
+            .order_by(extension_record_t.c.id)
+        )
         for row in rows:
             records[row.owner_id].setdefault(schemas[row.schema_id].name, []).append(row.record)
     for key in keys:
-        entries = [{"key_id": key.id, "customer_id": customer_id, "value": value,
-                    "unique_value": value if key.unique else None}
-                   for customer_id in attributes
-                   for value in _values(key, attributes[customer_id], records[customer_id])]  # fmt: skip
+        entries = [
+            {
+                "key_id": key.id,
+                "customer_id": customer_id,
+                "value": value,
+                "unique_value": value if key.unique else None,
+            }
+            for customer_id in attributes
+            for value in _values(key, attributes[customer_id], records[customer_id])
+        ]
         if not entries:
             continue
         try:
             await conn.execute(sa.insert(identity_index_t), entries)
         except IntegrityError:
-            raise Conflict(f"identification key '{key.name}' is unique and another customer already has "
-                           "these values") from None  # fmt: skip
+            raise Conflict(
+                f"identification key '{key.name}' is unique and another customer already has these values"
+            ) from None
 
 
 # -- operations -------------------------------------------------------------------------------
@@ -151,17 +170,26 @@ async def create_key(ctx: Context, input: KeyDefinition) -> str:
     async with ctx.metadata_write():
         await ctx.require_maintenance("identification keys")
         async with ctx.db.write() as conn:
-            taken = await conn.scalar(sa.select(identification_key_t.c.id).where(
-                identification_key_t.c.name_key == name.lower()))  # fmt: skip
+            taken = await conn.scalar(
+                sa.select(identification_key_t.c.id).where(identification_key_t.c.name_key == name.lower())
+            )
             if taken is not None:
                 raise Conflict(f"identification key '{name}' already exists")
-            result = await conn.execute(sa.insert(identification_key_t).values(
-                name=name, name_key=name.lower(), source=source, attributes=list(attributes), unique=unique,
-            ).returning(identification_key_t.c.id))  # fmt: skip
+            result = await conn.execute(
+                sa.insert(identification_key_t)
+                .values(
+                    name=name,
+                    name_key=name.lower(),
+                    source=source,
+                    attributes=list(attributes),
+                    unique=unique,
+                )
+                .returning(identification_key_t.c.id)
+            )
             key = IdentificationKey(int(result.scalar_one()), name, source, attributes, unique)
             customers = (await conn.execute(sa.select(customer_t.c.id))).scalars().all()
             for start in range(0, len(customers), 1000):
-                await reindex(ctx, conn, customers[start:start + 1000], [key], new=True)
+                await reindex(ctx, conn, customers[start : start + 1000], [key], new=True)
             await bump_version(conn)
     await ctx.reload_metadata()
     return name
@@ -174,8 +202,9 @@ async def delete_key(ctx: Context, input: KeyName) -> None:
     async with ctx.metadata_write():
         await ctx.require_maintenance("identification keys")
         async with ctx.db.write() as conn:
-            key_id = await conn.scalar(sa.select(identification_key_t.c.id).where(
-                identification_key_t.c.name_key == name.lower()))  # fmt: skip
+            key_id = await conn.scalar(
+                sa.select(identification_key_t.c.id).where(identification_key_t.c.name_key == name.lower())
+            )
             if key_id is None:
                 raise not_found("identification key", name)
             await conn.execute(sa.delete(identity_index_t).where(identity_index_t.c.key_id == key_id))
@@ -244,16 +273,18 @@ def _normalise(ctx: Context, key: IdentificationKey, attribute: str, text: str) 
     return text
 
 
-def select_key(keys: Sequence[IdentificationKey], given: Mapping[str, str], name: str | None
-               ) -> tuple[IdentificationKey, int]:  # fmt: skip
+def select_key(
+    keys: Sequence[IdentificationKey], given: Mapping[str, str], name: str | None
+) -> tuple[IdentificationKey, int]:
     """The documented choice: an explicit key; else the first (lowest id) key fully covered; else the
     best count of leading attributes covered, ties to the lowest id. Answers (key, attributes used).
     """
     lowered = {k.lower() for k in given}
 
     def leading(key: IdentificationKey) -> int:
-        return next((i for i, a in enumerate(key.attributes) if key.parameter(a).lower() not in lowered),
-                    len(key.attributes))  # fmt: skip
+        return next(
+            (i for i, a in enumerate(key.attributes) if key.parameter(a).lower() not in lowered), len(key.attributes)
+        )
 
     if name is not None:
         key = next((k for k in keys if k.name.lower() == name.lower()), None)
@@ -274,8 +305,11 @@ def select_key(keys: Sequence[IdentificationKey], given: Mapping[str, str], name
 _BY_KEY = sa.select(identity_index_t.c.customer_id).distinct().where(identity_index_t.c.key_id == sa.bindparam("key"))
 _EXACT = Statement(lambda d: _BY_KEY.where(identity_index_t.c.value == sa.bindparam("value")))
 # The first attributes of a key only: every value that starts with theirs (a range on the index).
-_PREFIX = Statement(lambda d: _BY_KEY.where(identity_index_t.c.value >= sa.bindparam("value"),
-                                            identity_index_t.c.value < sa.bindparam("below")))  # fmt: skip
+_PREFIX = Statement(
+    lambda d: _BY_KEY.where(
+        identity_index_t.c.value >= sa.bindparam("value"), identity_index_t.c.value < sa.bindparam("below")
+    )
+)
 
 
 async def identify_ids(ctx: Context, rows: Rows, given: Mapping[str, str], key_name: str | None) -> list[str]:

@@ -46,13 +46,13 @@ def merge_attributes(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, A
 
 def _collides(schema: ExtensionSchema, a: dict[str, Any], b: dict[str, Any]) -> bool:
     return any(
-        all(a.get(n) == b.get(n) for n in group) and any(a.get(n) is not None for n in group)
-        for group in schema.unique
+        all(a.get(n) == b.get(n) for n in group) and any(a.get(n) is not None for n in group) for group in schema.unique
     )
 
 
-def merge_records(schema: ExtensionSchema, dst: list[dict[str, Any]], src: list[dict[str, Any]],
-                  keep_src: bool) -> list[dict[str, Any]]:  # fmt: skip
+def merge_records(
+    schema: ExtensionSchema, dst: list[dict[str, Any]], src: list[dict[str, Any]], keep_src: bool
+) -> list[dict[str, Any]]:
     if not schema.multi:
         return src if (keep_src or not dst) else dst
     result = list(dst)
@@ -110,8 +110,9 @@ async def merge_profiles(ctx: Context, input: MergeProfiles) -> None:
                 ours = _as_list(values.get(customer_id, {}).get(schema.name))
                 merged[schema] = merge_records(schema, ours, theirs, keep_src)
 
-        services = await conn.execute(sa.select(service_t.c.id, service_t.c.completed_ms).where(
-            service_t.c.customer_id == source_id))  # fmt: skip
+        services = await conn.execute(
+            sa.select(service_t.c.id, service_t.c.completed_ms).where(service_t.c.customer_id == source_id)
+        )
         completed = [r.id for r in services if r.completed_ms is not None]
         if active_only:
             await delete_services(conn, completed)

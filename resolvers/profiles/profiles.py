@@ -50,7 +50,7 @@ class ReadProfile(Input):
 
 
 class Identify(Input):
-    """"Identify Customer": attribute values by name (`LastName`, `Phone.PhoneNumber`)."""
+    """ "Identify Customer": attribute values by name (`LastName`, `Phone.PhoneNumber`)."""
 
     attributes: dict[str, str]
     key: str | None = None
@@ -63,8 +63,6 @@ def _extension_roles(input: ReadProfile | Identify) -> list[str]:
     return ["UCS.Customer.readProfileExtension"] if input.extensions else []
 
 
-
-
 @operation("createProfile", tasks=("UCS.Customer.createProfile",), input=CreateProfile)
 async def create_profile(ctx: Context, input: CreateProfile) -> str:
     """Create a customer profile from its attributes; answers the 16-character id the server made."""
@@ -75,9 +73,7 @@ async def create_profile(ctx: Context, input: CreateProfile) -> str:
     checked = check_extensions(ctx, "profile", extensions)
     customer_id = new_customer_id()
     async with ctx.write() as conn:
-        await conn.execute(
-            sa.insert(customer_t).values(id=customer_id, attributes=attributes, created_ms=now_ms())
-        )
+        await conn.execute(sa.insert(customer_t).values(id=customer_id, attributes=attributes, created_ms=now_ms()))
         await write_extensions(conn, customer_id, checked)
         await reindex(ctx, conn, [customer_id], new=True)
     return customer_id
@@ -115,14 +111,18 @@ async def delete_profile(ctx: Context, input: DeleteProfile) -> None:
     customer_id = input.customer_id
     async with ctx.write() as conn:
         await require_customer(conn, customer_id, lock=True)
-        service_ids = (await conn.execute(
-            sa.select(service_t.c.id).where(service_t.c.customer_id == customer_id))).scalars().all()  # fmt: skip
+        service_ids = (
+            (await conn.execute(sa.select(service_t.c.id).where(service_t.c.customer_id == customer_id)))
+            .scalars()
+            .all()
+        )
         await delete_services(conn, list(service_ids))
         await remove_customer(conn, customer_id)
 
 
-_PROFILES = Statement(lambda d: sa.select(customer_t.c.id, read_json(customer_t.c.attributes))
-                      .where(any_of(d, customer_t.c.id, "ids")))  # fmt: skip
+_PROFILES = Statement(
+    lambda d: sa.select(customer_t.c.id, read_json(customer_t.c.attributes)).where(any_of(d, customer_t.c.id, "ids"))
+)
 
 
 async def get_profiles(rows: Rows, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -141,8 +141,7 @@ async def profiles_with_extensions(
     return [(profiles[i] if with_attributes else {"customer_id": i}) | values.get(i, {}) for i in found]
 
 
-@operation("identifyCustomer", tasks=("UCS.Customer.identifyCustomer",), input=Identify,
-           more_tasks=_extension_roles)  # fmt: skip
+@operation("identifyCustomer", tasks=("UCS.Customer.identifyCustomer",), input=Identify, more_tasks=_extension_roles)
 async def identify(ctx: Context, input: Identify) -> list[dict[str, Any]]:
     """The customers some attributes identify ("Identify Customer"), as profiles or bare ids."""
     given = input.attributes

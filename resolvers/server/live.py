@@ -85,8 +85,9 @@ class LiveEvents:
                 queue.put_nowait(event)
 
     # -- subscribing ------------------------------------------------------------------------
-    async def subscribe(self, *, customer_id: str | None = None, service_id: int | None = None
-                        ) -> AsyncIterator[JourneyEvent]:  # fmt: skip
+    async def subscribe(
+        self, *, customer_id: str | None = None, service_id: int | None = None
+    ) -> AsyncIterator[JourneyEvent]:
         """The events of one customer's or one service's journey, from now on."""
         topic = f"customer:{customer_id}" if customer_id is not None else f"service:{service_id}"
         queue: asyncio.Queue[JourneyEvent] = asyncio.Queue(_QUEUE)

@@ -107,9 +107,7 @@ class ServerRuntime:
                     f"within {self._switch_timeout:g} s"
                 ) from None
             async with self._db.write() as conn:
-                await conn.execute(
-                    sa.update(server_state_t).where(server_state_t.c.key == "mode").values(value=mode)
-                )
+                await conn.execute(sa.update(server_state_t).where(server_state_t.c.key == "mode").values(value=mode))
             self._mode = mode
             return mode
         finally:

@@ -49,8 +49,13 @@ class Database:
         else:
             # A database that went away answers 503 within seconds instead of hanging requests;
             # pre-ping replaces the pool's dead connections once it is back.
-            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                           pool_timeout=10, connect_args={"timeout": 5})  # fmt: skip
+            options.update(
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                pool_timeout=10,
+                connect_args={"timeout": 5},
+            )
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

@@ -39,8 +39,13 @@ from contextgraph.resolvers.store.statements import Statement, json_lists
 _AWAY = "the database is not reachable right now; retry in a moment"
 _LOCKED = "the database file is locked by another program; retry in a moment"
 # What asyncpg meets when PostgreSQL is away.
-UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
-               asyncpg.exceptions.OperatorInterventionError)  # fmt: skip
+UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
 
 
 class Rows(Protocol):
@@ -68,8 +73,9 @@ class _Session:
 
 
 class SqliteSession(_Session):
-    def __init__(self, conn: sqlite3.Connection, dialect: sa.Dialect, counted: Callable[[], None],
-                 snapshot: bool) -> None:  # fmt: skip
+    def __init__(
+        self, conn: sqlite3.Connection, dialect: sa.Dialect, counted: Callable[[], None], snapshot: bool
+    ) -> None:
         super().__init__(dialect, counted)
         self.conn, self.snapshot = conn, snapshot
 
@@ -118,8 +124,9 @@ class _ReadOnly(asyncpg.Connection):  # type: ignore[misc]
 
 async def _json_codecs(conn: asyncpg.Connection) -> None:
     for name in ("json", "jsonb"):  # as SQLAlchemy's asyncpg dialect decodes them
-        await conn.set_type_codec(name, schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(),
-                                  decoder=orjson.loads, format="text")  # fmt: skip
+        await conn.set_type_codec(
+            name, schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, format="text"
+        )
 
 
 class Reader:
@@ -148,8 +155,9 @@ class Reader:
     def _connect(self) -> sqlite3.Connection:
         try:
             # mode=rw: never create a missing file (the engine, which migrates it, does)
-            conn = sqlite3.connect(f"file:{quote(self._path)}?mode=rw", uri=True, isolation_level=None,
-                                   check_same_thread=False, timeout=0)  # fmt: skip
+            conn = sqlite3.connect(
+                f"file:{quote(self._path)}?mode=rw", uri=True, isolation_level=None, check_same_thread=False, timeout=0
+            )
             conn.execute("PRAGMA query_only=ON")
         except sqlite3.OperationalError as exc:
             raise Unavailable(_LOCKED if "locked" in str(exc) else f"the database file cannot be read: {exc}") from exc
@@ -178,8 +186,9 @@ class Reader:
     async def _pool_of_readers(self) -> asyncpg.Pool:
         async with self._opening:
             if self._pool is None:
-                self._pool = await asyncpg.create_pool(self._dsn, min_size=0, max_size=self._size, timeout=5,
-                                                       connection_class=_ReadOnly, init=_json_codecs)  # fmt: skip
+                self._pool = await asyncpg.create_pool(
+                    self._dsn, min_size=0, max_size=self._size, timeout=5, connection_class=_ReadOnly, init=_json_codecs
+                )
         return self._pool
 
     @asynccontextmanager

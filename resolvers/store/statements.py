@@ -27,7 +27,8 @@ def any_of(dialect: str, column: sa.ColumnElement[Any], name: str) -> sa.ColumnE
         array = sa.bindparam(name, type_=postgresql.ARRAY(column.type))
         return column == sa.any_(array)
     values: sa.Select[Any] = sa.select(sa.column("value")).select_from(
-        sa.func.json_each(sa.bindparam(name, type_=sa.String)))
+        sa.func.json_each(sa.bindparam(name, type_=sa.String))
+    )
     return column.in_(values.scalar_subquery())
 
 
@@ -56,8 +57,9 @@ class Prepared:  # frozen, with a cached property: a plain dataclass keeps its _
             processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 binds[name] = processor
-        columns = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for column in statement.selected_columns)  # fmt: skip
+        columns = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+        )
         return cls(compiled, compiled.string, names, binds, columns, dialect.name == "sqlite")
 
     def parameters(self, params: dict[str, Any]) -> list[Any]:

@@ -14,8 +14,9 @@ METADATA, KEYS = "metadata_version", "keys_version"
 
 async def read_versions(conn: AsyncConnection, *names: str) -> dict[str, int]:
     """The versions named, in one query (0 for one never bumped)."""
-    rows = await conn.execute(sa.select(server_state_t.c.key, server_state_t.c.value)
-                              .where(server_state_t.c.key.in_(names)))  # fmt: skip
+    rows = await conn.execute(
+        sa.select(server_state_t.c.key, server_state_t.c.value).where(server_state_t.c.key.in_(names))
+    )
     found = {key: int(value) for key, value in rows}
     return {name: found.get(name, 0) for name in names}
 

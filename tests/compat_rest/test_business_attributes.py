@@ -29,8 +29,13 @@ async def test_roles_list_every_task(client: httpx.AsyncClient) -> None:
     roles = (await client.get("/metadata/roles")).json()
     names = {t["name"] for t in roles[0]["tasks"]}
     assert names == set(TASKS)
-    assert {"UCS.Customer.createProfile", "UCS.Service.startService", "UCS.SchemaMgt.handleMetadata",
-            "UCS.SystemMgt.changeServerMode", "UCS.Customer.executeBulkImport"} <= names  # fmt: skip
+    assert {
+        "UCS.Customer.createProfile",
+        "UCS.Service.startService",
+        "UCS.SchemaMgt.handleMetadata",
+        "UCS.SystemMgt.changeServerMode",
+        "UCS.Customer.executeBulkImport",
+    } <= names
 
 
 class TestMapName:
@@ -66,4 +71,7 @@ values = [{name = "resolved", dbid = 10}]
         assert service["active_tasks"][0]["started"]["media_type"] == 77
         state = (await client.get(f"/services/{service_id}/states/{state_id}")).json()
         assert state["disposition"] == "resolved"
-        assert [b["name"] for b in (await client.get("/metadata/business-attributes")).json()] == ["MediaType", "DispositionCode"]
+        assert [b["name"] for b in (await client.get("/metadata/business-attributes")).json()] == [
+            "MediaType",
+            "DispositionCode",
+        ]

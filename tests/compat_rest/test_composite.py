@@ -15,12 +15,18 @@ PATH = "/genesys/1/cs/services_composite/start"
 
 def _item(customer_id: str, **extra: Any) -> dict[str, Any]:
     return {
-        "service": {"customer_id": customer_id, "service_type": "MyService1", "media_type": "voice",
-                    "interaction_id": "123ABCAADFJ1259ACF", "application_id": 40, "est_duration": 60},
+        "service": {
+            "customer_id": customer_id,
+            "service_type": "MyService1",
+            "media_type": "voice",
+            "interaction_id": "123ABCAADFJ1259ACF",
+            "application_id": 40,
+            "est_duration": 60,
+        },
         "state": {"state_type": "MyState1", "interaction_id": "123ABCAADFJ1259ACF", "est_duration": 60},
         "task": {"task_type": "MyTask1", "interaction_id": "123ABCAADFJ1259ACF"},
         "associate_state_task": "true",
-    } | extra  # fmt: skip
+    } | extra
 
 
 async def test_composite_creates_then_finds(client: httpx.AsyncClient) -> None:
@@ -40,9 +46,11 @@ async def test_composite_creates_then_finds(client: httpx.AsyncClient) -> None:
     assert service["started"]["media_type"] == "voice"
 
     again = (await client.post(PATH, json={"services": [_item(customer_id)]})).json()["services"][0]
-    assert again == {"service": {"service_id": service_id, "created": "false"},
-                     "state": {"state_id": state_id, "created": "false"},
-                     "task": {"task_id": task_id, "created": "false"}}  # fmt: skip
+    assert again == {
+        "service": {"service_id": service_id, "created": "false"},
+        "state": {"state_id": state_id, "created": "false"},
+        "task": {"task_id": task_id, "created": "false"},
+    }
 
 
 async def test_composite_creates_missing_state_and_task_in_found_service(client: httpx.AsyncClient) -> None:
@@ -99,7 +107,9 @@ async def test_a_bad_item_writes_nothing_for_any_item(client: httpx.AsyncClient)
     assert_error(await client.post(PATH, json={"services": []}), 400, method="POST", fragment="services")
 
 
-async def test_a_task_needs_the_start_task_role_over_rest_and_graphql(app: Starlette, client: httpx.AsyncClient) -> None:
+async def test_a_task_needs_the_start_task_role_over_rest_and_graphql(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
     """The composite start may create a task: a key without UCS.Service.startTask is refused (403)
     whenever an item names one, writes nothing, and may still start services and states."""
     from tests.test_auth import make_key
@@ -109,10 +119,13 @@ async def test_a_task_needs_the_start_task_role_over_rest_and_graphql(app: Starl
     before = await snapshot(app)
     refused = await client.post(PATH, json={"services": [_item(customer_id)]}, headers=headers)
     assert_error(refused, 403, method="POST", fragment="UCS.Service.startTask")
-    mutation = ('mutation($c: String!) { compositeStart(services: [{service: {customerId: $c, serviceType: 1},'
-                ' state: {stateType: 2}, task: {taskType: 3}}]) { taskId } }')  # fmt: skip
-    body = (await client.post("/graphql", json={"query": mutation, "variables": {"c": customer_id}},
-                              headers=headers)).json()  # fmt: skip
+    mutation = (
+        "mutation($c: String!) { compositeStart(services: [{service: {customerId: $c, serviceType: 1},"
+        " state: {stateType: 2}, task: {taskType: 3}}]) { taskId } }"
+    )
+    body = (
+        await client.post("/graphql", json={"query": mutation, "variables": {"c": customer_id}}, headers=headers)
+    ).json()
     assert body["errors"][0]["extensions"]["status"] == 403, body
     assert await snapshot(app) == before
     without_task = {k: v for k, v in _item(customer_id).items() if k != "task"}

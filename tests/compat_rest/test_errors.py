@@ -26,8 +26,7 @@ async def test_wrong_method_is_405_json(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 async def test_non_json_body_is_415(client: httpx.AsyncClient, content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    response = await client.post("/services/start", content=b'{"service_type": 1, "contact_key": "k"}',
-                                 headers=headers)  # fmt: skip
+    response = await client.post("/services/start", content=b'{"service_type": 1, "contact_key": "k"}', headers=headers)
     assert_error(response, 415, method="POST", fragment="application/json")
 
 
@@ -42,8 +41,11 @@ async def test_missing_body_where_required_is_400(client: httpx.AsyncClient) -> 
 
 
 async def test_json_with_charset_is_accepted(client: httpx.AsyncClient) -> None:
-    response = await client.post("/services/start", content=b'{"service_type": 1, "contact_key": "k"}',
-                                 headers={"content-type": "application/json; charset=UTF-8"})  # fmt: skip
+    response = await client.post(
+        "/services/start",
+        content=b'{"service_type": 1, "contact_key": "k"}',
+        headers={"content-type": "application/json; charset=UTF-8"},
+    )
     assert response.status_code == 201
 
 

@@ -90,14 +90,19 @@ async def test_invalid_records_are_400_and_write_nothing(
         client.post(f"/services/{service_id}/states/start", json={"state_type": 1} | extensions),
         client.post(f"/services/{service_id}/states/{state_id}/end", json=extensions),
         client.post(f"/services/{service_id}/tasks/start", json={"task_type": 1} | extensions),
-        client.post(f"/services/{service_id}/states/transition",
-                    json={"from": {"state_id": state_id} | extensions, "to": {"state_type": 2}}),
-    ]  # fmt: skip
+        client.post(
+            f"/services/{service_id}/states/transition",
+            json={"from": {"state_id": state_id} | extensions, "to": {"state_type": 2}},
+        ),
+    ]
     for request in requests:
         assert_error(await request, 400, method="POST", fragment=fragment)
     name, value = next(iter(extensions.items()))
-    assert_error(await client.put(f"/services/{service_id}/extensions/{name}", json=value),
-                 404 if name == "Coupons" else 400, method="PUT")  # fmt: skip
+    assert_error(
+        await client.put(f"/services/{service_id}/extensions/{name}", json=value),
+        404 if name == "Coupons" else 400,
+        method="PUT",
+    )
     assert await snapshot(app) == before
 
 
@@ -137,16 +142,28 @@ async def test_by_unique_errors_write_nothing(app: Starlette, client: httpx.Asyn
     service_id = await new_service(client, relatedOffers=OFFER_RECORDS, Feedback={"FeedbackType": "a", "rating": 1})
     base = f"/services/{service_id}/extensions"
     before = await snapshot(app)
-    assert_error(await client.put(f"{base}/relatedOffers/by/unique", json={"offer_name": "nope", "type": 1}), 404,
-                 method="PUT", fragment="record")  # fmt: skip
-    assert_error(await client.put(f"{base}/relatedOffers/delete/by/unique", json={"offer_name": "nope"}), 404,
-                 method="PUT")  # fmt: skip
-    assert_error(await client.put(f"{base}/relatedOffers/by/unique", json={"type": 1}), 400, method="PUT",
-                 fragment="offer_name")  # fmt: skip
-    assert_error(await client.put(f"{base}/relatedOffers/by/unique",
-                                  json={"offer_name": "3 times payment GOLD", "type": "four"}), 400, method="PUT")  # fmt: skip
-    assert_error(await client.put(f"{base}/Feedback/by/unique", json={"rating": 2}), 400, method="PUT",
-                 fragment="no unique")  # fmt: skip
+    assert_error(
+        await client.put(f"{base}/relatedOffers/by/unique", json={"offer_name": "nope", "type": 1}),
+        404,
+        method="PUT",
+        fragment="record",
+    )
+    assert_error(
+        await client.put(f"{base}/relatedOffers/delete/by/unique", json={"offer_name": "nope"}), 404, method="PUT"
+    )
+    assert_error(
+        await client.put(f"{base}/relatedOffers/by/unique", json={"type": 1}), 400, method="PUT", fragment="offer_name"
+    )
+    assert_error(
+        await client.put(
+            f"{base}/relatedOffers/by/unique", json={"offer_name": "3 times payment GOLD", "type": "four"}
+        ),
+        400,
+        method="PUT",
+    )
+    assert_error(
+        await client.put(f"{base}/Feedback/by/unique", json={"rating": 2}), 400, method="PUT", fragment="no unique"
+    )
     assert_error(await client.put(f"{base}/Nothing/by/unique", json={"a": 1}), 404, method="PUT")
     assert_error(await client.put("/services/99999/extensions/relatedOffers", json=[]), 404, method="PUT")
     assert await snapshot(app) == before
@@ -179,13 +196,16 @@ async def test_state_extensions_everywhere(client: httpx.AsyncClient, word: str)
 async def test_task_extensions_everywhere(client: httpx.AsyncClient, word: str) -> None:
     service_id = await new_service(client)
     task_id = await new_task(client, service_id, Proposal=[CAR, CAR | {"car type": "S.U.V.", "price": 70000}])
-    await client.post(f"/services/{service_id}/{word}/{task_id}/end", json={"Feedback": {"FeedbackType": "a", "rating": 1}})
+    await client.post(
+        f"/services/{service_id}/{word}/{task_id}/end", json={"Feedback": {"FeedbackType": "a", "rating": 1}}
+    )
     task = (await client.get(f"/services/{service_id}/{word}/{task_id}?extensions=Proposal")).json()
     assert [p["car type"] for p in task["Proposal"]] == ["cabriolet", "S.U.V."]
     listed = (await client.get(f"/services/{service_id}/tasks/completed?extensions=Feedback")).json()
     assert listed[0]["Feedback"] == {"FeedbackType": "a", "rating": 1}
-    response = await client.put(f"/services/{service_id}/{word}/{task_id}/extensions/Feedback",
-                                json={"FeedbackType": "b", "rating": 2})  # fmt: skip
+    response = await client.put(
+        f"/services/{service_id}/{word}/{task_id}/extensions/Feedback", json={"FeedbackType": "b", "rating": 2}
+    )
     assert response.status_code == 200
     task = (await client.get(f"/services/{service_id}/tasks/{task_id}?extensions=Feedback")).json()
     assert task["Feedback"]["FeedbackType"] == "b"
@@ -194,33 +214,53 @@ async def test_task_extensions_everywhere(client: httpx.AsyncClient, word: str) 
 @pytest.mark.usefixtures("schemas")
 async def test_composite_start_writes_extensions(client: httpx.AsyncClient) -> None:
     customer_id = await new_customer(client)
-    item = {"service": {"customer_id": customer_id, "service_type": 1, "relatedOffers": OFFER_RECORDS},
-            "state": {"state_type": 2, "Feedback": {"FeedbackType": "survey", "rating": 7}},
-            "task": {"task_type": 3, "Proposal": [CAR]}}  # fmt: skip
+    item = {
+        "service": {"customer_id": customer_id, "service_type": 1, "relatedOffers": OFFER_RECORDS},
+        "state": {"state_type": 2, "Feedback": {"FeedbackType": "survey", "rating": 7}},
+        "task": {"task_type": 3, "Proposal": [CAR]},
+    }
     result = (await client.post("/services_composite/start", json={"services": [item]})).json()["services"][0]
     sid, state_id, task_id = (result[k][f"{k}_id"] for k in ("service", "state", "task"))
     assert len((await client.get(f"/services/{sid}?extensions=relatedOffers")).json()["relatedOffers"]) == 2
-    assert (await client.get(f"/services/{sid}/states/{state_id}?extensions=Feedback")).json()["Feedback"]["rating"] == 7
+    assert (await client.get(f"/services/{sid}/states/{state_id}?extensions=Feedback")).json()["Feedback"][
+        "rating"
+    ] == 7
     assert (await client.get(f"/services/{sid}/tasks/{task_id}?extensions=Proposal")).json()["Proposal"] == [CAR]
 
 
 async def test_profile_extensions(client: httpx.AsyncClient) -> None:
-    phone = {"name": "Phone", "type": "multi-valued", "unique": ["PhoneNumber"],
-             "attributes": [{"name": "PhoneType", "type": "integer"}, {"name": "prefix", "type": "string"},
-                            {"name": "PhoneNumber", "type": "string", "mandatory": True},
-                            {"name": "start_availability", "type": "datetime"}]}  # fmt: skip
+    phone = {
+        "name": "Phone",
+        "type": "multi-valued",
+        "unique": ["PhoneNumber"],
+        "attributes": [
+            {"name": "PhoneType", "type": "integer"},
+            {"name": "prefix", "type": "string"},
+            {"name": "PhoneNumber", "type": "string", "mandatory": True},
+            {"name": "start_availability", "type": "datetime"},
+        ],
+    }
     await client.post("/server/mode", json={"mode": "maintenance"})
     await new_schema(client, "profiles", [phone, {"name": "VIP", "type": "classifier"}])
     await client.post("/server/mode", json={"mode": "production"})
 
-    numbers = [{"PhoneType": 0, "prefix": "+33", "PhoneNumber": "3145926535",
-                "start_availability": "2009-12-18T18:30:00.000Z"}, {"PhoneType": 2, "PhoneNumber": "6543210"}]  # fmt: skip
+    numbers = [
+        {
+            "PhoneType": 0,
+            "prefix": "+33",
+            "PhoneNumber": "3145926535",
+            "start_availability": "2009-12-18T18:30:00.000Z",
+        },
+        {"PhoneType": 2, "PhoneNumber": "6543210"},
+    ]
     customer_id = await new_customer(client, FirstName="Bruce", Phone=numbers, VIP={})
     profile = (await client.get(f"/profiles/{customer_id}?extensions=Phone,VIP")).json()
     assert profile == {"customer_id": customer_id, "FirstName": "Bruce", "Phone": numbers, "VIP": {}}
 
-    response = await client.post(f"/profiles/{customer_id}/extensions",
-                                 json={"customer_id": customer_id, "Phone": [{"PhoneNumber": "951357456"}]})  # fmt: skip
+    response = await client.post(
+        f"/profiles/{customer_id}/extensions",
+        json={"customer_id": customer_id, "Phone": [{"PhoneNumber": "951357456"}]},
+    )
     assert response.status_code == 200
     base = f"/profiles/{customer_id}/extensions/Phone"
     assert (await client.put(f"{base}/by/unique", json={"PhoneNumber": "951357456", "prefix": "+1"})).status_code == 204
@@ -229,6 +269,10 @@ async def test_profile_extensions(client: httpx.AsyncClient) -> None:
     ]
     assert (await client.put(f"{base}/delete/by/unique", json={"PhoneNumber": "951357456"})).status_code == 204
     assert (await client.get(f"/profiles/{customer_id}?extensions=Phone")).json()["Phone"] == []
-    assert_error(await client.post(f"/profiles/{customer_id}/extensions", json={"customer_id": "other"}), 400,
-                 method="POST", fragment="customer_id")  # fmt: skip
+    assert_error(
+        await client.post(f"/profiles/{customer_id}/extensions", json={"customer_id": "other"}),
+        400,
+        method="POST",
+        fragment="customer_id",
+    )
     assert_error(await client.post("/profiles/0000000000000000/extensions", json={}), 404, method="POST")

@@ -23,12 +23,18 @@ async def test_create_and_query_a_schema_normalised(client: httpx.AsyncClient) -
         "name": "Feedback",
         "type": "single-valued",
         "attributes": [
-            {"name": "FeedbackType", "type": "string", "length": 10, "mandatory": True, "encrypt": False,
-             "unique": False},
+            {
+                "name": "FeedbackType",
+                "type": "string",
+                "length": 10,
+                "mandatory": True,
+                "encrypt": False,
+                "unique": False,
+            },
             {"name": "rating", "type": "integer", "length": 0, "mandatory": True, "encrypt": False, "unique": False},
             {"name": "notes", "type": "string", "length": 256, "mandatory": False, "encrypt": False, "unique": False},
         ],
-    }  # fmt: skip
+    }
     assert (await client.get("/metadata/services/extensions/feedback")).json() == expected
     assert (await client.get("/genesys/1/cs/metadata/services/extensions")).json() == [expected]
     assert (await client.get("/metadata/states/extensions")).json() == []
@@ -61,20 +67,35 @@ async def test_an_array_of_schemas_and_typed_defaults(client: httpx.AsyncClient)
         ({"name": "F", "type": "single-valued", "attributes": [{"name": "a" * 31, "type": "string"}]}, "name"),
         ({"name": "F", "type": "single-valued", "attributes": [{"name": "table", "type": "string"}]}, "keyword"),
         ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "text"}]}, "type"),
-        ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "length": 5000}]},
-         "length"),
-        ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "length": "ten"}]},
-         "length"),
-        ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "mandatory": "yes"}]},
-         "mandatory"),
-        ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "integer", "default": "x"}]},
-         "default"),
-        ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string"},
-                                                              {"name": "A", "type": "string"}]}, "unique"),
-        ({"name": "F", "type": "multi-valued", "attributes": [{"name": "a", "type": "string"}], "unique": ["b"]},
-         "'b'"),
-        ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "size": 3}]},
-         "size"),
+        (
+            {"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "length": 5000}]},
+            "length",
+        ),
+        (
+            {"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "length": "ten"}]},
+            "length",
+        ),
+        (
+            {"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "mandatory": "yes"}]},
+            "mandatory",
+        ),
+        (
+            {"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "integer", "default": "x"}]},
+            "default",
+        ),
+        (
+            {
+                "name": "F",
+                "type": "single-valued",
+                "attributes": [{"name": "a", "type": "string"}, {"name": "A", "type": "string"}],
+            },
+            "unique",
+        ),
+        (
+            {"name": "F", "type": "multi-valued", "attributes": [{"name": "a", "type": "string"}], "unique": ["b"]},
+            "'b'",
+        ),
+        ({"name": "F", "type": "single-valued", "attributes": [{"name": "a", "type": "string", "size": 3}]}, "size"),
         ([], "schema"),
     ],
 )
@@ -89,11 +110,16 @@ async def test_invalid_schemas_are_400_and_write_nothing(
 async def test_duplicate_names_are_409_and_write_nothing(app: Starlette, client: httpx.AsyncClient) -> None:
     await new_schema(client, "services", FEEDBACK)
     before = await snapshot(app)
-    assert_error(await client.post("/metadata/services/extensions", json=FEEDBACK | {"name": "FEEDBACK"}), 409,
-                 method="POST", fragment="already exists")  # fmt: skip
+    assert_error(
+        await client.post("/metadata/services/extensions", json=FEEDBACK | {"name": "FEEDBACK"}),
+        409,
+        method="POST",
+        fragment="already exists",
+    )
     assert_error(await client.post("/metadata/states/extensions", json=[OFFERS, OFFERS]), 409, method="POST")
-    assert_error(await client.post("/metadata/states/extensions", json=[OFFERS, FEEDBACK | {"name": 7}]), 400,
-                 method="POST")  # fmt: skip
+    assert_error(
+        await client.post("/metadata/states/extensions", json=[OFFERS, FEEDBACK | {"name": 7}]), 400, method="POST"
+    )
     assert await snapshot(app) == before
     await new_schema(client, "states", FEEDBACK)  # the same name for another kind is fine
 
@@ -115,8 +141,9 @@ async def test_delete_schema_removes_its_records(client: httpx.AsyncClient) -> N
 
 async def test_profile_schemas_change_only_in_maintenance_mode(client: httpx.AsyncClient) -> None:
     phone = {"name": "Phone", "type": "multi-valued", "attributes": [{"name": "PhoneNumber", "type": "string"}]}
-    assert_error(await client.post("/metadata/profiles/extensions", json=phone), 403, method="POST",
-                 fragment="maintenance")  # fmt: skip
+    assert_error(
+        await client.post("/metadata/profiles/extensions", json=phone), 403, method="POST", fragment="maintenance"
+    )
     await client.post("/server/mode", json={"mode": "maintenance"})
     await new_schema(client, "profiles", phone)
     await new_schema(client, "profiles", {"name": "VIP", "type": "classifier"})
@@ -137,11 +164,21 @@ async def test_metadata_index_in_json_and_html(client: httpx.AsyncClient) -> Non
 
 async def test_metadata_cache_reload_reads_the_database(app: Starlette, client: httpx.AsyncClient) -> None:
     async with app.state.runtime.db.write() as conn:  # as a tool or another server would, without telling anyone
-        await conn.execute(sa.insert(extension_schema_t).values(
-            owner_kind="service", name="Coupon", name_key="coupon", created_ms=0,
-            definition={"name": "Coupon", "type": "single-valued", "attributes": [
-                {"name": "code", "type": "string", "length": 20, "mandatory": False, "encrypt": False}]},
-        ))  # fmt: skip
+        await conn.execute(
+            sa.insert(extension_schema_t).values(
+                owner_kind="service",
+                name="Coupon",
+                name_key="coupon",
+                created_ms=0,
+                definition={
+                    "name": "Coupon",
+                    "type": "single-valued",
+                    "attributes": [
+                        {"name": "code", "type": "string", "length": 20, "mandatory": False, "encrypt": False}
+                    ],
+                },
+            )
+        )
     assert_error(await client.get("/metadata/services/extensions/Coupon"), 404, method="GET")
     assert (await client.put("/metadata/cache", json={"reload": True})).status_code == 200
     assert (await client.get("/metadata/services/extensions/Coupon")).json()["attributes"][0]["name"] == "code"

@@ -14,8 +14,12 @@ from starlette.applications import Starlette
 from tests.conftest import snapshot
 from tests.helpers import assert_error, new_customer, new_schema
 
-PHONE = {"name": "Phone", "type": "multi-valued", "unique": ["PhoneNumber"],
-         "attributes": [{"name": "PhoneType", "type": "integer"}, {"name": "PhoneNumber", "type": "string"}]}  # fmt: skip
+PHONE = {
+    "name": "Phone",
+    "type": "multi-valued",
+    "unique": ["PhoneNumber"],
+    "attributes": [{"name": "PhoneType", "type": "integer"}, {"name": "PhoneNumber", "type": "string"}],
+}
 
 
 async def _maintenance(client: httpx.AsyncClient, *keys: dict[str, Any], schemas: list[Any] | None = None) -> None:
@@ -36,7 +40,9 @@ async def _identify(client: httpx.AsyncClient, query: str) -> Any:
 
 async def test_keys_are_created_in_maintenance_mode_only(client: httpx.AsyncClient) -> None:
     key = {"name": "idEmail", "attributes": ["EmailAddress"], "unique": True}
-    assert_error(await client.post("/metadata/identification-keys", json=key), 403, method="POST", fragment="maintenance")
+    assert_error(
+        await client.post("/metadata/identification-keys", json=key), 403, method="POST", fragment="maintenance"
+    )
     await _maintenance(client, key)
     assert (await client.get("/metadata/identification-keys")).json() == [
         {"name": "idEmail", "attributes": ["EmailAddress"], "unique": True}
@@ -100,8 +106,12 @@ async def test_unique_keys_are_enforced_by_the_database(app: Starlette, client: 
     first = await new_customer(client, EmailAddress="a@x.org")
     other = await new_customer(client, EmailAddress="b@x.org")
     before = await snapshot(app)
-    assert_error(await client.post("/profiles", json={"EmailAddress": ["c@x.org", "a@x.org"]}), 409, method="POST",
-                 fragment="idEmail")  # fmt: skip
+    assert_error(
+        await client.post("/profiles", json={"EmailAddress": ["c@x.org", "a@x.org"]}),
+        409,
+        method="POST",
+        fragment="idEmail",
+    )
     assert_error(await client.put(f"/profiles/{other}", json={"EmailAddress": "a@x.org"}), 409, method="PUT")
     assert await snapshot(app) == before
     assert (await client.put(f"/profiles/{first}", json={"EmailAddress": "z@x.org"})).status_code == 200

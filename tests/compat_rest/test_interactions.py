@@ -16,19 +16,34 @@ from tests.schema.test_graphql import gql
 
 def chat(customer_id: str, interaction_id: str = "00001a57JGQ00BW8", **extra: Any) -> dict[str, Any]:
     return {
-        "interaction_id": interaction_id, "customer_id": customer_id, "entity_type": 2, "media_type": "chat",
-        "type": "Inbound", "sub_type": "InboundNew", "status": 3, "creator_app_id": 175,
-        "start_date": "2009-08-05T09:33:10.000Z", "end_date": "2009-08-05T09:34:04.140Z",
-        "established_date": "2009-08-05T09:33:15Z", "subject": "SMS chat", "allow_children": True,
+        "interaction_id": interaction_id,
+        "customer_id": customer_id,
+        "entity_type": 2,
+        "media_type": "chat",
+        "type": "Inbound",
+        "sub_type": "InboundNew",
+        "status": 3,
+        "creator_app_id": 175,
+        "start_date": "2009-08-05T09:33:10.000Z",
+        "end_date": "2009-08-05T09:34:04.140Z",
+        "established_date": "2009-08-05T09:33:15Z",
+        "subject": "SMS chat",
+        "allow_children": True,
         "udata": {"ChatServerHost": "SUITE80", "RStrategyDBID": "480"},
-    } | extra  # fmt: skip
+    } | extra
 
 
 async def test_record_and_read_a_chat_with_its_contents(client: httpx.AsyncClient) -> None:
     customer_id = await new_customer(client)
-    body = chat(customer_id, text="Hello, I need help", structured_text="<msg>Hello</msg>",
-                structured_text_mime="text/xml", binary_content=base64.b64encode(b"\x00\x01PNG").decode(),
-                binary_content_mime="image/png", binary_content_size=5)  # fmt: skip
+    body = chat(
+        customer_id,
+        text="Hello, I need help",
+        structured_text="<msg>Hello</msg>",
+        structured_text_mime="text/xml",
+        binary_content=base64.b64encode(b"\x00\x01PNG").decode(),
+        binary_content_mime="image/png",
+        binary_content_size=5,
+    )
     response = await client.post("/interactions", json=body)
     assert response.status_code == 201, response.text
     assert response.headers["location"] == "/interactions/00001a57JGQ00BW8"
@@ -66,7 +81,11 @@ async def test_record_and_read_a_chat_with_its_contents(client: httpx.AsyncClien
         ({"binary_content": "AAAA", "binary_content_mime": "image/png", "binary_content_size": 9}, 400, "3 bytes"),
         ({"binary_content": "***", "binary_content_mime": "x/y", "binary_content_size": 1}, 400, "base64"),
         ({"structured_text": "<x/>", "structured_text_mime": "text/html\r\nX-Injected: 1"}, 400, "media type"),
-        ({"binary_content": "AAAA", "binary_content_mime": "image/svg+xml\n", "binary_content_size": 3}, 400, "media type"),
+        (
+            {"binary_content": "AAAA", "binary_content_mime": "image/svg+xml\n", "binary_content_size": 3},
+            400,
+            "media type",
+        ),
         ({"phone_number": "555"}, 400, "phone_number"),
         ({"udata": {"a": {"nested": 1}}}, 400, "udata"),
         ({"customer_id": "0000000000000000"}, 404, "customer"),
@@ -87,13 +106,25 @@ async def test_callback_rules_and_duplicates(client: httpx.AsyncClient) -> None:
     customer_id = await new_customer(client)
     callback = chat(customer_id, "cb-1", entity_type=5, media_type="callback")
     del callback["established_date"]
-    assert_error(await client.post("/interactions", json=callback), 400, method="POST", fragment="desired_response_type")
-    callback |= {"desired_response_type": "Voice", "start_time": "2024-01-01T10:00:00Z", "customer_number": "+33 1",
-                 "attempts": 0, "callback_status": 2, "call_result": 53, "callback_type": 2}  # fmt: skip
+    assert_error(
+        await client.post("/interactions", json=callback), 400, method="POST", fragment="desired_response_type"
+    )
+    callback |= {
+        "desired_response_type": "Voice",
+        "start_time": "2024-01-01T10:00:00Z",
+        "customer_number": "+33 1",
+        "attempts": 0,
+        "callback_status": 2,
+        "call_result": 53,
+        "callback_type": 2,
+    }
     assert (await client.post("/interactions", json=callback)).status_code == 201
     assert_error(await client.post("/interactions", json=callback), 409, method="POST", fragment="already")
-    assert_error(await client.post("/interactions", json=callback | {"interaction_id": "cb-2", "desired_response_type": "Fax"}),
-                 400, method="POST")  # fmt: skip
+    assert_error(
+        await client.post("/interactions", json=callback | {"interaction_id": "cb-2", "desired_response_type": "Fax"}),
+        400,
+        method="POST",
+    )
 
 
 async def test_interactions_of_a_customer_and_of_a_service(client: httpx.AsyncClient) -> None:
@@ -103,14 +134,20 @@ async def test_interactions_of_a_customer_and_of_a_service(client: httpx.AsyncCl
     state_id = await new_state(client, service_id, interaction_id="state-chat")
     await new_task(client, service_id, state_id=state_id, interaction_id=4242)
     await client.post(f"/services/{service_id}/end", json={"interaction_id": "end-mail"})
-    email = {"entity_type": 0, "media_type": "email", "from": {"address": "a@x.org", "personal": "A"},
-             "to": [{"address": "cc@corp.com"}]}  # fmt: skip
-    for interaction_id, start, extra in [("svc-call", "2024-01-01T10:00:00Z", {"entity_type": 3, "media_type": "voice"}),
-                                         ("state-chat", "2024-01-01T10:01:00Z", {}),
-                                         ("4242", "2024-01-01T10:02:00Z", {}),
-                                         ("end-mail", "2024-01-01T10:03:00Z", email),
-                                         ("recorded", "2024-01-01T10:04:00Z", {"service_id": service_id}),
-                                         ("unrelated", "2024-01-01T09:00:00Z", {})]:  # fmt: skip
+    email = {
+        "entity_type": 0,
+        "media_type": "email",
+        "from": {"address": "a@x.org", "personal": "A"},
+        "to": [{"address": "cc@corp.com"}],
+    }
+    for interaction_id, start, extra in [
+        ("svc-call", "2024-01-01T10:00:00Z", {"entity_type": 3, "media_type": "voice"}),
+        ("state-chat", "2024-01-01T10:01:00Z", {}),
+        ("4242", "2024-01-01T10:02:00Z", {}),
+        ("end-mail", "2024-01-01T10:03:00Z", email),
+        ("recorded", "2024-01-01T10:04:00Z", {"service_id": service_id}),
+        ("unrelated", "2024-01-01T09:00:00Z", {}),
+    ]:
         body = chat(customer_id, interaction_id, start_date=start) | extra
         if body["entity_type"] != 2:
             del body["established_date"]
@@ -126,8 +163,12 @@ async def test_interactions_of_a_customer_and_of_a_service(client: httpx.AsyncCl
     assert_error(await client.get("/interactions/nope"), 404, method="GET")
     assert_error(await client.get("/interactions/svc-call/plain_text"), 404, method="GET", fragment="text")
 
-    tree = await gql(client, """query($c: ID!) { customer(id: $c) { interactions { id }
-        services { interactions { id entityType mediaType service { id } customer { id } } } } }""", c=customer_id)  # fmt: skip
+    tree = await gql(
+        client,
+        """query($c: ID!) { customer(id: $c) { interactions { id }
+        services { interactions { id entityType mediaType service { id } customer { id } } } } }""",
+        c=customer_id,
+    )
     customer = tree["data"]["customer"]
     assert [i["id"] for i in customer["interactions"]] == by_customer
     service_interactions = customer["services"][0]["interactions"]
@@ -138,8 +179,11 @@ async def test_interactions_of_a_customer_and_of_a_service(client: httpx.AsyncCl
 
 async def test_record_interaction_mutation(client: httpx.AsyncClient) -> None:
     customer_id = await new_customer(client)
-    body = await gql(client, "mutation($i: JSON!) { recordInteraction(interaction: $i) { id textUrl fields } }",
-                     i=chat(customer_id, "gql-1", text="hi"))  # fmt: skip
+    body = await gql(
+        client,
+        "mutation($i: JSON!) { recordInteraction(interaction: $i) { id textUrl fields } }",
+        i=chat(customer_id, "gql-1", text="hi"),
+    )
     recorded = body["data"]["recordInteraction"]
     assert recorded["textUrl"] == "/interactions/gql-1/plain_text"
     assert recorded["fields"]["udata"]["ChatServerHost"] == "SUITE80"
@@ -166,9 +210,16 @@ async def test_contents_are_never_pages_of_this_server(client: httpx.AsyncClient
     customer_id = await new_customer(client)
     script = "<script>fetch('/graphql', {method: 'POST'})</script>"
     svg = f'<svg xmlns="http://www.w3.org/2000/svg">{script}</svg>'
-    body = chat(customer_id, "xss", text=script, structured_text=f"<html>{script}</html>", structured_text_mime="text/html",
-                binary_content=base64.b64encode(svg.encode()).decode(), binary_content_mime="image/svg+xml",
-                binary_content_size=len(svg))  # fmt: skip
+    body = chat(
+        customer_id,
+        "xss",
+        text=script,
+        structured_text=f"<html>{script}</html>",
+        structured_text_mime="text/html",
+        binary_content=base64.b64encode(svg.encode()).decode(),
+        binary_content_mime="image/svg+xml",
+        binary_content_size=len(svg),
+    )
     assert (await client.post("/interactions", json=body)).status_code == 201
     for path, inline in (("plain_text", True), ("structured_text", False), ("binary_content", False)):
         response = await client.get(f"/interactions/xss/{path}")
@@ -182,7 +233,9 @@ async def test_contents_are_never_pages_of_this_server(client: httpx.AsyncClient
             assert response.headers["content-disposition"].startswith("attachment")
 
 
-async def test_a_media_type_stored_before_it_was_checked_is_served_as_bytes(app: Starlette, client: httpx.AsyncClient) -> None:
+async def test_a_media_type_stored_before_it_was_checked_is_served_as_bytes(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
     """An older row whose media type holds a line break is served as octet-stream, not a broken answer."""
     customer_id = await new_customer(client)
     body = chat(customer_id, "old", structured_text="<p>hi</p>", structured_text_mime="text/html")

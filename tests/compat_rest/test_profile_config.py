@@ -40,10 +40,18 @@ async def test_configured_schema_is_enforced(client: httpx.AsyncClient) -> None:
     assert [a["name"] for a in schema] == ["FirstName", "Segment", "DOB"]
 
     assert_error(await client.post("/profiles", json={"DOB": "1962-05-10"}), 400, method="POST", fragment="FirstName")
-    assert_error(await client.post("/profiles", json={"FirstName": "A", "Segment": "platinum"}), 400,
-                 method="POST", fragment="Segment")  # fmt: skip
-    assert_error(await client.post("/profiles", json={"FirstName": "A", "LastName": "B"}), 400,
-                 method="POST", fragment="LastName")  # fmt: skip
+    assert_error(
+        await client.post("/profiles", json={"FirstName": "A", "Segment": "platinum"}),
+        400,
+        method="POST",
+        fragment="Segment",
+    )
+    assert_error(
+        await client.post("/profiles", json={"FirstName": "A", "LastName": "B"}),
+        400,
+        method="POST",
+        fragment="LastName",
+    )
 
     response = await client.post("/profiles", json={"FirstName": "Select", "DOB": "1962-05-10"})
     assert response.status_code == 201, response.text

@@ -20,8 +20,11 @@ from tests.conftest import snapshot
 from tests.helpers import assert_error, new_schema
 from tests.servers import COMMAND
 
-ADDRESS = {"name": "Address", "type": "single-valued",
-           "attributes": [{"name": "AddressType", "type": "integer"}, {"name": "City", "type": "string"}]}  # fmt: skip
+ADDRESS = {
+    "name": "Address",
+    "type": "single-valued",
+    "attributes": [{"name": "AddressType", "type": "integer"}, {"name": "City", "type": "string"}],
+}
 CSV = (
     "FirstName,LastName,EmailAddress[2],EmailAddress[1],Address.AddressType,Address.City\r\n"
     'kertu,gusch,k2@gusch.net,k1@gusch.net,7,"Fullerton, CA"\r\n'
@@ -32,7 +35,9 @@ CSV = (
 )
 
 
-async def _import(client: httpx.AsyncClient, description: dict[str, Any], csv: str | bytes | None = CSV) -> httpx.Response:
+async def _import(
+    client: httpx.AsyncClient, description: dict[str, Any], csv: str | bytes | None = CSV
+) -> httpx.Response:
     files: dict[str, Any] = {"description": (None, json.dumps(description), "application/json")}
     if csv is not None:
         files["profiles"] = ("profiles.csv", csv.encode() if isinstance(csv, str) else csv, "text/csv")
@@ -67,8 +72,9 @@ async def test_import_reports_bad_rows_and_imports_the_rest(app: Starlette, clie
 async def test_import_start_index_max_errors_delimiter_and_encoding(app: Starlette, client: httpx.AsyncClient) -> None:
     await _maintenance(client)
     latin = "FirstName;LastName\r\nJosé;Müller\r\nAna;Ibáñez\r\n".encode("latin-1")
-    report = (await _import(client, {"format": "csv", "delimiter": ";", "encoding": "latin-1",
-                                     "start-from-index": 1}, latin)).json()  # fmt: skip
+    report = (
+        await _import(client, {"format": "csv", "delimiter": ";", "encoding": "latin-1", "start-from-index": 1}, latin)
+    ).json()
     assert report["imported"] == 1
     assert [p["LastName"] for p in await _profiles(app)] == ["Ibáñez"]
     bad = "FirstName\r\n" + "".join(f'"{n}\r\nx"y\r\n' for n in range(5))
@@ -79,10 +85,16 @@ async def test_import_start_index_max_errors_delimiter_and_encoding(app: Starlet
 
 async def test_import_with_an_id_key_skips_known_and_reports_ambiguous(client: httpx.AsyncClient) -> None:
     await _maintenance(client)
-    assert (await client.post("/metadata/identification-keys", json={"name": "idLast", "attributes": ["LastName"]})).status_code == 201
+    assert (
+        await client.post("/metadata/identification-keys", json={"name": "idLast", "attributes": ["LastName"]})
+    ).status_code == 201
     first = (await _import(client, {"format": "csv"}, "FirstName,LastName\r\nA,Doe\r\nB,Doe\r\nC,Roe\r\n")).json()
     assert first["imported"] == 3
-    again = (await _import(client, {"format": "csv", "id-key": "idLast"}, "FirstName,LastName\r\nD,Doe\r\nE,Roe\r\nF,Poe\r\n")).json()
+    again = (
+        await _import(
+            client, {"format": "csv", "id-key": "idLast"}, "FirstName,LastName\r\nD,Doe\r\nE,Roe\r\nF,Poe\r\n"
+        )
+    ).json()
     assert again["imported"] == 1
     assert again["skipped"] == 1
     assert [a["index"] for a in again["ambiguous"]] == [0]
@@ -110,8 +122,12 @@ async def test_refusals_write_nothing(app: Starlette, client: httpx.AsyncClient)
     assert_error(await _import(client, {"format": "csv"}, "Shoe\r\n42\r\n"), 400, method="POST", fragment="Shoe")
     assert_error(await _import(client, {"format": "csv"}, None), 400, method="POST", fragment="profiles")
     assert_error(await _import(client, {"format": "csv", "profiles": "/etc/passwd"}, None), 400, method="POST")
-    assert_error(await _import(client, {"format": "csv"}, "FirstName\r\n\xff\r\n".encode("latin-1")), 400,
-                 method="POST", fragment="encoding")  # fmt: skip
+    assert_error(
+        await _import(client, {"format": "csv"}, "FirstName\r\n\xff\r\n".encode("latin-1")),
+        400,
+        method="POST",
+        fragment="encoding",
+    )
     assert_error(await client.post("/profiles/import", json={"format": "csv"}), 415, method="POST")
     assert await snapshot(app) == before
 
@@ -139,9 +155,14 @@ def test_command_line_import(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
     terminal, screen = pty.openpty()  # the progress bar shows on a terminal only (80 columns here)
     fcntl.ioctl(screen, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    result = subprocess.run([COMMAND, "import-profiles", str(csv), "--database", f"sqlite:///{tmp_path / 'cg.db'}",
-                             "--batch-size", "1000"], stdout=subprocess.PIPE, stderr=screen, text=True, env=env,
-                            timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [COMMAND, "import-profiles", str(csv), "--database", f"sqlite:///{tmp_path / 'cg.db'}", "--batch-size", "1000"],
+        stdout=subprocess.PIPE,
+        stderr=screen,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     os.close(screen)
     chunks = []
     while True:

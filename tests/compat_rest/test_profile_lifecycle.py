@@ -8,8 +8,12 @@ from starlette.applications import Starlette
 from tests.conftest import snapshot
 from tests.helpers import FEEDBACK, assert_error, new_customer, new_schema, new_service, new_state, new_task
 
-PHONE = {"name": "Phone", "type": "multi-valued", "unique": ["PhoneNumber"],
-         "attributes": [{"name": "PhoneNumber", "type": "string"}, {"name": "label", "type": "string"}]}  # fmt: skip
+PHONE = {
+    "name": "Phone",
+    "type": "multi-valued",
+    "unique": ["PhoneNumber"],
+    "attributes": [{"name": "PhoneNumber", "type": "string"}, {"name": "label", "type": "string"}],
+}
 ADDRESS = {"name": "Address", "type": "single-valued", "attributes": [{"name": "City", "type": "string"}]}
 
 
@@ -21,15 +25,21 @@ async def _profile_schemas(client: httpx.AsyncClient) -> None:
 
 async def test_update_replaces_attributes_and_only_given_extensions(client: httpx.AsyncClient) -> None:
     await _profile_schemas(client)
-    customer_id = await new_customer(client, FirstName="Bruce", LastName="Banner", Address={"City": "Dayton"},
-                                     Phone=[{"PhoneNumber": "1"}])  # fmt: skip
+    customer_id = await new_customer(
+        client, FirstName="Bruce", LastName="Banner", Address={"City": "Dayton"}, Phone=[{"PhoneNumber": "1"}]
+    )
     body = {"customer_id": customer_id, "FirstName": "Bruce", "EmailAddress": ["b@x.org"], "Address": {"City": "Paris"}}
     response = await client.put(f"/profiles/{customer_id}", json=body)
     assert response.status_code == 200
     assert response.json() == []
     profile = (await client.get(f"/profiles/{customer_id}?extensions=Address,Phone")).json()
-    assert profile == {"customer_id": customer_id, "FirstName": "Bruce", "EmailAddress": ["b@x.org"],
-                       "Address": {"City": "Paris"}, "Phone": [{"PhoneNumber": "1"}]}  # fmt: skip
+    assert profile == {
+        "customer_id": customer_id,
+        "FirstName": "Bruce",
+        "EmailAddress": ["b@x.org"],
+        "Address": {"City": "Paris"},
+        "Phone": [{"PhoneNumber": "1"}],
+    }
 
 
 async def test_update_errors_write_nothing(app: Starlette, client: httpx.AsyncClient) -> None:
@@ -69,11 +79,21 @@ async def test_delete_removes_the_profile_and_its_services(app: Starlette, clien
 
 async def test_merge_moves_everything_and_deletes_the_source(client: httpx.AsyncClient) -> None:
     await _profile_schemas(client)
-    dst = await new_customer(client, FirstName="Bruce", EmailAddress=["b@x.org"], Address={"City": "Dayton"},
-                             Phone=[{"PhoneNumber": "1", "label": "home"}])  # fmt: skip
-    src = await new_customer(client, FirstName="Hulk", EmailAddress=["b@x.org", "h@x.org"], Title="Dr",
-                             Address={"City": "Paris"},
-                             Phone=[{"PhoneNumber": "1", "label": "work"}, {"PhoneNumber": "2"}])  # fmt: skip
+    dst = await new_customer(
+        client,
+        FirstName="Bruce",
+        EmailAddress=["b@x.org"],
+        Address={"City": "Dayton"},
+        Phone=[{"PhoneNumber": "1", "label": "home"}],
+    )
+    src = await new_customer(
+        client,
+        FirstName="Hulk",
+        EmailAddress=["b@x.org", "h@x.org"],
+        Title="Dr",
+        Address={"City": "Paris"},
+        Phone=[{"PhoneNumber": "1", "label": "work"}, {"PhoneNumber": "2"}],
+    )
     active = await new_service(client, customer_id=src)
     done = await new_service(client, customer_id=src)
     await client.post(f"/services/{done}/end")
@@ -93,8 +113,12 @@ async def test_merge_moves_everything_and_deletes_the_source(client: httpx.Async
 
 async def test_merge_keeping_source_values_and_active_services_only(client: httpx.AsyncClient) -> None:
     await _profile_schemas(client)
-    dst = await new_customer(client, FirstName="Bruce", Address={"City": "Dayton"}, Phone=[{"PhoneNumber": "1", "label": "home"}])
-    src = await new_customer(client, FirstName="Hulk", Address={"City": "Paris"}, Phone=[{"PhoneNumber": "1", "label": "work"}])
+    dst = await new_customer(
+        client, FirstName="Bruce", Address={"City": "Dayton"}, Phone=[{"PhoneNumber": "1", "label": "home"}]
+    )
+    src = await new_customer(
+        client, FirstName="Hulk", Address={"City": "Paris"}, Phone=[{"PhoneNumber": "1", "label": "work"}]
+    )
     active = await new_service(client, customer_id=src)
     done = await new_service(client, customer_id=src)
     await client.post(f"/services/{done}/end")

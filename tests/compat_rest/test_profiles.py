@@ -10,8 +10,11 @@ from tests.helpers import assert_error, new_customer
 
 
 async def test_create_profile_makes_a_16_character_id(client: httpx.AsyncClient) -> None:
-    body = {"FirstName": "Bruce", "LastName": "Banner",
-            "EmailAddress": ["bruce.banner@marvelous.com", "b.banner@hulk.dom"]}  # fmt: skip
+    body = {
+        "FirstName": "Bruce",
+        "LastName": "Banner",
+        "EmailAddress": ["bruce.banner@marvelous.com", "b.banner@hulk.dom"],
+    }
     response = await client.post("/profiles/", json=body)
     assert response.status_code == 201
     customer_id = response.json()["customer_id"]
@@ -63,7 +66,12 @@ async def test_unknown_profile_is_404(client: httpx.AsyncClient) -> None:
 async def test_profile_schema_lists_the_documented_defaults(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/metadata/profiles/")).json()
     by_name = {a["name"]: a for a in schema}
-    assert by_name["FirstName"] == {"name": "FirstName", "type": "string", "length": 256, "encrypt": False,
-                                    "mandatory": False}  # fmt: skip
+    assert by_name["FirstName"] == {
+        "name": "FirstName",
+        "type": "string",
+        "length": 256,
+        "encrypt": False,
+        "mandatory": False,
+    }
     assert by_name["LCA_TimeStamp_voice"]["type"] == "datetime"
     assert {"EmailAddress", "PhoneNumber", "PIN", "Pref_EmplID_chat"} <= set(by_name)

@@ -19,9 +19,21 @@ STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 async def test_status_has_every_documented_field(client: httpx.AsyncClient) -> None:
     status = (await client.get("/server/status")).json()
-    assert set(status) == {"version", "system_time", "mode", "max_memory", "allocated_memory", "used_memory", "process_id",
-                           "free_memory", "started", "last_request", "request_today", "client_errors_today",
-                           "server_errors_today"}  # fmt: skip
+    assert set(status) == {
+        "version",
+        "system_time",
+        "mode",
+        "max_memory",
+        "allocated_memory",
+        "used_memory",
+        "process_id",
+        "free_memory",
+        "started",
+        "last_request",
+        "request_today",
+        "client_errors_today",
+        "server_errors_today",
+    }
     assert status["mode"] == "production"
     assert STAMP.fullmatch(status["system_time"])
     assert STAMP.fullmatch(status["started"])
@@ -51,11 +63,9 @@ async def test_mode_switch_is_case_insensitive_and_maintenance_refuses_work(clie
     assert (await client.get("/server/status")).json()["mode"] == "maintenance"
 
     assert_error(await client.get(f"/services/{service_id}"), 403, method="GET", fragment="maintenance")
-    assert_error(await client.post("/services/start", json={"service_type": 1, "contact_key": "k"}), 403,
-                 method="POST")  # fmt: skip
+    assert_error(await client.post("/services/start", json={"service_type": 1, "contact_key": "k"}), 403, method="POST")
     assert_error(await client.get(f"/profiles/{customer_id}"), 403, method="GET")
-    assert_error(await client.post(f"/services/{service_id}/states/start", json={"state_type": 1}), 403,
-                 method="POST")  # fmt: skip
+    assert_error(await client.post(f"/services/{service_id}/states/start", json={"state_type": 1}), 403, method="POST")
 
     assert (await client.post("/server/mode", json={"mode": "PRODUCTION"})).json() == {"server changed": "production"}
     assert (await client.get(f"/services/{service_id}")).status_code == 200

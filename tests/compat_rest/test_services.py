@@ -16,10 +16,17 @@ PREFIXES = ["", "/genesys/1/cs"]
 @pytest.mark.parametrize("prefix", PREFIXES)
 async def test_start_service_answers_201_with_id_and_location(client: httpx.AsyncClient, prefix: str) -> None:
     body = {
-        "timestamp": "2009-05-12T12:05:12.145Z", "interaction_id": "123ABCAADFJ1259ACF",
-        "application_type": 400, "application_id": 40, "est_duration": 60, "contact_key": "42",
-        "service_type": 100, "media_type": 1, "resource_id": 5005, "resource_type": 2,
-    }  # fmt: skip
+        "timestamp": "2009-05-12T12:05:12.145Z",
+        "interaction_id": "123ABCAADFJ1259ACF",
+        "application_type": 400,
+        "application_id": 40,
+        "est_duration": 60,
+        "contact_key": "42",
+        "service_type": 100,
+        "media_type": 1,
+        "resource_id": 5005,
+        "resource_type": 2,
+    }
     response = await client.post(f"{prefix}/services/start", json=body)
     assert response.status_code == 201
     service_id = response.json()["service_id"]
@@ -28,13 +35,20 @@ async def test_start_service_answers_201_with_id_and_location(client: httpx.Asyn
 
     service = (await client.get(f"{prefix}/services/{service_id}")).json()
     assert service == {
-        "service_id": service_id, "service_type": 100, "contact_key": "42", "est_duration": 60,
+        "service_id": service_id,
+        "service_type": 100,
+        "contact_key": "42",
+        "est_duration": 60,
         "started": {
-            "timestamp": "2009-05-12T12:05:12.145Z", "interaction_id": "123ABCAADFJ1259ACF",
-            "application_type": 400, "application_id": 40, "media_type": 1, "resource_id": 5005,
+            "timestamp": "2009-05-12T12:05:12.145Z",
+            "interaction_id": "123ABCAADFJ1259ACF",
+            "application_type": 400,
+            "application_id": 40,
+            "media_type": 1,
+            "resource_id": 5005,
             "resource_type": 2,
         },
-    }  # fmt: skip
+    }
 
 
 async def test_long_or_string_fields_round_trip_as_given(client: httpx.AsyncClient) -> None:
@@ -138,16 +152,21 @@ async def test_associate_with_unknown_customer_or_service_is_404(client: httpx.A
     customer_id = await new_customer(client)
     service_id = await new_service(client)
     before = await snapshot(client._transport.app)  # type: ignore[attr-defined]
-    assert_error(await client.post(f"/customers/XXXXXXXXXXXXXXXX/services/{service_id}"), 404,
-                 method="POST", fragment="customer")  # fmt: skip
+    assert_error(
+        await client.post(f"/customers/XXXXXXXXXXXXXXXX/services/{service_id}"), 404, method="POST", fragment="customer"
+    )
     assert_error(await client.post(f"/customers/{customer_id}/services/999999"), 404, method="POST", fragment="service")
     assert await snapshot(client._transport.app) == before  # type: ignore[attr-defined]
 
 
 async def test_complete_service_sets_duration_disposition_and_end_event(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client, timestamp="2010-06-03T08:49:53.053Z")
-    body = {"timestamp": "2010-06-03T08:51:15.990Z", "interaction_id": "587", "disposition": 10,
-            "disposition_desc": "SUCCESS"}  # fmt: skip
+    body = {
+        "timestamp": "2010-06-03T08:51:15.990Z",
+        "interaction_id": "587",
+        "disposition": 10,
+        "disposition_desc": "SUCCESS",
+    }
     response = await client.post(f"/services/{service_id}/end", json=body)
     assert response.status_code == 204
     service = (await client.get(f"/services/{service_id}")).json()
@@ -213,11 +232,13 @@ async def test_unknown_service_is_404(client: httpx.AsyncClient) -> None:
 
 async def test_bad_boolean_parameter_is_400(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client)
-    assert_error(await client.get(f"/services/{service_id}?active_states=yes"), 400, method="GET",
-                 fragment="active_states")  # fmt: skip
+    assert_error(
+        await client.get(f"/services/{service_id}?active_states=yes"), 400, method="GET", fragment="active_states"
+    )
 
 
 async def test_undefined_extension_in_query_is_400(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client)
-    assert_error(await client.get(f"/services/{service_id}?extensions=Feedback"), 400, method="GET",
-                 fragment="Feedback")  # fmt: skip
+    assert_error(
+        await client.get(f"/services/{service_id}?extensions=Feedback"), 400, method="GET", fragment="Feedback"
+    )

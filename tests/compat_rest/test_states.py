@@ -11,8 +11,16 @@ from tests.helpers import assert_error, new_service, new_state, new_task
 
 async def test_start_state_answers_201_with_location(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client)
-    body = {"interaction_id": "51", "application_type": 400, "application_id": 40, "resource_type": 200,
-            "resource_id": 20, "media_type": 2, "est_duration": 60, "state_type": 100}  # fmt: skip
+    body = {
+        "interaction_id": "51",
+        "application_type": 400,
+        "application_id": 40,
+        "resource_type": 200,
+        "resource_id": 20,
+        "media_type": 2,
+        "est_duration": 60,
+        "state_type": 100,
+    }
     response = await client.post(f"/genesys/1/cs/services/{service_id}/states/start", json=body)
     assert response.status_code == 201
     state_id = response.json()["state_id"]
@@ -29,8 +37,12 @@ async def test_start_state_answers_201_with_location(client: httpx.AsyncClient) 
 async def test_complete_state(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client)
     state_id = await new_state(client, service_id, timestamp="2010-06-03T08:48:51.473Z")
-    body = {"interaction_id": "1587", "disposition": 5, "disposition_desc": "normal ending",
-            "timestamp": "2010-06-03T08:51:54.380Z"}  # fmt: skip
+    body = {
+        "interaction_id": "1587",
+        "disposition": 5,
+        "disposition_desc": "normal ending",
+        "timestamp": "2010-06-03T08:51:54.380Z",
+    }
     response = await client.post(f"/services/{service_id}/states/{state_id}/end", json=body)
     assert response.status_code == 200
     state = (await client.get(f"/services/{service_id}/states/{state_id}")).json()
@@ -90,11 +102,12 @@ async def test_transition_completes_from_and_starts_to(client: httpx.AsyncClient
     service_id = await new_service(client)
     first = await new_state(client, service_id, timestamp="2009-05-07T12:00:00.000Z")
     body = {
-        "timestamp": "2009-05-07T12:05:20.157", "session_id": "11000ABC-80236C1A-1010",
+        "timestamp": "2009-05-07T12:05:20.157",
+        "session_id": "11000ABC-80236C1A-1010",
         "interaction_id": "123ABC908ABFFD8080",
         "from": {"state_id": first, "disposition": 1, "disposition_desc": "SUCCESS"},
         "to": {"state_type": 8, "est_duration": 500},
-    }  # fmt: skip
+    }
     response = await client.post(f"/services/{service_id}/states/transition", json=body)
     assert response.status_code == 201
     second = response.json()["state_id"]
@@ -104,13 +117,20 @@ async def test_transition_completes_from_and_starts_to(client: httpx.AsyncClient
     assert old["disposition"] == 1
     assert old["disposition_desc"] == "SUCCESS"
     assert old["duration"] == 320_157
-    assert old["completed"] == {"timestamp": "2009-05-07T12:05:20.157Z", "session_id": "11000ABC-80236C1A-1010",
-                                "interaction_id": "123ABC908ABFFD8080"}  # fmt: skip
+    assert old["completed"] == {
+        "timestamp": "2009-05-07T12:05:20.157Z",
+        "session_id": "11000ABC-80236C1A-1010",
+        "interaction_id": "123ABC908ABFFD8080",
+    }
     new = (await client.get(f"/services/{service_id}/states/{second}")).json()
     assert new["state_type"] == 8
     assert new["est_duration"] == 500
-    assert new["started"] == {"timestamp": "2009-05-07T12:05:20.157Z", "session_id": "11000ABC-80236C1A-1010",
-                              "interaction_id": "123ABC908ABFFD8080", "previous_state_id": first}  # fmt: skip
+    assert new["started"] == {
+        "timestamp": "2009-05-07T12:05:20.157Z",
+        "session_id": "11000ABC-80236C1A-1010",
+        "interaction_id": "123ABC908ABFFD8080",
+        "previous_state_id": first,
+    }
 
 
 @pytest.mark.parametrize(
@@ -131,8 +151,9 @@ async def test_failed_transition_writes_nothing(
     first = await new_state(client, service_id)
     text = httpx.Response(200, json=body).text.replace('"FIRST"', str(first))
     before = await snapshot(client._transport.app)  # type: ignore[attr-defined]
-    response = await client.post(f"/services/{service_id}/states/transition", content=text,
-                                 headers={"content-type": "application/json"})  # fmt: skip
+    response = await client.post(
+        f"/services/{service_id}/states/transition", content=text, headers={"content-type": "application/json"}
+    )
     assert_error(response, status, method="POST", fragment=fragment)
     assert await snapshot(client._transport.app) == before  # type: ignore[attr-defined]
 

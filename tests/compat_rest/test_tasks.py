@@ -13,24 +13,39 @@ from tests.helpers import assert_error, new_customer, new_service, new_state, ne
 async def test_start_and_complete_task_in_both_spellings(client: httpx.AsyncClient, word: str) -> None:
     service_id = await new_service(client)
     state_id = await new_state(client, service_id)
-    body = {"interaction_id": 42, "est_duration": 460, "state_id": state_id, "task_type": "customer info",
-            "timestamp": "2010-06-03T08:49:45.943Z"}  # fmt: skip
+    body = {
+        "interaction_id": 42,
+        "est_duration": 460,
+        "state_id": state_id,
+        "task_type": "customer info",
+        "timestamp": "2010-06-03T08:49:45.943Z",
+    }
     response = await client.post(f"/services/{service_id}/{word}/start", json=body)
     assert response.status_code == 201
     task_id = response.json()["task_id"]
     assert response.headers["location"] == f"/services/{service_id}/tasks/{task_id}"
 
-    end = {"interaction_id": "0000CSS0FXZUP6UR", "disposition": 10, "disposition_desc": "SUCCESS",
-           "timestamp": "2010-06-03T08:51:15.990Z"}  # fmt: skip
+    end = {
+        "interaction_id": "0000CSS0FXZUP6UR",
+        "disposition": 10,
+        "disposition_desc": "SUCCESS",
+        "timestamp": "2010-06-03T08:51:15.990Z",
+    }
     response = await client.post(f"/genesys/1/cs/services/{service_id}/{word}/{task_id}/end", json=end)
     assert response.status_code == 204
     task = (await client.get(f"/services/{service_id}/{word}/{task_id}")).json()
     assert task == {
-        "service_id": service_id, "task_id": task_id, "task_type": "customer info", "state_id": state_id,
-        "est_duration": 460, "started": {"interaction_id": 42, "timestamp": "2010-06-03T08:49:45.943Z"},
+        "service_id": service_id,
+        "task_id": task_id,
+        "task_type": "customer info",
+        "state_id": state_id,
+        "est_duration": 460,
+        "started": {"interaction_id": 42, "timestamp": "2010-06-03T08:49:45.943Z"},
         "completed": {"interaction_id": "0000CSS0FXZUP6UR", "timestamp": "2010-06-03T08:51:15.990Z"},
-        "duration": 90_047, "disposition": 10, "disposition_desc": "SUCCESS",
-    }  # fmt: skip
+        "duration": 90_047,
+        "disposition": 10,
+        "disposition_desc": "SUCCESS",
+    }
 
 
 async def test_task_of_a_customer_service_shows_customer_id(client: httpx.AsyncClient) -> None:

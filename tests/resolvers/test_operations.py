@@ -43,7 +43,9 @@ async def test_roles_come_first_then_the_input(app: Starlette) -> None:
 
 async def test_inputs_are_checked_with_the_documented_messages(app: Starlette) -> None:
     ctx = _context(app)
-    with pytest.raises(BadParameter, match=re.escape("bad parameter 'service_type' reason : mandatory field is missing")):
+    with pytest.raises(
+        BadParameter, match=re.escape("bad parameter 'service_type' reason : mandatory field is missing")
+    ):
         await services.start_service(ctx, {"body": {"contact_key": "k"}})
     with pytest.raises(BadParameter, match=re.escape("'est_duration' reason : must not be negative")):
         await services.start_service(ctx, {"body": {"service_type": 1, "contact_key": "k", "est_duration": -5}})

@@ -48,8 +48,11 @@ fragment task on Task {{ __typename {JOURNEY} taskType serviceId extensions {{ P
 
 async def _tree(client: httpx.AsyncClient) -> tuple[str, int]:
     assert (await client.post("/server/mode", json={"mode": "maintenance"})).status_code == 200
-    await new_schema(client, "profiles", {"name": "Vip", "type": "single-valued",
-                                             "attributes": [{"name": "level", "type": "integer"}]})  # fmt: skip
+    await new_schema(
+        client,
+        "profiles",
+        {"name": "Vip", "type": "single-valued", "attributes": [{"name": "level", "type": "integer"}]},
+    )
     assert (await client.post("/server/mode", json={"mode": "production"})).status_code == 200
     await new_schema(client, "services", [FEEDBACK, OFFERS])
     await new_schema(client, "states", FEEDBACK)  # the same name as the service extension, on purpose
@@ -57,14 +60,20 @@ async def _tree(client: httpx.AsyncClient) -> tuple[str, int]:
     customer_id = await new_customer(client, FirstName="Ada", PhoneNumber=["555-1", "555-2"], Vip={"level": 3})
     first = 0
     for n in range(4):
-        service_id = await new_service(client, customer_id=customer_id, service_type=n % 2, interaction_id=f"c{n}",
-                                       Feedback={"FeedbackType": "survey", "rating": n},
-                                       relatedOffers=[{"offer_name": f"o{i}", "type": i} for i in range(n)])  # fmt: skip
+        service_id = await new_service(
+            client,
+            customer_id=customer_id,
+            service_type=n % 2,
+            interaction_id=f"c{n}",
+            Feedback={"FeedbackType": "survey", "rating": n},
+            relatedOffers=[{"offer_name": f"o{i}", "type": i} for i in range(n)],
+        )
         first = first or service_id
         for s in range(2):
             state_id = await new_state(client, service_id, state_type=s, Feedback={"FeedbackType": "t", "rating": s})
-            task_id = await new_task(client, service_id, state_id=state_id, task_type=f"t{s}",
-                                     Proposal=[CAR, CAR | {"car type": "van"}])  # fmt: skip
+            task_id = await new_task(
+                client, service_id, state_id=state_id, task_type=f"t{s}", Proposal=[CAR, CAR | {"car type": "van"}]
+            )
             if n % 2:
                 ended = await client.post(f"/services/{service_id}/tasks/{task_id}/end", json={"disposition": "done"})
                 assert ended.status_code == 204, ended.text
@@ -77,8 +86,9 @@ async def _tree(client: httpx.AsyncClient) -> tuple[str, int]:
     return customer_id, first
 
 
-async def _both_ways(app: Starlette, client: httpx.AsyncClient, query: str, variables: dict[str, Any],
-                     served_by: str) -> dict[str, Any]:  # fmt: skip
+async def _both_ways(
+    app: Starlette, client: httpx.AsyncClient, query: str, variables: dict[str, Any], served_by: str
+) -> dict[str, Any]:
     """The body with compiled plans and on graphql-core's field walk alone (compared as bytes), and
     which executor the first one ran on."""
     settings = app.state.runtime.settings
@@ -100,8 +110,10 @@ async def _both_ways(app: Starlette, client: httpx.AsyncClient, query: str, vari
 
 async def test_the_whole_tree_is_the_same_both_ways(app: Starlette, client: httpx.AsyncClient) -> None:
     customer_id, _ = await _tree(client)
-    for variables in ({"id": customer_id, "withTasks": True}, {"id": customer_id, "withTasks": False, "skipOffers": True,
-                                                                "types": ["1"]}):  # fmt: skip
+    for variables in (
+        {"id": customer_id, "withTasks": True},
+        {"id": customer_id, "withTasks": False, "skipOffers": True, "types": ["1"]},
+    ):
         body = await _both_ways(app, client, TREE, variables, "compiled")
         assert "errors" not in body, body
         customer = body["data"]["customer"]
@@ -126,13 +138,16 @@ async def test_the_whole_tree_is_the_same_both_ways(app: Starlette, client: http
         ("query($s: Long!) { state(serviceId: $s, id: 1) { id service { id states { id } } } }", 0),
         ("query($s: Long!) { task(serviceId: $s, id: 1) { taskType service { customer { services { id } } } } }", 0),
         ('{ interaction(id: "c1") { id customerId customer { id } service { id } fields } }', 0),
-        ("{ __schema { queryType { name } types { name fields { name type { name ofType { name } } } } } __typename }", 0),
+        (
+            "{ __schema { queryType { name } types { name fields { name type { name ofType { name } } } } } __typename }",
+            0,
+        ),
         # errors: a missing customer (null propagates to data), a bad argument deep in the tree (for
         # every parent: null propagates up to the customer), a missing service, one of two root fields
         ('{ customer(id: "nobody") { id } }', 1),
         ('query($c: ID!) { customer(id: $c) { services(startedFrom: "yesterday") { id } } }', 1),
         ("{ service(id: 999999) { id } }", 1),
-        ('query($s: Long!) { ok: service(id: $s) { id } missing: state(serviceId: $s, id: 999999) { id } }', 1),
+        ("query($s: Long!) { ok: service(id: $s) { id } missing: state(serviceId: $s, id: 999999) { id } }", 1),
     ],
 )
 async def test_small_queries_and_errors_are_the_same_both_ways(

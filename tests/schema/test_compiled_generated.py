@@ -50,18 +50,32 @@ from tests.helpers import FEEDBACK, OFFERS, PROPOSAL
 from tests.servers import AUTH, COMMAND, KEY, free_port, wait_ready
 from tests.test_operations import _metric
 
-GENERATED = settings(max_examples=max(60, EXAMPLES * 10), deadline=None, derandomize=EXAMPLES <= 10, database=None,
-                     suppress_health_check=list(HealthCheck))  # fmt: skip
+GENERATED = settings(
+    max_examples=max(60, EXAMPLES * 10),
+    deadline=None,
+    derandomize=EXAMPLES <= 10,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _start(folder: Path, url: str, name: str, compiled: bool) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
-    env |= {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0",
-            "CONTEXTGRAPH_GRAPHQL_COMPILED": "true" if compiled else "false", "CONTEXTGRAPH_REFRESH_INTERVAL": "1"}
+    env |= {
+        "CONTEXTGRAPH_BOOTSTRAP_KEY": KEY,
+        "CONTEXTGRAPH_RATE_LIMIT": "0",
+        "CONTEXTGRAPH_GRAPHQL_COMPILED": "true" if compiled else "false",
+        "CONTEXTGRAPH_REFRESH_INTERVAL": "1",
+    }
     with open(folder / f"{name}.log", "wb") as log:
-        process = subprocess.Popen([COMMAND, "serve", "--port", str(port), "--database", url], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=folder)  # fmt: skip
+        process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), "--database", url],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+        )
     base = f"http://127.0.0.1:{port}"
     wait_ready(base, process)
     return process, base
@@ -104,17 +118,29 @@ def world(servers: tuple[str, str]) -> dict[str, Any]:
         customer = http.post("/profiles", json={"FirstName": "Ada", "Vip": {"level": 3}}).json()["customer_id"]
         services = []
         for n in range(3):
-            body = {"customer_id": customer, "service_type": n, "interaction_id": f"i{n}", "media_type": "chat",
-                    "Feedback": {"FeedbackType": "survey", "rating": n},
-                    "relatedOffers": [{"offer_name": f"o{i}", "type": i} for i in range(n)]}  # fmt: skip
+            body = {
+                "customer_id": customer,
+                "service_type": n,
+                "interaction_id": f"i{n}",
+                "media_type": "chat",
+                "Feedback": {"FeedbackType": "survey", "rating": n},
+                "relatedOffers": [{"offer_name": f"o{i}", "type": i} for i in range(n)],
+            }
             service = http.post("/services/start", json=body).json()["service_id"]
             services.append(service)
             for s in range(2):
-                state = http.post(f"/services/{service}/states/start",
-                                  json={"state_type": s, "Feedback": {"FeedbackType": "t", "rating": s}}).json()  # fmt: skip
-                task = http.post(f"/services/{service}/tasks/start", json={
-                    "task_type": f"t{s}", "state_id": state["state_id"],
-                    "Proposal": [{"car type": "van", "price": 3}]}).json()  # fmt: skip
+                state = http.post(
+                    f"/services/{service}/states/start",
+                    json={"state_type": s, "Feedback": {"FeedbackType": "t", "rating": s}},
+                ).json()
+                task = http.post(
+                    f"/services/{service}/tasks/start",
+                    json={
+                        "task_type": f"t{s}",
+                        "state_id": state["state_id"],
+                        "Proposal": [{"car type": "van", "price": 3}],
+                    },
+                ).json()
                 if s:
                     http.post(f"/services/{service}/tasks/{task['task_id']}/end", json={"disposition": "done"})
             if n == 2:
@@ -165,8 +191,11 @@ class _Decorate:
             assert isinstance(node, FieldNode)
             field = parent.fields[node.name.value]
             inner = get_named_type(field.type)
-            sub = self.selections(inner, node.selection_set) if node.selection_set and isinstance(
-                inner, GraphQLObjectType) else node.selection_set  # fmt: skip
+            sub = (
+                self.selections(inner, node.selection_set)
+                if node.selection_set and isinstance(inner, GraphQLObjectType)
+                else node.selection_set
+            )
             alias = None
             if self.draw(st.integers(0, 4)) == 0:
                 self.aliases += 1
@@ -176,10 +205,14 @@ class _Decorate:
                 name = f"v{len(self.variables)}"
                 self.variables[name] = self.draw(st.booleans())
                 condition = ArgumentNode(name=NameNode(value="if"), value=VariableNode(name=NameNode(value=name)))
-                directives.append(DirectiveNode(name=NameNode(value=self.draw(st.sampled_from(["include", "skip"]))),
-                                                arguments=(condition,)))  # fmt: skip
-            field_node = FieldNode(alias=alias, name=node.name, arguments=node.arguments, directives=tuple(directives),
-                                   selection_set=sub)  # fmt: skip
+                directives.append(
+                    DirectiveNode(
+                        name=NameNode(value=self.draw(st.sampled_from(["include", "skip"]))), arguments=(condition,)
+                    )
+                )
+            field_node = FieldNode(
+                alias=alias, name=node.name, arguments=node.arguments, directives=tuple(directives), selection_set=sub
+            )
             made.append(field_node)
             if self.draw(st.integers(0, 6)) == 0:
                 made.append(field_node)  # the same field twice: merged
@@ -190,12 +223,20 @@ class _Decorate:
             inner_set = SelectionSetNode(selections=tuple(made[cut:]))
             if self.draw(st.booleans()):
                 condition = NamedTypeNode(name=NameNode(value=parent.name)) if self.draw(st.booleans()) else None
-                made = [*made[:cut], InlineFragmentNode(type_condition=condition, directives=(), selection_set=inner_set)]
+                made = [
+                    *made[:cut],
+                    InlineFragmentNode(type_condition=condition, directives=(), selection_set=inner_set),
+                ]
             else:
                 name = f"F{len(self.fragments)}"
-                self.fragments.append(FragmentDefinitionNode(
-                    name=NameNode(value=name), type_condition=NamedTypeNode(name=NameNode(value=parent.name)),
-                    directives=(), selection_set=inner_set))  # fmt: skip
+                self.fragments.append(
+                    FragmentDefinitionNode(
+                        name=NameNode(value=name),
+                        type_condition=NamedTypeNode(name=NameNode(value=parent.name)),
+                        directives=(),
+                        selection_set=inner_set,
+                    )
+                )
                 made = [*made[:cut], FragmentSpreadNode(name=NameNode(value=name), directives=())]
         return SelectionSetNode(selections=tuple(made))
 
@@ -203,22 +244,41 @@ class _Decorate:
 @st.composite
 def _documents(draw: st.DrawFn, world: dict[str, Any]) -> tuple[str, dict[str, bool]]:
     schema = world["schema"]
-    generated = draw(queries(schema, fields=["customer", "service", "state", "task", "anonymousServices"],
-                             custom_scalars=_scalars(world), print_ast=lambda d: d, allow_x00=False,
-                             allow_null=False))  # fmt: skip
+    generated = draw(
+        queries(
+            schema,
+            fields=["customer", "service", "state", "task", "anonymousServices"],
+            custom_scalars=_scalars(world),
+            print_ast=lambda d: d,
+            allow_x00=False,
+            allow_null=False,
+        )
+    )
     assert isinstance(generated, DocumentNode)
     operation = generated.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
     decorate = _Decorate(draw, schema)
     selection_set = decorate.selections(schema.query_type, operation.selection_set)
-    variables = tuple(VariableDefinitionNode(
-        variable=VariableNode(name=NameNode(value=name)),
-        type=NonNullTypeNode(type=NamedTypeNode(name=NameNode(value="Boolean"))), directives=())
-        for name in decorate.variables)  # fmt: skip
-    document = DocumentNode(definitions=(
-        OperationDefinitionNode(operation=operation.operation, name=NameNode(value="Generated"),
-                                variable_definitions=variables, directives=(), selection_set=selection_set),
-        *decorate.fragments))  # fmt: skip
+    variables = tuple(
+        VariableDefinitionNode(
+            variable=VariableNode(name=NameNode(value=name)),
+            type=NonNullTypeNode(type=NamedTypeNode(name=NameNode(value="Boolean"))),
+            directives=(),
+        )
+        for name in decorate.variables
+    )
+    document = DocumentNode(
+        definitions=(
+            OperationDefinitionNode(
+                operation=operation.operation,
+                name=NameNode(value="Generated"),
+                variable_definitions=variables,
+                directives=(),
+                selection_set=selection_set,
+            ),
+            *decorate.fragments,
+        )
+    )
     text = graphql.print_ast(document)
     assert not graphql.validate(schema, graphql.parse(text)), text
     return text, decorate.variables
@@ -229,8 +289,10 @@ def test_generated_queries_are_answered_as_graphql_core_answers_them(
 ) -> None:
     compiled, reference = servers
     asked = {"data": 0, "errors": 0}
-    with httpx.Client(base_url=compiled, headers=AUTH, timeout=30) as a, \
-            httpx.Client(base_url=reference, headers=AUTH, timeout=30) as b:  # fmt: skip
+    with (
+        httpx.Client(base_url=compiled, headers=AUTH, timeout=30) as a,
+        httpx.Client(base_url=reference, headers=AUTH, timeout=30) as b,
+    ):
 
         @GENERATED
         @given(_documents(world))
@@ -246,6 +308,7 @@ def test_generated_queries_are_answered_as_graphql_core_answers_them(
     assert asked["data"], asked  # both kinds of answer were compared
     assert asked["errors"], asked
     for base, executor in ((compiled, "compiled"), (reference, "graphql-core")):  # each ran as it says
-        ran = _metric(httpx.get(f"{base}/metrics", headers=AUTH).text, "contextgraph_graphql_executions_total",
-                      executor=executor)  # fmt: skip
+        ran = _metric(
+            httpx.get(f"{base}/metrics", headers=AUTH).text, "contextgraph_graphql_executions_total", executor=executor
+        )
         assert ran >= asked["data"], (executor, ran, asked)

@@ -82,41 +82,67 @@ class TestBatching:
 async def test_rest_and_graphql_show_the_same_service(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client, service_type="Wireless", media_type="voice", est_duration=60)
     rest = (await client.get(f"/services/{service_id}")).json()
-    body = await gql(client, "query($id: Long!) { service(id: $id) { id serviceType estDuration contactKey started } }",
-                     id=service_id)  # fmt: skip
+    body = await gql(
+        client,
+        "query($id: Long!) { service(id: $id) { id serviceType estDuration contactKey started } }",
+        id=service_id,
+    )
     service = body["data"]["service"]
-    assert service == {"id": service_id, "serviceType": "Wireless", "estDuration": 60,
-                       "contactKey": rest["contact_key"], "started": rest["started"]}  # fmt: skip
+    assert service == {
+        "id": service_id,
+        "serviceType": "Wireless",
+        "estDuration": 60,
+        "contactKey": rest["contact_key"],
+        "started": rest["started"],
+    }
 
 
 async def test_journey_through_mutations(client: httpx.AsyncClient) -> None:
     created = await gql(client, 'mutation { createProfile(attributes: {FirstName: "Grace"}) { id } }')
     customer_id = created["data"]["createProfile"]["id"]
 
-    started = await gql(client, """mutation($c: String!) {
+    started = await gql(
+        client,
+        """mutation($c: String!) {
         startService(input: {customerId: $c, serviceType: "Wireless", mediaType: 2, timestamp: "2024-01-01T10:00:00Z"})
-        { id customerId serviceType started } }""", c=customer_id)  # fmt: skip
+        { id customerId serviceType started } }""",
+        c=customer_id,
+    )
     service = started["data"]["startService"]
     assert service["customerId"] == customer_id
     assert service["started"] == {"media_type": 2, "timestamp": "2024-01-01T10:00:00.000Z"}
     sid = service["id"]
 
-    state = (await gql(client, "mutation($s: Long!) { startState(serviceId: $s, input: {stateType: 1}) { id } }",
-                       s=sid))["data"]["startState"]  # fmt: skip
-    moved = await gql(client, """mutation($s: Long!, $st: Int!) {
+    state = (
+        await gql(client, "mutation($s: Long!) { startState(serviceId: $s, input: {stateType: 1}) { id } }", s=sid)
+    )["data"]["startState"]
+    moved = await gql(
+        client,
+        """mutation($s: Long!, $st: Int!) {
         transitionState(serviceId: $s, input: {from: {stateId: $st, disposition: "done"}, to: {stateType: 2}})
-        { id stateType previousStateId } }""", s=sid, st=state["id"])  # fmt: skip
+        { id stateType previousStateId } }""",
+        s=sid,
+        st=state["id"],
+    )
     new_state = moved["data"]["transitionState"]
     assert new_state["stateType"] == 2
     assert new_state["previousStateId"] == state["id"]
 
-    task = await gql(client, """mutation($s: Long!, $st: Int!) {
+    task = await gql(
+        client,
+        """mutation($s: Long!, $st: Int!) {
         startTask(serviceId: $s, input: {taskType: "quote", stateId: $st}) { id active } }""",
-                     s=sid, st=new_state["id"])  # fmt: skip
+        s=sid,
+        st=new_state["id"],
+    )
     task_id = task["data"]["startTask"]["id"]
-    done = await gql(client, """mutation($s: Long!, $t: Int!) {
+    done = await gql(
+        client,
+        """mutation($s: Long!, $t: Int!) {
         completeTask(serviceId: $s, taskId: $t, input: {disposition: 10}) { active disposition duration } }""",
-                     s=sid, t=task_id)  # fmt: skip
+        s=sid,
+        t=task_id,
+    )
     assert done["data"]["completeTask"]["active"] is False
     assert done["data"]["completeTask"]["disposition"] == 10
 
@@ -135,8 +161,13 @@ async def test_anonymous_services_and_association(client: httpx.AsyncClient) -> 
     sid = await new_service(client, contact_key="ANI-5551234")
     query = '{ anonymousServices(contactKey: "ANI-5551234") { id customer { id } } }'
     assert (await gql(client, query))["data"]["anonymousServices"] == [{"id": sid, "customer": None}]
-    moved = await gql(client, """mutation($c: String!, $s: Long!) {
-        associateService(customerId: $c, serviceId: $s) { customer { id } } }""", c=customer_id, s=sid)  # fmt: skip
+    moved = await gql(
+        client,
+        """mutation($c: String!, $s: Long!) {
+        associateService(customerId: $c, serviceId: $s) { customer { id } } }""",
+        c=customer_id,
+        s=sid,
+    )
     assert moved["data"]["associateService"]["customer"]["id"] == customer_id
     assert (await gql(client, query))["data"]["anonymousServices"] == []
 
@@ -173,7 +204,7 @@ async def test_errors_carry_code_and_status_and_write_nothing(app: Starlette, cl
 
 
 async def test_bad_scalar_values_are_refused(client: httpx.AsyncClient) -> None:
-    body = await gql(client, "mutation { startService(input: {serviceType: 1.5, contactKey: \"k\"}) { id } }")
+    body = await gql(client, 'mutation { startService(input: {serviceType: 1.5, contactKey: "k"}) { id } }')
     assert "errors" in body
     assert "LongOrString" in body["errors"][0]["message"]
 

@@ -22,8 +22,11 @@ CAR = {"car type": "cabriolet", "price": 25000, "seats": 2}
 async def test_extension_fields_are_typed(client: httpx.AsyncClient) -> None:
     await new_schema(client, "services", [FEEDBACK, OFFERS])
     await new_schema(client, "tasks", PROPOSAL)
-    service_id = await new_service(client, Feedback={"FeedbackType": "survey", "rating": 7},
-                                   relatedOffers=[{"offer_name": "a", "type": 1}, {"offer_name": "b"}])  # fmt: skip
+    service_id = await new_service(
+        client,
+        Feedback={"FeedbackType": "survey", "rating": 7},
+        relatedOffers=[{"offer_name": "a", "type": 1}, {"offer_name": "b"}],
+    )
     await new_task(client, service_id, Proposal=[CAR])
     query = """query($id: Long!) { service(id: $id) {
         extensions { Feedback { FeedbackType rating notes } relatedOffers { offer_name type } }
@@ -36,7 +39,9 @@ async def test_extension_fields_are_typed(client: httpx.AsyncClient) -> None:
     assert service["tasks"][0]["extensions"]["Proposal"] == [
         {"car_type": "cabriolet", "price": 25000, "seats": 2, "available": None}
     ]
-    types = await gql(client, '{ __type(name: "TaskProposalRecord") { fields { name description type { name kind } } } }')
+    types = await gql(
+        client, '{ __type(name: "TaskProposalRecord") { fields { name description type { name kind } } } }'
+    )
     fields = {f["name"]: f for f in types["data"]["__type"]["fields"]}
     assert fields["car_type"]["description"] == "string attribute 'car type'"
     assert fields["car_type"]["type"]["kind"] == "NON_NULL"  # mandatory
@@ -59,23 +64,38 @@ async def test_mutations_take_extension_values(app: Starlette, client: httpx.Asy
     await new_schema(client, "services", [FEEDBACK, OFFERS])
     await new_schema(client, "states", FEEDBACK)
     customer_id = await new_customer(client)
-    started = await gql(client, """mutation($c: String!, $x: JSON!) {
+    started = await gql(
+        client,
+        """mutation($c: String!, $x: JSON!) {
         startService(input: {customerId: $c, serviceType: 1, extensions: $x}) {
           id extensions { relatedOffers { offer_name } } } }""",
-                        c=customer_id, x={"relatedOffers": [{"offer_name": "a"}]})  # fmt: skip
+        c=customer_id,
+        x={"relatedOffers": [{"offer_name": "a"}]},
+    )
     service = started["data"]["startService"]
     assert service["extensions"]["relatedOffers"] == [{"offer_name": "a"}]
 
     owner = {"kind": "SERVICE", "serviceId": service["id"]}
-    replaced = await gql(client, "mutation($o: OwnerInput!, $v: JSON!) { replaceExtension(owner: $o, "
-                         'name: "Feedback", value: $v) }', o=owner, v={"FeedbackType": "x", "rating": 1})  # fmt: skip
+    replaced = await gql(
+        client,
+        'mutation($o: OwnerInput!, $v: JSON!) { replaceExtension(owner: $o, name: "Feedback", value: $v) }',
+        o=owner,
+        v={"FeedbackType": "x", "rating": 1},
+    )
     assert replaced["data"]["replaceExtension"] is True
-    updated = await gql(client, "mutation($o: OwnerInput!) { updateExtensionRecord(owner: $o, "
-                        'name: "relatedOffers", record: {offer_name: "a", comments: "c"}) }', o=owner)  # fmt: skip
+    updated = await gql(
+        client,
+        "mutation($o: OwnerInput!) { updateExtensionRecord(owner: $o, "
+        'name: "relatedOffers", record: {offer_name: "a", comments: "c"}) }',
+        o=owner,
+    )
     assert updated["data"]["updateExtensionRecord"] is True
-    state = await gql(client, """mutation($s: Long!) { startState(serviceId: $s,
+    state = await gql(
+        client,
+        """mutation($s: Long!) { startState(serviceId: $s,
         input: {stateType: 1, extensions: {Feedback: {FeedbackType: "y", rating: 2}}}) { id extensions { Feedback { rating } } } }""",
-                      s=service["id"])  # fmt: skip
+        s=service["id"],
+    )
     assert state["data"]["startState"]["extensions"]["Feedback"]["rating"] == 2
 
     rest = (await client.get(f"/services/{service['id']}?extensions=Feedback,relatedOffers")).json()
@@ -83,8 +103,12 @@ async def test_mutations_take_extension_values(app: Starlette, client: httpx.Asy
     assert rest["relatedOffers"] == [{"offer_name": "a", "type": 0, "comments": "c"}]
 
     before = await snapshot(app)
-    bad = await gql(client, """mutation($c: String!) { startService(input: {customerId: $c, serviceType: 1,
-        extensions: {Feedback: {FeedbackType: "x", rating: "7"}}}) { id } }""", c=customer_id)  # fmt: skip
+    bad = await gql(
+        client,
+        """mutation($c: String!) { startService(input: {customerId: $c, serviceType: 1,
+        extensions: {Feedback: {FeedbackType: "x", rating: "7"}}}) { id } }""",
+        c=customer_id,
+    )
     assert bad["errors"][0]["extensions"]["status"] == 400
     assert "Feedback.rating" in bad["errors"][0]["message"]
     assert await snapshot(app) == before
@@ -95,7 +119,9 @@ class TestBatching:
     def settings_overrides(self) -> dict[str, Any]:
         return {"refresh_interval": 3600}
 
-    async def test_statement_count_with_extensions_does_not_grow(self, app: Starlette, client: httpx.AsyncClient) -> None:
+    async def test_statement_count_with_extensions_does_not_grow(
+        self, app: Starlette, client: httpx.AsyncClient
+    ) -> None:
         await new_schema(client, "services", [FEEDBACK, OFFERS])
         await new_schema(client, "states", FEEDBACK)
         await new_schema(client, "tasks", PROPOSAL)
@@ -106,8 +132,12 @@ class TestBatching:
         for size in (2, 30):
             customer_id = await new_customer(client)
             for n in range(size):
-                sid = await new_service(client, customer_id=customer_id, relatedOffers=[{"offer_name": f"o{n}"}],
-                                        Feedback={"FeedbackType": "t", "rating": n})  # fmt: skip
+                sid = await new_service(
+                    client,
+                    customer_id=customer_id,
+                    relatedOffers=[{"offer_name": f"o{n}"}],
+                    Feedback={"FeedbackType": "t", "rating": n},
+                )
                 state_id = await new_state(client, sid, Feedback={"FeedbackType": "t", "rating": n})
                 await new_task(client, sid, state_id=state_id, Proposal=[CAR])
             counter = StatementCounter(app.state.runtime.db)
@@ -132,7 +162,9 @@ async def test_hot_swap_under_concurrent_queries(client: httpx.AsyncClient) -> N
 
     async def query_forever() -> None:
         while not stop.is_set():
-            answers.append(await gql(client, "query($id: Long!) { service(id: $id) { id serviceType } }", id=service_id))
+            answers.append(
+                await gql(client, "query($id: Long!) { service(id: $id) { id serviceType } }", id=service_id)
+            )
             # A client over a socket waits for it; in-process, a query that never has to wait (SQLite's
             # point read, a known query) would otherwise keep the schema writer from ever running.
             await asyncio.sleep(0)
@@ -145,6 +177,7 @@ async def test_hot_swap_under_concurrent_queries(client: httpx.AsyncClient) -> N
     await asyncio.gather(*readers)
     assert len(answers) > 8
     assert all(a == {"data": {"service": {"id": service_id, "serviceType": 100}}} for a in answers)
-    body = await gql(client, "query($id: Long!) { service(id: $id) { extensions { Feedback5 { rating } } } }",
-                     id=service_id)  # fmt: skip
+    body = await gql(
+        client, "query($id: Long!) { service(id: $id) { extensions { Feedback5 { rating } } } }", id=service_id
+    )
     assert body["data"]["service"]["extensions"] == {"Feedback5": None}

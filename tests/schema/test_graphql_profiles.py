@@ -25,12 +25,23 @@ async def test_keys_identify_update_merge_delete(app: Starlette, client: httpx.A
     found = await gql(client, '{ identify(attributes: {LastName: "Lee"}) { id attributes } }')
     assert sorted(c["id"] for c in found["data"]["identify"]) == sorted([a, b])
 
-    updated = await gql(client, 'mutation($c: String!) { updateProfile(customerId: $c, attributes: {FirstName: "Ann", LastName: "Kim"}) { attributes } }', c=a)
+    updated = await gql(
+        client,
+        'mutation($c: String!) { updateProfile(customerId: $c, attributes: {FirstName: "Ann", LastName: "Kim"}) { attributes } }',
+        c=a,
+    )
     assert updated["data"]["updateProfile"]["attributes"] == {"FirstName": "Ann", "LastName": "Kim"}
-    assert [c["id"] for c in (await gql(client, '{ identify(attributes: {LastName: "Kim"}) { id } }'))["data"]["identify"]] == [a]
+    assert [
+        c["id"] for c in (await gql(client, '{ identify(attributes: {LastName: "Kim"}) { id } }'))["data"]["identify"]
+    ] == [a]
 
     service_id = await new_service(client, customer_id=b)
-    merged = await gql(client, "mutation($a: String!, $b: String!) { mergeProfiles(customerId: $a, sourceId: $b) { id attributes services { id } } }", a=a, b=b)
+    merged = await gql(
+        client,
+        "mutation($a: String!, $b: String!) { mergeProfiles(customerId: $a, sourceId: $b) { id attributes services { id } } }",
+        a=a,
+        b=b,
+    )
     customer = merged["data"]["mergeProfiles"]
     assert customer["attributes"]["FirstName"] == ["Ann", "Bo"]
     assert [s["id"] for s in customer["services"]] == [service_id]
@@ -52,10 +63,15 @@ async def test_metadata_reads(client: httpx.AsyncClient) -> None:
 
 async def test_import_profiles_by_multipart_upload(app: Starlette, client: httpx.AsyncClient) -> None:
     await gql(client, 'mutation { setServerMode(mode: "maintenance") }')
-    operations = {"query": "mutation($csv: Upload!) { importProfiles(csv: $csv, description: {}) }",
-                  "variables": {"csv": None}}  # fmt: skip
-    response = await client.post("/graphql", data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.csv"]})},
-                                 files={"0": ("p.csv", b"FirstName,LastName\r\nAda,Lovelace\r\nGrace,Hopper\r\n", "text/csv")})  # fmt: skip
+    operations = {
+        "query": "mutation($csv: Upload!) { importProfiles(csv: $csv, description: {}) }",
+        "variables": {"csv": None},
+    }
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.csv"]})},
+        files={"0": ("p.csv", b"FirstName,LastName\r\nAda,Lovelace\r\nGrace,Hopper\r\n", "text/csv")},
+    )
     assert response.status_code == 200, response.text
     report = response.json()["data"]["importProfiles"]
     assert report["imported"] == 2

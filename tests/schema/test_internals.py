@@ -96,8 +96,11 @@ def test_complete_leaf_answers_graphql_core_errors() -> None:
 
 
 def test_root_and_sub_fields_are_collected_in_response_order() -> None:
-    executor = _executor("query($s: Boolean!) { b: pets { age ...F } a: pets { name } pets @skip(if: $s) { age } }"
-                         "fragment F on Pet { name age }", {"s": True})  # fmt: skip
+    executor = _executor(
+        "query($s: Boolean!) { b: pets { age ...F } a: pets { name } pets @skip(if: $s) { age } }"
+        "fragment F on Pet { name age }",
+        {"s": True},
+    )
     query_type = executor.schema.query_type
     assert query_type is not None
     root = executor.root_fields(query_type)

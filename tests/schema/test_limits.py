@@ -151,15 +151,19 @@ async def test_a_page_out_of_range_is_refused_before_anything_runs(app: Starlett
 
     service_id = await new_service(client)
     await new_state(client, service_id)
-    attack = ("query($s: Long!) { service(id: $s) { states { id service { states { id service { states { id service {"
-              " states { id service { id x: states(first: -2147483648) { id } } } } } } } } } } }")  # fmt: skip
+    attack = (
+        "query($s: Long!) { service(id: $s) { states { id service { states { id service { states { id service {"
+        " states { id service { id x: states(first: -2147483648) { id } } } } } } } } } } }"
+    )
     counter = StatementCounter(app.state.runtime.db)
     try:
-        for query, fragment in [(attack, "first"),
-                                ("{ service(id: 424242) { states(first: 0) { id } } }", "first"),
-                                ("{ service(id: 424242) { tasks(offset: -1) { id } } }", "offset"),
-                                ('{ anonymousServices(contactKey: "k", first: 1001) { id } }', "first"),
-                                ('{ identify(attributes: {LastName: "x"}, first: -3) { id } }', "first")]:  # fmt: skip
+        for query, fragment in [
+            (attack, "first"),
+            ("{ service(id: 424242) { states(first: 0) { id } } }", "first"),
+            ("{ service(id: 424242) { tasks(offset: -1) { id } } }", "offset"),
+            ('{ anonymousServices(contactKey: "k", first: 1001) { id } }', "first"),
+            ('{ identify(attributes: {LastName: "x"}, first: -3) { id } }', "first"),
+        ]:
             body = await _post(client, query, s=service_id) if "$s" in query else await _post(client, query)
             _refused(body, fragment)
             assert "between 1 and 1000" in body["errors"][0]["message"] or "negative" in body["errors"][0]["message"]
@@ -183,6 +187,8 @@ class TestObjectBudget:
         body = await _post(client, query, c=customer)
         assert "more than 8 objects" in body["errors"][0]["message"], body
         assert body["errors"][0]["extensions"]["status"] == 400
-        small = await _post(client, "query($c: ID!) { customer(id: $c) { services(first: 2) { id states { id } } } }", c=customer)
+        small = await _post(
+            client, "query($c: ID!) { customer(id: $c) { services(first: 2) { id states { id } } } }", c=customer
+        )
         assert "errors" not in small
         assert [len(s["states"]) for s in small["data"]["customer"]["services"]] == [2, 2]

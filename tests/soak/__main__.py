@@ -46,8 +46,9 @@ async def _fresh_postgres(admin_url: str) -> str:
 WARM_UP = 120  # distinct queries, enough to fill the server's bounded caches of documents
 
 
-async def _soak(base: str, port: int, pid: int, seconds: float
-                ) -> tuple[float, list[tuple[float, float]], load.Tally, float]:  # fmt: skip
+async def _soak(
+    base: str, port: int, pid: int, seconds: float
+) -> tuple[float, list[tuple[float, float]], load.Tally, float]:
     """RSS before the warm-up, the RSS samples, what the loads saw, and the share of one core the
     server used meanwhile.
     """
@@ -80,8 +81,13 @@ def run(database: str, seconds: float, folder: Path) -> list[str]:
     env |= {"CONTEXTGRAPH_BOOTSTRAP_KEY": KEY, "CONTEXTGRAPH_RATE_LIMIT": "0"}
     log = folder / f"server-{database.split(':')[0]}.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([COMMAND, "serve", "--port", str(port), "--database", database, "--log-level",
-                                   "warning"], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        server = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), "--database", database, "--log-level", "warning"],
+            env=env,
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, server)
@@ -92,8 +98,9 @@ def run(database: str, seconds: float, folder: Path) -> list[str]:
     return _report(database.split(":")[0], started, samples, tally, cpu, log.read_text(errors="replace"))
 
 
-def _report(name: str, started: float, samples: list[tuple[float, float]], tally: load.Tally, cpu: float, log: str
-            ) -> list[str]:  # fmt: skip
+def _report(
+    name: str, started: float, samples: list[tuple[float, float]], tally: load.Tally, cpu: float, log: str
+) -> list[str]:
     seconds = samples[-1][0]
     start, half, end = samples[0][1], load.rss_at(samples, seconds / 2), samples[-1][1]
     p50, p99 = load.percentile(tally.probe_ms, 0.5), load.percentile(tally.probe_ms, 0.99)
@@ -103,19 +110,29 @@ def _report(name: str, started: float, samples: list[tuple[float, float]], tally
     late = [lasted for lasted in closed + still_open if lasted > limit]
     events = tally.events
     print(f"\n== soak on {name}: {seconds:.0f} s")
-    print(f"   HTTP requests answered: {tally.requests}   5xx: {tally.server_errors}   "
-          f"statuses: {dict(sorted(tally.statuses.items()))}")  # fmt: skip
-    print(f"   distinct queries: {events['valid queries']} valid, {events['refused queries']} refused; "
-          f"abandoned subscriptions: {events['abandoned subscriptions']}; normal rounds: {events['normal rounds']}")  # fmt: skip
+    print(
+        f"   HTTP requests answered: {tally.requests}   5xx: {tally.server_errors}   "
+        f"statuses: {dict(sorted(tally.statuses.items()))}"
+    )
+    print(
+        f"   distinct queries: {events['valid queries']} valid, {events['refused queries']} refused; "
+        f"abandoned subscriptions: {events['abandoned subscriptions']}; normal rounds: {events['normal rounds']}"
+    )
     print(f"   wrong keys: {events['wrong keys answered 401']} x 401, {events['wrong keys answered 429']} x 429")
-    print(f"   slowloris: {events['slowloris opened']} opened, {len(closed)} closed by the server, {in_time} of "
-          f"them within the header timeout ({HEADER_TIMEOUT:g} s + {SLACK:g} s); {len(still_open)} open at the end, "
-          f"{len(late)} older than that")  # fmt: skip
-    print(f"   RSS: {started:.1f} MB before the warm-up, {start:.1f} MB at the start, {half:.1f} MB at half-time, "
-          f"{end:.1f} MB at the end "
-          f"({(end / half - 1) * 100:+.1f} % over the second half)")  # fmt: skip
-    print(f"   status probe: {len(tally.probe_ms)} probes, p50 {p50:.1f} ms, p99 {p99:.1f} ms; "
-          f"server CPU {cpu * 100:.0f} % of one core")  # fmt: skip
+    print(
+        f"   slowloris: {events['slowloris opened']} opened, {len(closed)} closed by the server, {in_time} of "
+        f"them within the header timeout ({HEADER_TIMEOUT:g} s + {SLACK:g} s); {len(still_open)} open at the end, "
+        f"{len(late)} older than that"
+    )
+    print(
+        f"   RSS: {started:.1f} MB before the warm-up, {start:.1f} MB at the start, {half:.1f} MB at half-time, "
+        f"{end:.1f} MB at the end "
+        f"({(end / half - 1) * 100:+.1f} % over the second half)"
+    )
+    print(
+        f"   status probe: {len(tally.probe_ms)} probes, p50 {p50:.1f} ms, p99 {p99:.1f} ms; "
+        f"server CPU {cpu * 100:.0f} % of one core"
+    )
     problems = [f"{name}: {failure}" for failure in tally.failures]
     if tally.server_errors:
         problems.append(f"{name}: {tally.server_errors} answers were 5xx")
@@ -124,7 +141,9 @@ def _report(name: str, started: float, samples: list[tuple[float, float]], tally
     if p99 > PROBE_P99_MS:
         problems.append(f"{name}: the status probe's p99 is {p99:.1f} ms (over {PROBE_P99_MS:g} ms)")
     if late:
-        problems.append(f"{name}: {len(late)} slowloris connections outlived the header timeout (up to {max(late):.1f} s)")
+        problems.append(
+            f"{name}: {len(late)} slowloris connections outlived the header timeout (up to {max(late):.1f} s)"
+        )
     if not closed:
         problems.append(f"{name}: no slowloris connection was closed")
     if "unexpected error" in log or "Traceback" in log:

@@ -94,8 +94,9 @@ async def seed(base: str) -> dict[str, Any]:
         return {"customer_id": customer, "service_id": service["service_id"]}
 
 
-async def repeat(stop: asyncio.Event, period: float, tally: Tally, what: str, action: Callable[[int], Awaitable[None]]
-                 ) -> None:  # fmt: skip
+async def repeat(
+    stop: asyncio.Event, period: float, tally: Tally, what: str, action: Callable[[int], Awaitable[None]]
+) -> None:
     """`action(n)` every `period` seconds (or as fast as it goes), until `stop`; errors are counted."""
     n = 0
     while not stop.is_set():
@@ -141,23 +142,28 @@ async def distinct_query(http: httpx.AsyncClient, tally: Tally, seeded: dict[str
         body = tally.answer("refused query", await http.post("/graphql", json={"query": refused_query(n)})).json()
         tally.events["refused queries" if body.get("errors") else "refused queries answered"] += 1
         return
-    query = large_query(n, seeded["service_id"]) if n % 3 else (
-        f"query Soak{n} {{ service(id: {seeded['service_id']}) {{ id a{n}: active serviceType }} }}")  # fmt: skip
+    query = (
+        large_query(n, seeded["service_id"])
+        if n % 3
+        else (f"query Soak{n} {{ service(id: {seeded['service_id']}) {{ id a{n}: active serviceType }} }}")
+    )
     body = tally.answer("valid query", await http.post("/graphql", json={"query": query})).json()
     if "errors" in body:
         tally.fail(f"valid query: {body['errors'][:1]}")
     tally.events["valid queries"] += 1
 
 
-async def distinct_queries(base: str, stop: asyncio.Event, tally: Tally, seeded: dict[str, Any], period: float,
-                           first: int = 0) -> None:  # fmt: skip
+async def distinct_queries(
+    base: str, stop: asyncio.Event, tally: Tally, seeded: dict[str, Any], period: float, first: int = 0
+) -> None:
     """`distinct_query` numbers `first`, `first` + 1, … every `period` seconds."""
     async with httpx.AsyncClient(base_url=base, headers=AUTH, timeout=30) as http:
         await repeat(stop, period, tally, "distinct queries", lambda n: distinct_query(http, tally, seeded, first + n))
 
 
-async def abandoned_subscriptions(base: str, stop: asyncio.Event, tally: Tally, seeded: dict[str, Any],
-                                  period: float) -> None:  # fmt: skip
+async def abandoned_subscriptions(
+    base: str, stop: asyncio.Event, tally: Tally, seeded: dict[str, Any], period: float
+) -> None:
     """graphql-transport-ws sockets opened, subscribed, then dropped without a close frame."""
     url = base.replace("http", "ws") + "/graphql"
 
@@ -166,8 +172,15 @@ async def abandoned_subscriptions(base: str, stop: asyncio.Event, tally: Tally, 
         await socket.send(json.dumps({"type": "connection_init", "payload": AUTH}))
         if json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] != "connection_ack":
             tally.fail("subscription: no connection_ack")
-        await socket.send(json.dumps({"id": str(n), "type": "subscribe",
-                                      "payload": {"query": SUBSCRIPTION, "variables": {"s": seeded["service_id"]}}}))  # fmt: skip
+        await socket.send(
+            json.dumps(
+                {
+                    "id": str(n),
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIPTION, "variables": {"s": seeded["service_id"]}},
+                }
+            )
+        )
         await asyncio.sleep(0.05)  # long enough for the server to start the subscription
         socket.transport.abort()  # the client vanishes: no close frame, a reset connection
         tally.events["abandoned subscriptions"] += 1
@@ -229,8 +242,11 @@ async def normal_traffic(base: str, stop: asyncio.Event, tally: Tally, seeded: d
     async with httpx.AsyncClient(base_url=base, headers=AUTH, timeout=30) as http:
 
         async def one(n: int) -> None:
-            body = {"service_type": n % 7, "customer_id": seeded["customer_id"] if n % 10 == 0 else None,
-                    "contact_key": f"soak-{n}"}  # fmt: skip
+            body = {
+                "service_type": n % 7,
+                "customer_id": seeded["customer_id"] if n % 10 == 0 else None,
+                "contact_key": f"soak-{n}",
+            }
             started = tally.answer("start service", await http.post("/services/start", json=body))
             if started.status_code != 201:
                 tally.fail(f"start service: {started.status_code} {started.text[:200]}")
@@ -276,8 +292,9 @@ async def status_probe(base: str, seconds: float, tally: Tally, period: float) -
             tally.fail(f"status probe: {status or 'no answer'}")
 
 
-async def watched(pid: int, seconds: float, stop: asyncio.Event, loads: Sequence[Awaitable[None]]
-                  ) -> list[tuple[float, float]]:  # fmt: skip
+async def watched(
+    pid: int, seconds: float, stop: asyncio.Event, loads: Sequence[Awaitable[None]]
+) -> list[tuple[float, float]]:
     """Run `loads` for `seconds`, then set `stop` and wait for them; the process's RSS once a
     second meanwhile, as (seconds since the start, MB).
     """

@@ -23,19 +23,40 @@ TEXT = sa.String(32)
 
 
 def _fill(bind: sa.Connection, name: str) -> None:
-    table = sa.table(name, sa.column("id"), sa.column("started_ms"), sa.column("completed_ms"),
-                     sa.column("started_at"), sa.column("completed_at"))  # fmt: skip
-    update = (sa.update(table).where(table.c.id == sa.bindparam("row_id"))
-              .values(started_at=sa.bindparam("started"), completed_at=sa.bindparam("completed")))  # fmt: skip
+    table = sa.table(
+        name,
+        sa.column("id"),
+        sa.column("started_ms"),
+        sa.column("completed_ms"),
+        sa.column("started_at"),
+        sa.column("completed_at"),
+    )
+    update = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(started_at=sa.bindparam("started"), completed_at=sa.bindparam("completed"))
+    )
     last = -1
     while True:
-        rows = bind.execute(sa.select(table.c.id, table.c.started_ms, table.c.completed_ms)
-                            .where(table.c.id > last).order_by(table.c.id).limit(BATCH)).all()  # fmt: skip
+        rows = bind.execute(
+            sa.select(table.c.id, table.c.started_ms, table.c.completed_ms)
+            .where(table.c.id > last)
+            .order_by(table.c.id)
+            .limit(BATCH)
+        ).all()
         if not rows:
             return
-        bind.execute(update, [{"row_id": row.id, "started": format_ms(row.started_ms),
-                               "completed": format_ms(row.completed_ms) if row.completed_ms is not None else None}
-                              for row in rows])  # fmt: skip
+        bind.execute(
+            update,
+            [
+                {
+                    "row_id": row.id,
+                    "started": format_ms(row.started_ms),
+                    "completed": format_ms(row.completed_ms) if row.completed_ms is not None else None,
+                }
+                for row in rows
+            ],
+        )
         last = rows[-1].id
 
 
@@ -56,8 +77,10 @@ def _not_null(bind: sa.Connection, name: str) -> None:
     with op.batch_alter_table(name, table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.alter_column("started_at", existing_type=TEXT, nullable=False)
     if counted is not None:
-        bind.execute(sa.text("UPDATE sqlite_sequence SET seq = max(seq, :counted) WHERE name = :name"),
-                     {"counted": counted, "name": name})  # fmt: skip
+        bind.execute(
+            sa.text("UPDATE sqlite_sequence SET seq = max(seq, :counted) WHERE name = :name"),
+            {"counted": counted, "name": name},
+        )
 
 
 def downgrade() -> None:
