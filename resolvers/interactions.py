@@ -245,7 +245,7 @@ async def record_interaction(ctx: Context, input: RecordInteraction) -> str:
     fields = checked.fields
     interaction_id = fields["interaction_id"]
     async with ctx.write() as conn:
-        await require_customer(conn, fields["customer_id"])
+        await require_customer(conn, fields["customer_id"], keep=True)
         if "service_id" in fields:
             await journeys.fetch_service(conn, fields["service_id"])
         taken = await conn.scalar(sa.select(interaction_t.c.id).where(interaction_t.c.id == interaction_id))

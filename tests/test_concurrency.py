@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 
+from tests.compat_rest.test_interactions import chat
 from tests.helpers import new_customer, new_service, new_state
 
 
@@ -70,3 +71,37 @@ async def test_ids_are_never_reused(client: httpx.AsyncClient) -> None:
         await conn.execute(sa.text("DELETE FROM service WHERE id = :id"), {"id": first})
     second = await new_service(client)
     assert second > first
+
+
+async def test_starts_racing_a_delete_of_their_customer_answer_404_never_500(client: httpx.AsyncClient) -> None:
+    # On PostgreSQL a delete committed between a start's check of the customer and its insert broke the
+    # insert's foreign key: 500 for 2 of 47 writes. A start now keeps the customer until it commits.
+    for _ in range(5):
+        customer_id = await new_customer(client)
+        anonymous = await new_service(client)
+        starts = [
+            client.post("/services/start", json={"service_type": n, "customer_id": customer_id}) for n in range(12)
+        ]
+        interactions = [client.post("/interactions", json=chat(customer_id, f"{customer_id}-{n}")) for n in range(4)]
+        associate = client.post(f"/customers/{customer_id}/services/{anonymous}", json={})
+        responses = await asyncio.gather(
+            *starts[:6], client.delete(f"/profiles/{customer_id}"), *starts[6:], *interactions, associate
+        )
+        delete, rest = responses[6], responses[:6] + responses[7:]
+        assert delete.status_code == 200, delete.text
+        assert {r.status_code for r in rest} <= {200, 201, 204, 404}, [r.text for r in rest if r.status_code >= 500]
+        # Whatever was written before the delete went with the customer.
+        assert (await client.get(f"/customers/{customer_id}/services")).status_code == 404
+
+
+async def test_starts_racing_a_merge_of_their_customer_land_on_the_survivor(client: httpx.AsyncClient) -> None:
+    for _ in range(5):
+        target, source = await new_customer(client), await new_customer(client, FirstName="Bo")
+        starts = [client.post("/services/start", json={"service_type": n, "customer_id": source}) for n in range(12)]
+        responses = await asyncio.gather(*starts[:6], client.put(f"/profiles/{target}/merge/{source}"), *starts[6:])
+        merge, rest = responses[6], responses[:6] + responses[7:]
+        assert merge.status_code < 300, merge.text
+        assert {r.status_code for r in rest} <= {201, 404}, [r.text for r in rest if r.status_code >= 500]
+        started = {r.json()["service_id"] for r in rest if r.status_code == 201}
+        merged = {s["service_id"] for s in (await client.get(f"/customers/{target}/services")).json()}
+        assert started <= merged

@@ -119,10 +119,15 @@ def records(cls: type[R], rows: Iterable[Any]) -> list[R]:
     return [cls(*row) for row in rows]
 
 
-async def require_customer(conn: AsyncConnection, customer_id: str, *, lock: bool = False) -> None:
-    """404 unless the customer exists (`lock`: and hold its row until the transaction ends)."""
+async def require_customer(conn: AsyncConnection, customer_id: str, *, lock: bool = False, keep: bool = False) -> None:
+    """404 unless the customer exists. `lock`: hold its row until the transaction ends (a merge or a
+    delete, which take it first); `keep`: keep it from being merged or deleted away until then (a write
+    that refers to it — without this, a delete committed between the check and the insert makes the
+    insert break its foreign key on PostgreSQL). SQLite runs one write at a time: neither is needed."""
     query = sa.select(customer_t.c.id).where(customer_t.c.id == customer_id)
-    if await conn.scalar(query.with_for_update() if lock else query) is None:
+    if lock or keep:
+        query = query.with_for_update(key_share=not lock)
+    if await conn.scalar(query) is None:
         raise not_found("customer", customer_id)
 
 

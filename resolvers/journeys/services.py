@@ -83,7 +83,7 @@ async def insert_service(conn: AsyncConnection, event: Event) -> int:
     if customer_id is None and event.fields.get("contact_key") is None:
         raise BadParameter("contact_key", "mandatory when no customer_id is given")
     if customer_id is not None:
-        await require_customer(conn, customer_id)
+        await require_customer(conn, customer_id, keep=True)
     return await journeys.insert_started(
         conn,
         "service",
@@ -114,7 +114,7 @@ async def associate_service(ctx: Context, input: AssociateService) -> None:
     customer_id, service_id, event = input.customer_id, input.service_id, input.body.event
     checked = check_extensions(ctx, "service", event.extensions, action="update")
     async with ctx.write() as conn:
-        await require_customer(conn, customer_id)
+        await require_customer(conn, customer_id, keep=True)
         service = await journeys.fetch_service(conn, service_id, lock=True)
         values: dict[str, Any] = {"customer_id": customer_id}
         update = event.without(START_LIFTED | {"timestamp"})
