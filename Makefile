@@ -2,22 +2,30 @@
 # throwaway PostgreSQL). Both install what they need first.
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# `make run` installs what serving needs; everything else (tests, lint, bench) adds the dev extras.
+RUNTIME := $(VENV)/.installed-runtime
+STAMP  := $(VENV)/.installed-dev
 CODE   := app schema resolvers compat_rest
 # mypy reads the layers under the one import name they install as (contextgraph.app, …).
 TYPED  := build/typecheck
 
 .PHONY: install run test lint bench fuzz soak clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(VENV)/bin/contextgraph serve
 
 test: lint
@@ -55,4 +63,4 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
 clean:
-	rm -rf $(VENV) build .pgtest.* .pytest_cache
+	rm -rf $(VENV) build .pytest_cache

@@ -10,8 +10,9 @@ if [ ! -x "$PGBIN/initdb" ]; then
   exit 1
 fi
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d "$root/.pgtest.XXXXXX")
+# In the temporary folder, not the clone: as root, the postgres user may not enter a clone under a
+# 0700 home (/root/…), and initdb would fail.
+dir=$(mktemp -d "${TMPDIR:-/tmp}/contextgraph-pg.XXXXXX")
 chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
