@@ -74,15 +74,17 @@ async def test_wrong_unknown_or_revoked_keys_are_401(app: Starlette, client: htt
     good = await make_key(app, ["UCS.Service.readService"])
     service_id = await new_service(client)
     assert (await client.get(f"/services/{service_id}", headers=good)).status_code == 200
-    for header in (
-        "Bearer wrong",
-        "Bearer " + good["Authorization"][7:-1] + "x",
-        "Token abc",
-        "Basic !!!",
-        "Bearer cg_000000000000_" + "a" * 43,
+    no_scheme = "has no Bearer or Basic scheme: send Authorization: Bearer <key>"
+    for header, says in (
+        ("Bearer wrong", "unknown or revoked"),
+        ("Bearer " + good["Authorization"][7:-1] + "x", "unknown or revoked"),
+        ("Token abc", no_scheme),
+        (good["Authorization"][7:], no_scheme),  # the key alone: the usual first mistake
+        ("Basic !!!", "unknown or revoked"),
+        ("Bearer cg_000000000000_" + "a" * 43, "unknown or revoked"),
     ):
         response = await client.get(f"/services/{service_id}", headers={"Authorization": header})
-        assert_error(response, 401, method="GET", fragment="unknown or revoked")
+        assert_error(response, 401, method="GET", fragment=says)
         status = await client.get("/server/status", headers={"Authorization": header})  # not even the probe
         assert status.status_code == 401
     async with app.state.runtime.db.write() as conn:

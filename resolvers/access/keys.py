@@ -203,8 +203,16 @@ def authenticate(keyring: Keyring, authorization: str | None) -> Principal | Non
         return None
     principal = keyring.authenticate(secret) if secret else None
     if principal is None:
-        raise NotAuthorized("the API key is unknown or revoked")
+        raise NotAuthorized(_why_wrong(authorization or ""))
     return principal
+
+
+def _why_wrong(authorization: str) -> str:
+    """What to do about a refused Authorization header: a bare key (no scheme) is the usual mistake."""
+    scheme = authorization.strip().partition(" ")[0].lower()
+    if scheme not in ("bearer", "basic"):
+        return "the Authorization header has no Bearer or Basic scheme: send Authorization: Bearer <key>"
+    return "the API key is unknown or revoked"
 
 
 def require_principal(principal: Principal | None) -> Principal:

@@ -296,6 +296,13 @@ def select_key(
     for key in keys:
         if leading(key) == len(key.attributes):
             return key, len(key.attributes)
+    if not keys:
+        raise BadParameter(
+            "attributes",
+            "no identification key is defined yet: create one first, in maintenance mode (POST /server/mode "
+            '{"mode": "maintenance"}, then POST /metadata/identification-keys, then back to "production"), '
+            'e.g. {"name": "ByEmail", "source": "profile", "attributes": ["EmailAddress"]}',
+        )
     best = max(keys, key=lambda k: (leading(k), -k.id), default=None)
     if best is None or leading(best) == 0:
         raise BadParameter("attributes", "no identification key is covered by the given attributes")

@@ -4,6 +4,7 @@ uniqueness enforced by the database, the query plan.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -74,6 +75,15 @@ async def test_bad_keys_are_400_and_write_nothing(
     before = await snapshot(app)
     assert_error(await client.post("/metadata/identification-keys", json=key), 400, method="POST", fragment=fragment)
     assert await snapshot(app) == before
+
+
+async def test_identify_before_any_key_exists_says_how_to_make_one(client: httpx.AsyncClient) -> None:
+    await new_customer(client, FirstName="Jane", LastName="Doe")
+    response = await client.get("/profiles?LastName=Doe")
+    assert_error(response, 400, method="GET", fragment="no identification key is defined yet: create one first")
+    assert "POST /metadata/identification-keys" in response.text
+    await _maintenance(client, json.loads(response.json()["description"].split("e.g. ", 1)[1]))
+    assert (await client.get("/profiles?EmailAddress=nobody@example.org")).json() == []
 
 
 async def test_identify_by_profile_attributes(client: httpx.AsyncClient) -> None:
