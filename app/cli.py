@@ -52,7 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--max-errors", type=int, help="stop after this many bad records")
     load.add_argument("--start-from-index", type=int, default=0, help="skip the records before this index")
     load.add_argument("--id-key", help="skip records that an identification key finds already")
-    load.add_argument("--quiet", action="store_true", help="no progress bar")
+    load.add_argument("--quiet", action="store_true", help="no progress lines")
+    load.add_argument(
+        "--progress-every",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between progress lines (default 0.2 on a terminal, 5 otherwise)",
+    )
     keys_command.add_parser(commands, _database_flags)
     return parser
 

@@ -1,5 +1,5 @@
-"""`contextgraph import-profiles`: the bulk import for operators, straight to the database, with a
-progress bar over the file's bytes. It streams: memory stays flat whatever the file's size.
+"""`contextgraph import-profiles`: the bulk import for operators, straight to the database, showing
+its progress in profiles (app/import_progress.py). It streams: memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import os
 import sys
 from typing import BinaryIO
 
-from tqdm import tqdm
-
+from contextgraph.app.import_progress import ImportProgress
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.context import Runtime
@@ -30,33 +29,32 @@ def run_import(settings: Settings, args: argparse.Namespace) -> ImportReport:
         start_from_index=args.start_from_index,
         id_key=args.id_key,
     )
-    size = os.path.getsize(args.file)
-    with (
-        open(args.file, "rb") as raw,
-        tqdm(
-            total=size, unit="B", unit_scale=True, desc="profiles", disable=args.quiet or None, file=sys.stderr
-        ) as bar,
-    ):
+    progress = ImportProgress(sys.stderr, os.path.getsize(args.file), every=args.progress_every, quiet=args.quiet)
+    with open(args.file, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=options.encoding, newline="")
-        return asyncio.run(_import(settings, text, raw, options, bar))
+        return asyncio.run(_import(settings, text, raw, options, progress))
 
 
 async def _import(
-    settings: Settings, text: io.TextIOWrapper, raw: BinaryIO, options: ImportOptions, bar: tqdm
-) -> ImportReport:  # type: ignore[type-arg]
+    settings: Settings, text: io.TextIOWrapper, raw: BinaryIO, options: ImportOptions, shown: ImportProgress
+) -> ImportReport:
     database = Database(settings.async_database_url, pool_size=2)
     try:
         await migrate(database)
         runtime = Runtime.create(database, settings)
         await runtime.refresh()
+        rows = 0
 
-        def progress(_records: int) -> None:
-            bar.update(raw.tell() - bar.n)
+        def progress(read: int, report: ImportReport) -> None:
+            nonlocal rows
+            rows = read
+            shown.update(read, report, raw.tell())
 
         ctx = runtime.context(Principal.operator())
         report: ImportReport = await import_profiles(
             ctx, ImportProfiles(description=options, lines=text, progress=progress)
         )
+        shown.finish(rows, report)
         return report
     finally:
         await database.dispose()

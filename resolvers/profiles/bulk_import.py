@@ -245,7 +245,10 @@ def _add(report: ImportReport, batch: ImportReport) -> None:
 
 
 async def import_rows(
-    ctx: Context, lines: Iterable[str], options: ImportOptions, progress: Callable[[int], None] | None = None
+    ctx: Context,
+    lines: Iterable[str],
+    options: ImportOptions,
+    progress: Callable[[int, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import CSV text lines (a header, then one profile per record)."""
     reader = csv.reader(lines, delimiter=options.delimiter, strict=True)
@@ -282,11 +285,11 @@ async def import_rows(
             await _commit(ctx, batch, options, report)
             batch = []
             if progress is not None:
-                progress(index + 1)
+                progress(index + 1, report)
     if batch:  # the valid rows read before the end (or before max-errors stopped the load)
         await _commit(ctx, batch, options, report)
     if progress is not None:
-        progress(index + 1)
+        progress(index + 1, report)
     return report
 
 
@@ -310,7 +313,7 @@ class ImportProfiles(Input):
 
     description: Annotated[Any, BeforeValidator(parse_options)]
     lines: Any = None  # an iterable of CSV text lines
-    progress: Any = None  # called with the rows read so far, after each batch (the CLI's progress)
+    progress: Any = None  # called with the rows read so far and the report, after each batch (the CLI's)
 
 
 @operation(

@@ -179,4 +179,32 @@ def test_command_line_import(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["imported"] == 2500
     assert [e["index"] for e in report["errors"]] == [2500]
-    assert "profiles: 100%" in shown
+    # On a terminal: one line rewritten in place, counting profiles; the last one has the totals.
+    assert "\r\x1b[K" in shown
+    final = shown.rsplit("\r\x1b[K", 1)[1]
+    assert "import: 2,501 rows read" in final
+    assert "2,500 imported" in final
+    assert "1 errors" in final
+    assert "rows/s" in final
+    assert "done in 0:00:" in final
+
+
+def test_command_line_import_progress_in_a_log(tmp_path: Path) -> None:
+    """Not on a terminal (cron, CI): plain lines every --progress-every seconds, then the totals."""
+    csv = tmp_path / "profiles.csv"
+    csv.write_text("FirstName,LastName\n" + "".join(f"F{n},L{n}\n" for n in range(3000)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTGRAPH_")}
+    command = [COMMAND, "import-profiles", str(csv), "--database", f"sqlite:///{tmp_path / 'cg.db'}"]
+    result = subprocess.run(
+        [*command, "--batch-size", "500", "--progress-every", "0"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "\r" not in result.stderr
+    batches = [line for line in lines if "% of the file, ETA " in line]
+    assert [line.split(" rows read")[0] for line in batches] == [f"import: {n:,}" for n in range(500, 3001, 500)]
+    assert lines[-1].startswith("import: 3,000 rows read")
+    assert "3,000 imported, 0 skipped, 0 errors" in lines[-1]
+    quiet = subprocess.run([*command, "--quiet"], capture_output=True, text=True, env=env, timeout=120)
+    assert quiet.returncode == 0
+    assert quiet.stderr == ""
