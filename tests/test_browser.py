@@ -5,33 +5,16 @@ journey viewer follows a customer live, and GraphiQL works with no CDN.
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
 
-from tests.servers import AUTH, KEY, free_port, wait_ready
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield launched
-        launched.close()
+from tests.browsers import ARTIFACTS
+from tests.servers import AUTH, free_port, wait_ready
 
 
 @pytest.fixture
@@ -41,79 +24,6 @@ def server(serve, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
     return url
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # The person at the browser answers its Basic prompt: any user name, the API key as password.
-    context = browser.new_context(http_credentials={"username": "agent", "password": KEY})
-    opened = context.new_page()
-    requested: list[str] = []
-    opened.on("request", lambda request: requested.append(request.url))
-    yield opened
-    context.close()
-    outside = [url for url in requested if not url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))]
-    assert outside == [], f"the page fetched from outside the server: {outside}"
-
-
-def test_journey_viewer_shows_and_follows_a_customer(server: str, page: Page) -> None:
-    with httpx.Client(base_url=server, headers=AUTH) as api:
-        _journey(api, page, server)
-
-
-def _journey(api: httpx.Client, page: Page, server: str) -> None:
-    schema = {"name": "Feedback", "type": "single-valued", "attributes": [{"name": "rating", "type": "integer"}]}
-    assert api.post("/metadata/states/extensions", json=schema).status_code == 201
-    customer_id = api.post("/profiles", json={"FirstName": "Ada", "LastName": "Lovelace"}).json()["customer_id"]
-    service_id = api.post(
-        "/services/start", json={"customer_id": customer_id, "service_type": "Wireless", "interaction_id": "call-1"}
-    ).json()["service_id"]
-    first = api.post(
-        f"/services/{service_id}/states/start", json={"state_type": "Identify", "Feedback": {"rating": 7}}
-    ).json()["state_id"]
-    api.post(f"/services/{service_id}/tasks/start", json={"task_type": "Verify", "state_id": first})
-    api.post(f"/services/{service_id}/states/{first}/end", json={"disposition": "done"})
-    api.post(
-        "/interactions",
-        json={
-            "interaction_id": "call-1",
-            "customer_id": customer_id,
-            "entity_type": 3,
-            "media_type": "voice",
-            "type": "Inbound",
-            "status": 3,
-            "creator_app_id": 1,
-            "start_date": "2024-01-01T10:00:00Z",
-            "subject": "Lost phone",
-        },
-    )
-
-    page.goto(f"{server}/ui")
-    page.get_by_label("Customer id").fill(customer_id)
-    page.get_by_role("button", name="Show journey").click()
-    service = page.locator(f'[data-service-id="{service_id}"]')
-    expect(service).to_contain_text("Service Wireless")
-    state = page.locator(f'[data-state-id="{first}"]')
-    expect(state).to_contain_text("State Identify")
-    expect(state).to_contain_text("completed")
-    expect(state).to_contain_text("disposition done")
-    expect(state.locator('[data-extension="Feedback"]')).to_contain_text('{"rating":7}')
-    expect(state.locator("[data-task-id]")).to_contain_text("Task Verify")
-    expect(service.locator('[data-interaction-id="call-1"]')).to_contain_text("voice · Inbound · Lost phone")
-    expect(page.locator("dl.attributes")).to_contain_text("Lovelace")
-
-    second = api.post(f"/services/{service_id}/states/start", json={"state_type": "Deliver"}).json()["state_id"]
-    live = page.locator(f'[data-state-id="{second}"]')
-    expect(live).to_contain_text("State Deliver", timeout=5000)  # arrived through the subscription
-    expect(live).to_contain_text("active")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "journey.png"), full_page=True)
-
-    page.get_by_label("Customer id").fill("")
-    page.get_by_label("Attribute").fill("FirstName")
-    page.get_by_label("Value").fill("Ada")
-    page.get_by_role("button", name="Show journey").click()
-    expect(page.get_by_role("status")).to_contain_text("identification key")  # no key defined yet: said plainly
 
 
 def test_graphiql_runs_a_query_offline(server: str, page: Page) -> None:
