@@ -1,0 +1,126 @@
+"""Encryption at rest (README "Encryption at rest"): values of attributes marked `encrypt` round-trip
+on both surfaces while the database files hold no plaintext of them; identification and unique
+lookups work through the blind index; the key file is made on first need with mode 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from starlette.applications import Starlette
+
+from contextgraph.resolvers.store.tables import extension_record_t, identity_index_t
+from tests.helpers import new_customer, new_schema, new_service
+
+CARD = "4111-1111-1111-1111"
+NOTE = "allergic to cashews"
+VIP = "vip-Ω-0042"
+SECRETS = {
+    "name": "Secrets",
+    "type": "multi-valued",
+    "unique": ["card"],
+    "attributes": [
+        {"name": "card", "type": "string", "encrypt": "true"},
+        {"name": "note", "type": "string", "encrypt": True},
+        {"name": "label", "type": "string"},
+        {"name": "pin", "type": "integer", "encrypt": True},
+    ],
+}
+HANDLING = {
+    "name": "Handling",
+    "type": "single-valued",
+    "attributes": [{"name": "code", "type": "string", "encrypt": True}, {"name": "level", "type": "integer"}],
+}
+PLAINTEXTS = (CARD, NOTE, VIP)
+
+
+async def _setup(client: httpx.AsyncClient) -> str:
+    await client.post("/server/mode", json={"mode": "maintenance"})
+    await new_schema(client, "profiles", SECRETS)
+    key = {"name": "byCard", "source": "Secrets", "attributes": ["card"], "unique": True}
+    assert (await client.post("/metadata/identification-keys", json=key)).status_code == 201
+    await client.post("/server/mode", json={"mode": "production"})
+    await new_schema(client, "services", HANDLING)
+    return await new_customer(
+        client, FirstName="Ada", Secrets=[{"card": CARD, "note": NOTE, "label": "main", "pin": 4242}]
+    )
+
+
+def _raw_database(database_url: str) -> bytes:
+    """Every byte the database keeps: the SQLite file and its WAL, or a pg_dump."""
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.split("///", 1)[1])
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    dump = Path(os.environ["CONTEXTGRAPH_TEST_PGBIN"]) / "pg_dump"
+    return subprocess.run([str(dump), "--data-only", database_url], check=True, capture_output=True).stdout
+
+
+async def test_encrypted_values_round_trip_and_never_reach_the_database_in_plaintext(
+    app: Starlette, client: httpx.AsyncClient, database_url: str
+) -> None:
+    customer = await _setup(client)
+    service = await new_service(client, customer_id=customer, Handling={"code": VIP, "level": 3})
+    # Read back transparently, in schema order, on REST …
+    profile = (await client.get(f"/profiles/{customer}?extensions=Secrets")).json()
+    assert profile["Secrets"] == [{"card": CARD, "note": NOTE, "label": "main", "pin": 4242}]
+    got = (await client.get(f"/services/{service}?extensions=Handling")).json()
+    assert got["Handling"] == {"code": VIP, "level": 3}
+    # … and GraphQL (a compiled plan reads the stored records straight).
+    query = """query($id: ID!) { customer(id: $id) { extensions { Secrets { card note label pin } }
+               services { extensions { Handling { code level } } } } }"""
+    answer = (await client.post("/graphql", json={"query": query, "variables": {"id": customer}})).json()
+    assert answer["data"]["customer"] == {
+        "extensions": {"Secrets": [{"card": CARD, "note": NOTE, "label": "main", "pin": 4242}]},
+        "services": [{"extensions": {"Handling": {"code": VIP, "level": 3}}}],
+    }
+    # The rows hold the ciphertext and the label, which is not marked encrypt.
+    async with app.state.runtime.db.read() as conn:
+        rows = (await conn.execute(sa.select(extension_record_t))).all()
+    assert all(row.sealed for row in rows)
+    assert {tuple(row.record) for row in rows} == {("label",), ("level",)}
+    raw = _raw_database(database_url)
+    assert b"main" in raw or database_url.startswith("postgresql")  # the probe sees the records' bytes
+    for plaintext in PLAINTEXTS:
+        assert plaintext.encode() not in raw, plaintext
+        assert plaintext.encode("utf-16-le") not in raw
+
+
+async def test_identify_and_unique_lookups_use_the_blind_index(app: Starlette, client: httpx.AsyncClient) -> None:
+    customer = await _setup(client)
+    found = (await client.get("/profiles", params={"Secrets.card": CARD})).json()
+    assert found["customer_id"] == customer
+    assert (await client.get("/profiles", params={"Secrets.card": CARD + "0"})).json() == []
+    async with app.state.runtime.db.read() as conn:
+        values = (await conn.execute(sa.select(identity_index_t.c.value, identity_index_t.c.unique_value))).all()
+    assert values
+    assert all(CARD not in str(v) for row in values for v in row)
+    # The unique key is enforced across customers on the blind values.
+    again = await client.post("/profiles", json={"FirstName": "Eve", "Secrets": [{"card": CARD}]})
+    assert again.status_code == 409, again.text
+    # Update and delete by the (encrypted) unique attribute.
+    path = f"/profiles/{customer}/extensions/Secrets"
+    updated = await client.put(f"{path}/by/unique", json={"card": CARD, "note": "now fine", "pin": 1})
+    assert updated.status_code == 204, updated.text
+    records = (await client.get(f"/profiles/{customer}?extensions=Secrets")).json()["Secrets"]
+    assert records == [{"card": CARD, "note": "now fine", "label": "main", "pin": 1}]
+    missing = await client.put(f"{path}/by/unique", json={"card": "0000", "note": "x"})
+    assert missing.status_code == 404, missing.text
+    deleted = await client.put(f"{path}/delete/by/unique", json={"card": CARD})
+    assert deleted.status_code == 204, deleted.text
+    assert (await client.get(f"/profiles/{customer}?extensions=Secrets")).json()["Secrets"] == []
+
+
+async def test_the_key_file_is_made_on_first_need_with_mode_0600(
+    app: Starlette, client: httpx.AsyncClient, tmp_path: Path, caplog: Any
+) -> None:
+    key_file = tmp_path / "contextgraph.keys"
+    assert not key_file.exists()  # nothing encrypts yet: no key is made
+    await _setup(client)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert str(key_file) in caplog.text
