@@ -36,7 +36,19 @@ async def prepare_encryption(runtime: Runtime) -> None:
     if encrypting:
         sealed = await reseal(runtime.db, runtime.metadata, plaintext_only=True)
         if sealed:
+            await _scrub(runtime.db)
             log.warning("encrypted %s extension records stored in plaintext by an earlier version", sealed)
+
+
+async def _scrub(db: Database) -> None:
+    """Leave no copy of the plaintext just encrypted in the database's files: the old rows' space
+    (SQLite's free pages and its WAL, PostgreSQL's dead tuples) is rewritten. Once, at start."""
+    async with db.read(snapshot=False) as conn:  # no transaction: VACUUM runs outside one
+        if db.is_sqlite:
+            await conn.exec_driver_sql("VACUUM")
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            await conn.exec_driver_sql("VACUUM FULL extension_record, identity_index")
 
 
 async def reseal(

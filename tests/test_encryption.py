@@ -5,6 +5,7 @@ lookups work through the blind index; the key file is made on first need with mo
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -13,10 +14,17 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from alembic import command
 from starlette.applications import Starlette
 
+from contextgraph.app.main import create_app
+from contextgraph.app.settings import load_settings
+from contextgraph.resolvers.metadata.extension_schema import parse_schema
+from contextgraph.resolvers.store.database import Database
+from contextgraph.resolvers.store.migrate import alembic_config
 from contextgraph.resolvers.store.tables import extension_record_t, identity_index_t
 from tests.helpers import new_customer, new_schema, new_service
+from tests.servers import AUTH, KEY
 
 CARD = "4111-1111-1111-1111"
 NOTE = "allergic to cashews"
@@ -124,3 +132,61 @@ async def test_the_key_file_is_made_on_first_need_with_mode_0600(
     await _setup(client)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert str(key_file) in caplog.text
+
+
+async def test_values_stored_in_plaintext_before_0008_are_encrypted_at_start(
+    database_url: str, tmp_path: Path, caplog: Any
+) -> None:
+    """A database at 0007 whose `encrypt` attribute values (and an identity key on one) are plaintext:
+    the first start after the migration encrypts them and rewrites the identity index as blind."""
+    database = Database(load_settings(None, database=database_url).async_database_url)
+    try:
+        async with database.write() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0007"))
+            definition = parse_schema("profile", SECRETS).describe()
+            insert = "INSERT INTO extension_schema (owner_kind, name, name_key, definition, created_ms) VALUES "
+            await conn.execute(
+                sa.text(insert + "('profile', 'Secrets', 'secrets', :d, 0)"), {"d": json.dumps(definition)}
+            )
+            await conn.execute(sa.text("INSERT INTO customer (id, attributes, created_ms) VALUES ('c1', '{}', 0)"))
+            record = json.dumps({"card": CARD, "note": NOTE, "label": "old"})
+            await conn.execute(
+                sa.text("INSERT INTO extension_record (schema_id, owner_id, record) VALUES (1, 'c1', :r)"),
+                {"r": record},
+            )
+            await conn.execute(
+                sa.text(
+                    'INSERT INTO identification_key (name, name_key, source, attributes, "unique") '
+                    "VALUES ('byCard', 'bycard', 'Secrets', :a, true)"
+                ),
+                {"a": json.dumps(["card"])},
+            )
+            value = CARD + "\x1f"
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO identity_index (key_id, customer_id, value, unique_value) VALUES (1, 'c1', :v, :v)"
+                ),
+                {"v": value},
+            )
+    finally:
+        await database.dispose()
+    settings = load_settings(
+        None, database=database_url, bootstrap_key=KEY, encryption_key_file=str(tmp_path / "k.keys")
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        async with application.state.runtime.db.read() as conn:
+            row = (await conn.execute(sa.select(extension_record_t))).one()
+            index = (await conn.execute(sa.select(identity_index_t.c.value))).scalars().all()
+        assert row.record == {"label": "old"}
+        assert row.sealed
+        assert index
+        assert all(CARD not in v for v in index)
+        if database_url.startswith("sqlite"):  # no copy left in the file's free pages or the WAL
+            assert CARD.encode() not in _raw_database(database_url)
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=AUTH) as client:
+            found = (await client.get("/profiles", params={"Secrets.card": CARD, "extensions": "Secrets"})).json()
+    assert found["customer_id"] == "c1"
+    assert found["Secrets"] == [{"card": CARD, "note": NOTE, "label": "old"}]
+    assert "encrypted 1 extension records stored in plaintext" in caplog.text
