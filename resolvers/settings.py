@@ -204,4 +204,9 @@ class DomainSettings(BaseModel):
             if attribute.name.lower() in seen:
                 raise ValueError(f"profile attribute '{attribute.name}' is defined twice")
             seen.add(attribute.name.lower())
+            if attribute.encrypt:  # never claim what is not done: extension attributes encrypt
+                raise ValueError(
+                    f"profile attribute '{attribute.name}': encrypt is not supported for profile attributes; "
+                    "put the value in a profile extension attribute marked encrypt"
+                )
         return attributes

@@ -190,3 +190,38 @@ async def test_values_stored_in_plaintext_before_0008_are_encrypted_at_start(
     assert found["customer_id"] == "c1"
     assert found["Secrets"] == [{"card": CARD, "note": NOTE, "label": "old"}]
     assert "encrypted 1 extension records stored in plaintext" in caplog.text
+
+
+async def test_graphql_writes_and_merges_keep_values_encrypted_and_readable(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    customer = await _setup(client)
+    service = await new_service(client, customer_id=customer)
+    replace = """mutation($s: Long!) { replaceExtension(owner: {kind: SERVICE, serviceId: $s}, name: "Handling",
+                 value: {code: "gq-Ω-secret", level: 1}) }"""
+    answer = (await client.post("/graphql", json={"query": replace, "variables": {"s": service}})).json()
+    assert answer == {"data": {"replaceExtension": True}}
+    got = (await client.get(f"/services/{service}?extensions=Handling")).json()["Handling"]
+    assert got == {"code": "gq-Ω-secret", "level": 1}
+    # A merge moves the source's records to the destination: re-encrypted for their new owner.
+    source = await new_customer(client, FirstName="Bo", Secrets=[{"card": "5500-0000", "note": "second"}])
+    merged = await client.put(f"/profiles/{customer}/merge/{source}")
+    assert merged.status_code == 204, merged.text
+    records = (await client.get(f"/profiles/{customer}?extensions=Secrets")).json()["Secrets"]
+    assert {r["card"] for r in records} == {CARD, "5500-0000"}
+    assert (await client.get("/profiles", params={"Secrets.card": "5500-0000"})).json()["customer_id"] == customer
+    async with app.state.runtime.db.read() as conn:
+        rows = (await conn.execute(sa.select(extension_record_t.c.record, extension_record_t.c.sealed))).all()
+    assert all(row.sealed for row in rows)
+    assert all("gq-Ω-secret" not in str(row.record) and "5500-0000" not in str(row.record) for row in rows)
+
+
+async def test_a_damaged_value_is_a_clear_503_not_a_500(app: Starlette, client: httpx.AsyncClient) -> None:
+    customer = await _setup(client)
+    async with app.state.runtime.db.write() as conn:
+        sealed = await conn.scalar(sa.select(extension_record_t.c.sealed))
+        key_id = sealed.partition(":")[0]
+        await conn.execute(sa.update(extension_record_t).values(sealed=f"{key_id}:not*base64"))
+    answer = await client.get(f"/profiles/{customer}?extensions=Secrets")
+    assert answer.status_code == 503, answer.text
+    assert "does not open" in answer.json()["description"]

@@ -88,10 +88,10 @@ class Cipher:
         aead = self._aead.get(key_id)
         if aead is None:
             raise Unavailable(f"a value is encrypted with key '{key_id}', which this server does not have")
-        raw = base64.urlsafe_b64decode(text)
         try:
+            raw = base64.urlsafe_b64decode(text)
             opened: dict[str, Any] = orjson.loads(aead.decrypt(raw[:12], raw[12:], place.encode()))
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # a forged or damaged value (binascii.Error is a ValueError)
             raise Unavailable(
                 f"a value encrypted with key '{key_id}' does not open: the data or key is damaged"
             ) from None
