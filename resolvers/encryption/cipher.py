@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 from typing import Any
 
@@ -29,6 +30,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from contextgraph.resolvers.encryption.keyfile import KeySource
 from contextgraph.resolvers.encryption.keys import DataKeys
 from contextgraph.resolvers.errors import Unavailable
+
+log = logging.getLogger("contextgraph")
 
 
 def derive(secret: bytes, label: str) -> bytes:
@@ -65,7 +68,11 @@ class Cipher:
     def reload(self) -> None:
         """Take the key file again if another process changed it (a rotation)."""
         if self.keys is not None and self.source.changed():
-            keys = self.source.load()
+            try:
+                keys = self.source.load()
+            except ValueError:  # half-copied by hand, say: keep the keys in memory, and say so
+                log.warning("could not take the changed encryption keys", exc_info=True)
+                return
             if keys is not None:
                 self.use(keys)
 

@@ -40,6 +40,8 @@ class KeySource:
             stat = self.path.stat()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise ValueError(f"cannot read {self.describe()}: {exc.strerror}") from None
         self._seen = (stat.st_mtime_ns, stat.st_size)
         try:
             return DataKeys.loads(data)
@@ -61,8 +63,11 @@ class KeySource:
         if self.path is None:
             raise ValueError("the encryption_keys setting is given: keys are not made by the server")
         keys = DataKeys.generate()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = _write_aside(self.path, keys.dumps())
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = _write_aside(self.path, keys.dumps())
+        except OSError as exc:
+            raise ValueError(f"cannot make {self.describe()}: {exc.strerror}") from None
         try:
             os.link(temporary, self.path)  # fails if another process made it first
         except FileExistsError:
