@@ -3,6 +3,7 @@
     contextgraph serve [--host H] [--port P] [--database URL] [--config FILE]
     contextgraph import-profiles FILE.csv [--database URL] [--config FILE] [--batch-size N] …
     contextgraph keys create --name NAME --roles ROLE,… | keys list | keys revoke NAME
+    contextgraph encryption status | rotate [--resume] | remove-key ID | export [--output F] | import F
 
 Each flag also reads CONTEXTGRAPH_<NAME> from the environment; flags win.
 """
@@ -10,6 +11,7 @@ Each flag also reads CONTEXTGRAPH_<NAME> from the environment; flags win.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -21,7 +23,7 @@ import orjson
 import uvicorn
 from pydantic import ValidationError
 
-from contextgraph.app import keys_command
+from contextgraph.app import encryption_command, keys_command
 from contextgraph.app.connections import ensure_descriptors, protocol
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import Settings, load_settings
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between progress lines (default 0.2 on a terminal, 5 otherwise)",
     )
     keys_command.add_parser(commands, _database_flags)
+    encryption_command.add_parser(commands, _database_flags)
     return parser
 
 
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         return _import_profiles(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "encryption":
+        return _encryption(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(
@@ -82,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings, server_process=True)
     except (ValidationError, ValueError, FileNotFoundError) as exc:
         print(f"contextgraph: configuration error: {_reason(exc)}", file=sys.stderr)
+        return 2
+    refusal = asyncio.run(encryption_command.preflight(settings))
+    if refusal is not None:  # encrypted values this server's keys cannot read
+        print(f"contextgraph: refusing to start: {refusal}", file=sys.stderr)
         return 2
     ensure_descriptors(settings)
     # The header timeout and connection cap (app/connections.py); X-Forwarded-For is the app's to
@@ -151,6 +160,16 @@ def _keys(args: argparse.Namespace) -> int:
     if answer is None:
         return 2
     print(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+def _encryption(args: argparse.Namespace) -> int:
+    answer = _offline(args, lambda settings: encryption_command.run_encryption(settings, args))
+    if answer is None:
+        return 2
+    print(answer if isinstance(answer, str) else orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode(), end="")
+    if not isinstance(answer, str):
+        print()
     return 0
 
 

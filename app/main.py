@@ -34,7 +34,9 @@ from contextgraph.compat_rest.openapi import openapi
 from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers import system
 from contextgraph.resolvers.context import Runtime
+from contextgraph.resolvers.encryption.registry import KeysRefused
 from contextgraph.resolvers.errors import ContextError, MethodNotAllowed, NotFound
+from contextgraph.resolvers.reseal import prepare_encryption
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
 from contextgraph.schema.view import follow_metadata, graphql_app
@@ -88,6 +90,12 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
         runtime.listeners.append(follow_metadata(graphql, settings))
         await runtime.bootstrap(settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None)
         await runtime.refresh()
+        try:
+            await prepare_encryption(runtime)
+        except (KeysRefused, ValueError) as exc:
+            log.critical("refusing to start: %s", exc)
+            await database.dispose()
+            raise KeysRefused(str(exc)) from None
         if not runtime.keyring.principals():
             log.warning(
                 "no API key exists, so every request but the readiness probe is refused: set "

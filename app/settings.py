@@ -120,4 +120,19 @@ def load_settings(config_file: str | None = None, **overrides: object) -> Settin
         config = SettingsConfigDict(**{**Settings.model_config, "toml_file": config_file})
         cls = type("FileSettings", (Settings,), {"model_config": config})
     values = {k: v for k, v in overrides.items() if v is not None}
-    return cls(**values)  # type: ignore[arg-type]
+    settings = cls(**values)  # type: ignore[arg-type]
+    if settings.encryption_key_file is None:
+        settings.encryption_key_file = default_key_file(settings.database, config_file)
+    return settings
+
+
+def default_key_file(database: str, config_file: str | None) -> str:
+    """Where the server keeps its encryption keys when not told: beside the config file, else beside
+    the SQLite database, else in the working directory; never inside the database."""
+    if config_file:
+        folder = os.path.dirname(os.path.abspath(config_file))
+    elif database.startswith("sqlite") and "///" in database and ":memory:" not in database:
+        folder = os.path.dirname(os.path.abspath(database.split("///", 1)[1].split("?", 1)[0] or "."))
+    else:
+        folder = os.getcwd()
+    return os.path.join(folder, "contextgraph.keys")

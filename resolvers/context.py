@@ -23,7 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.access.keys import Keyring, ensure_bootstrap
 from contextgraph.resolvers.access.roles import Principal
-from contextgraph.resolvers.errors import Forbidden
+from contextgraph.resolvers.encryption.cipher import Cipher
+from contextgraph.resolvers.encryption.keyfile import KeySource
+from contextgraph.resolvers.encryption.registry import KeysRefused, ensure_keys
+from contextgraph.resolvers.errors import Forbidden, Unavailable
 from contextgraph.resolvers.metadata.business import BusinessAttributes
 from contextgraph.resolvers.metadata.profile_schema import ProfileSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry, load_registry
@@ -47,6 +50,7 @@ class Runtime:
     profile_schema: ProfileSchema
     business: BusinessAttributes
     live: LiveEvents
+    cipher: Cipher
     metadata: MetadataRegistry = field(default_factory=MetadataRegistry)
     keyring: Keyring = field(default_factory=Keyring)
     # Called with the new registry after every reload (the GraphQL schema builder listens).
@@ -57,7 +61,9 @@ class Runtime:
         server = ServerRuntime(db, switch_timeout=settings.mode_switch_timeout)
         schema = ProfileSchema(settings.profile_attributes, check_values=settings.check_reserved_values)
         live = LiveEvents(db, listen_dsn(db.url))
-        return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes), live)
+        keys = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+        cipher = Cipher(KeySource(keys, settings.encryption_key_file))
+        return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes), live, cipher)
 
     def context(self, principal: Principal, *, snapshot: bool = False) -> Context:
         """The context of one request (or websocket operation) sent with `principal`'s key; its reads
@@ -67,7 +73,12 @@ class Runtime:
     async def reload_metadata(self) -> None:
         """Reload the extension schemas from the database (PUT /metadata/cache, or a version bump)."""
         async with self.db.read() as conn:
-            registry = await load_registry(conn)
+            registry = await load_registry(conn, self.cipher)
+        if registry.encrypting() and self.cipher.keys is None:  # another process made an encrypting schema
+            try:
+                await ensure_keys(self.db, self.cipher, create=True)
+            except (KeysRefused, ValueError) as exc:
+                log.error("encrypted extension values cannot be read or written: %s", exc)
         self.metadata = registry
         for listener in self.listeners:
             try:
@@ -83,10 +94,19 @@ class Runtime:
                 if await ensure_bootstrap(conn, secret):
                     log.info("the bootstrap API key was created or reset")
 
+    async def ensure_encryption(self) -> None:
+        """The encryption keys, loaded or made on first need; 503 saying why when they are refused."""
+        if self.cipher.keys is None:
+            try:
+                await ensure_keys(self.db, self.cipher, create=True)
+            except (KeysRefused, ValueError) as exc:
+                raise Unavailable(str(exc)) from None
+
     async def refresh(self) -> None:
-        """Take changes other workers made: the server mode, the API keys and, if its version moved,
-        the metadata.
+        """Take changes other workers made: the server mode, the API keys, the encryption keys (a
+        rotation) and, if its version moved, the metadata.
         """
+        self.cipher.reload()
         await self.server.read_mode()
         async with self.db.read(snapshot=False) as conn:
             versions = await read_versions(conn, METADATA, KEYS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 # Media types for which the documented per-media agent attributes exist ("Query Profile Schema").
 _MEDIA = (
@@ -191,6 +191,10 @@ class DomainSettings(BaseModel):
     import_dir: str | None = None
     # How deep JSON bodies and variables may nest (arrays and objects).
     max_json_depth: int = Field(default=32, ge=2)
+    # The keys that encrypt extension attributes marked `encrypt` (README "Encryption at rest"): their
+    # text (`contextgraph encryption export`), else the key file (load_settings gives its default).
+    encryption_keys: SecretStr | None = None
+    encryption_key_file: str | None = None
 
     @field_validator("profile_attributes")
     @classmethod
@@ -200,4 +204,9 @@ class DomainSettings(BaseModel):
             if attribute.name.lower() in seen:
                 raise ValueError(f"profile attribute '{attribute.name}' is defined twice")
             seen.add(attribute.name.lower())
+            if attribute.encrypt:  # never claim what is not done: extension attributes encrypt
+                raise ValueError(
+                    f"profile attribute '{attribute.name}': encrypt is not supported for profile attributes; "
+                    "put the value in a profile extension attribute marked encrypt"
+                )
         return attributes

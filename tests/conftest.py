@@ -82,9 +82,11 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def app(database_url: str, settings_overrides: dict[str, Any]) -> AsyncIterator[Starlette]:
+async def app(database_url: str, settings_overrides: dict[str, Any], tmp_path: Path) -> AsyncIterator[Starlette]:
     overrides = dict(settings_overrides)
     overrides.setdefault("bootstrap_key", KEY)
+    # The encryption keys a test's schemas may need: its own, never a file in the working directory.
+    overrides.setdefault("encryption_key_file", str(tmp_path / "contextgraph.keys"))
     # Tests seed data as fast as the machine goes; the limit has its own tests (test_bounded_inputs).
     overrides.setdefault("rate_limit", 0)
     settings = load_settings(overrides.pop("config_file", None), database=database_url, **overrides)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, not_found
+from contextgraph.resolvers.extensions.sealing import open_record, same_values, stored
 from contextgraph.resolvers.extensions.values import write_extensions
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.store.tables import extension_record_t
@@ -52,7 +53,7 @@ def updating(ctx: Context, schema: ExtensionSchema, body: Any) -> Change:
         updated = record | {k: v for k, v in given.items() if k not in schema.unique_attributes}
         updated = schema.check_record(updated, check_reserved=check)
         update = sa.update(extension_record_t).where(extension_record_t.c.id == row_id)
-        await conn.execute(update.values(record=updated))
+        await conn.execute(update.values(**stored(schema, owner_id, updated)))
 
     return change
 
@@ -79,12 +80,13 @@ async def _find_by_unique(
     if not keys:
         names = " or ".join("+".join(group) for group in schema.unique)
         raise BadParameter(schema.name, f"the body must give the unique attribute(s) {names}")
+    records = extension_record_t.c
     rows = await conn.execute(
-        sa.select(extension_record_t.c.id, extension_record_t.c.record).where(
-            extension_record_t.c.schema_id == schema.id, extension_record_t.c.owner_id == owner_id
+        sa.select(records.id, records.record, records.sealed, records.blind).where(
+            records.schema_id == schema.id, records.owner_id == owner_id
         )
     )
-    for row in rows:
-        if any(all(row.record.get(n) == given[n] for n in group) for group in keys):
-            return row.id, row.record, given
+    for row in rows:  # encrypted unique attributes compare by their blind index: nothing is decrypted
+        if any(same_values(schema, row, given, group) for group in keys):
+            return row.id, open_record(schema, owner_id, row.record, row.sealed), given
     raise not_found(f"record of extension '{schema.name}'", ", ".join(f"{n}={given[n]}" for n in keys[0]))

@@ -62,6 +62,8 @@ async def create_schemas(ctx: Context, input: NewSchemas) -> list[str]:
         raise Conflict(f"extension '{duplicate}' is defined twice in this request")
     async with ctx.metadata_write():
         await _require_mode_for(ctx, kind)
+        if any(s.encrypted for s in schemas):
+            await ctx.runtime.ensure_encryption()  # the first need of keys: loaded, or made (503 if refused)
         try:
             async with ctx.db.write() as conn:
                 for schema in schemas:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from contextgraph.resolvers.access.roles import extension_task
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.extensions.sealing import open_record, stored
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.resolvers.store.reader import Rows
@@ -60,7 +61,7 @@ async def write_extensions(conn: AsyncConnection, owner_id: object, checked: Che
             )
         )
         if records:
-            rows = [{"schema_id": schema.id, "owner_id": owner, "record": record} for record in records]
+            rows = [{"schema_id": schema.id, "owner_id": owner, **stored(schema, owner, record)} for record in records]
             await conn.execute(sa.insert(extension_record_t), rows)
 
 
@@ -97,7 +98,7 @@ async def extension_values(
 _R = extension_record_t.c
 _RECORDS = Statement(
     lambda d: (
-        sa.select(_R.schema_id, _R.owner_id, read_json(_R.record))
+        sa.select(_R.schema_id, _R.owner_id, read_json(_R.record), _R.sealed)
         .where(
             any_of(d, _R.schema_id, "schemas"),
             any_of(d, _R.owner_id, "owners"),
@@ -119,7 +120,9 @@ async def records_by_schema(
     by_id = {s.id: s for s in schemas}
     owners = list(dict.fromkeys(str(o) for o in owner_ids))
     multi = {schema_id for schema_id, schema in by_id.items() if schema.multi}
-    for schema_id, owner_id, record in await rows.fetch(_RECORDS, schemas=list(by_id), owners=owners):
+    for schema_id, owner_id, record, sealed in await rows.fetch(_RECORDS, schemas=list(by_id), owners=owners):
+        if sealed is not None:
+            record = open_record(by_id[schema_id], owner_id, record, sealed)
         if schema_id in multi:
             found.setdefault((schema_id, owner_id), []).append(record)
         else:

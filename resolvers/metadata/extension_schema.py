@@ -10,14 +10,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.metadata import reserved
 from contextgraph.resolvers.timefmt import format_ms, parse_ms
 from contextgraph.resolvers.values import flag, whole_number
+
+if TYPE_CHECKING:
+    from contextgraph.resolvers.encryption.cipher import Cipher
 
 KINDS = ("profile", "service", "state", "task")
 ATTRIBUTE_TYPES = ("boolean", "string", "integer", "long", "double", "date", "datetime", "currency")
@@ -53,7 +56,9 @@ class AttributeSchema:
 
 @dataclass(frozen=True, eq=False)
 class ExtensionSchema:
-    """A validated extension schema; `unique` holds the attribute groups unique within an owner."""
+    """A validated extension schema; `unique` holds the attribute groups unique within an owner.
+    `cipher` is the process's, given to a stored schema with `encrypt` attributes (extensions/sealing.py).
+    """
 
     kind: str
     name: str
@@ -61,6 +66,12 @@ class ExtensionSchema:
     attributes: tuple[AttributeSchema, ...]
     unique: tuple[tuple[str, ...], ...] = ()
     id: int | None = None
+    cipher: Cipher | None = field(default=None, repr=False)
+
+    @property
+    def encrypted(self) -> frozenset[str]:
+        """The names of the attributes marked `encrypt`."""
+        return frozenset(a.name for a in self.attributes if a.encrypt)
 
     @property
     def multi(self) -> bool:
@@ -284,11 +295,16 @@ def _unique_groups(schema: ExtensionSchema, raw: Any) -> list[tuple[str, ...]]:
     return groups
 
 
-def from_definition(schema_id: int, kind: str, definition: Mapping[str, Any]) -> ExtensionSchema:
-    """A stored (normalised) definition back into a schema."""
+def from_definition(
+    schema_id: int, kind: str, definition: Mapping[str, Any], cipher: Cipher | None = None
+) -> ExtensionSchema:
+    """A stored (normalised) definition back into a schema (with the cipher if it encrypts)."""
     attributes = tuple(
         AttributeSchema(a["name"], a["type"], a["length"], a["mandatory"], a["encrypt"], a.get("default"))
         for a in definition["attributes"]
     )
     unique = tuple(tuple(g) if isinstance(g, list) else (g,) for g in definition.get("unique", []))
-    return ExtensionSchema(kind, definition["name"], definition["type"], attributes, unique, schema_id)
+    encrypts = any(a.encrypt for a in attributes)
+    return ExtensionSchema(
+        kind, definition["name"], definition["type"], attributes, unique, schema_id, cipher if encrypts else None
+    )

@@ -5,6 +5,7 @@ as of a `metadata_version` (extensions/schemas.py changes them and bumps it).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +14,9 @@ from contextgraph.resolvers.metadata.extension_schema import KINDS, ExtensionSch
 from contextgraph.resolvers.metadata.identification_keys import IdentificationKey, load_keys
 from contextgraph.resolvers.store.tables import extension_schema_t
 from contextgraph.resolvers.store.versions import read_version
+
+if TYPE_CHECKING:
+    from contextgraph.resolvers.encryption.cipher import Cipher
 
 
 class MetadataRegistry:
@@ -33,9 +37,13 @@ class MetadataRegistry:
     def of_kind(self, kind: str) -> list[ExtensionSchema]:
         return list(self._schemas[kind].values())
 
+    def encrypting(self) -> list[ExtensionSchema]:
+        """The schemas with attributes marked `encrypt`."""
+        return [s for kind in KINDS for s in self._schemas[kind].values() if s.encrypted]
 
-async def load_registry(conn: AsyncConnection) -> MetadataRegistry:
+
+async def load_registry(conn: AsyncConnection, cipher: Cipher | None = None) -> MetadataRegistry:
     version = await read_version(conn)
     rows = await conn.execute(sa.select(extension_schema_t))
-    schemas = [from_definition(r.id, r.owner_kind, r.definition) for r in rows]
+    schemas = [from_definition(r.id, r.owner_kind, r.definition, cipher) for r in rows]
     return MetadataRegistry(schemas, version, await load_keys(conn))

@@ -22,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
+from contextgraph.resolvers.extensions.sealing import blind_text, open_record
 from contextgraph.resolvers.metadata import reserved
+from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata.identification_keys import IdentificationKey, component, encode
+from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.resolvers.operation import Input, JsonObject, NoInput, operation
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.statements import Statement
@@ -78,8 +81,19 @@ def parse_key(ctx: Context, body: Any) -> tuple[str, str | None, tuple[str, ...]
 
 
 # -- the index --------------------------------------------------------------------------------
+def indexed(schema: ExtensionSchema | None, attribute: str, text: str) -> str:
+    """A component of an identity value as the index holds it: an attribute marked `encrypt` by its
+    blind index (so the index holds no plaintext of it), any other as it is."""
+    if schema is not None and attribute in schema.encrypted:
+        return "~" + blind_text(schema, attribute, text)
+    return text
+
+
 def _values(
-    key: IdentificationKey, attributes: Mapping[str, Any], records: Mapping[str, list[dict[str, Any]]]
+    key: IdentificationKey,
+    attributes: Mapping[str, Any],
+    records: Mapping[str, list[dict[str, Any]]],
+    schema: ExtensionSchema | None,
 ) -> set[str]:
     """The identifying values of one customer under one key (none when an attribute is missing)."""
     if key.source is None:
@@ -94,7 +108,7 @@ def _values(
     for record in records.get(key.source, []):
         parts = [record.get(name) for name in key.attributes]
         if all(p is not None for p in parts):
-            values.add(encode([component(p) for p in parts]))
+            values.add(encode([indexed(schema, n, component(p)) for n, p in zip(key.attributes, parts, strict=True)]))
     return values
 
 
@@ -109,7 +123,19 @@ async def reindex(
     """Rewrite the identity rows of these customers (under `keys`, or every key); `new` customers
     have none to remove yet.
     """
-    keys = list(ctx.metadata.keys if keys is None else keys)
+    await index_customers(ctx.metadata, conn, customer_ids, keys, new=new)
+
+
+async def index_customers(
+    metadata: MetadataRegistry,
+    conn: AsyncConnection,
+    customer_ids: Sequence[str],
+    keys: Sequence[IdentificationKey] | None = None,
+    *,
+    new: bool = False,
+) -> None:
+    """`reindex` with the metadata given (re-encryption at start runs it without a request)."""
+    keys = list(metadata.keys if keys is None else keys)
     if not keys or not customer_ids:
         return
     ids = list(customer_ids)
@@ -124,7 +150,7 @@ async def reindex(
         for r in await conn.execute(sa.select(customer_t.c.id, customer_t.c.attributes).where(customer_t.c.id.in_(ids)))
     }
     records: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
-    schemas = {s.id: s for s in (ctx.metadata.get("profile", k.source) for k in keys if k.source) if s is not None}
+    schemas = {s.id: s for s in (metadata.get("profile", k.source) for k in keys if k.source) if s is not None}
     if schemas:
         rows = await conn.execute(
             sa.select(extension_record_t)
@@ -132,8 +158,11 @@ async def reindex(
             .order_by(extension_record_t.c.id)
         )
         for row in rows:
-            records[row.owner_id].setdefault(schemas[row.schema_id].name, []).append(row.record)
+            schema = schemas[row.schema_id]
+            record = open_record(schema, row.owner_id, row.record, row.sealed)
+            records[row.owner_id].setdefault(schema.name, []).append(record)
     for key in keys:
+        source = metadata.get("profile", key.source) if key.source else None
         entries = [
             {
                 "key_id": key.id,
@@ -142,7 +171,7 @@ async def reindex(
                 "unique_value": value if key.unique else None,
             }
             for customer_id in attributes
-            for value in _values(key, attributes[customer_id], records[customer_id])
+            for value in _values(key, attributes[customer_id], records[customer_id], source)
         ]
         if not entries:
             continue
@@ -323,7 +352,10 @@ async def identify_ids(ctx: Context, rows: Rows, given: Mapping[str, str], key_n
     """The ids of the customers the given attributes identify (an indexed lookup)."""
     key, used = select_key(ctx.metadata.keys, given, key_name)
     by_lower = {k.lower(): v for k, v in given.items()}
-    parts = [_normalise(ctx, key, a, by_lower[key.parameter(a).lower()]) for a in key.attributes[:used]]
+    source = ctx.metadata.get("profile", key.source) if key.source else None
+    parts = [
+        indexed(source, a, _normalise(ctx, key, a, by_lower[key.parameter(a).lower()])) for a in key.attributes[:used]
+    ]
     value = encode(parts)
     if used == len(key.attributes) or value.startswith("#"):
         found = await rows.fetch(_EXACT, key=key.id, value=value)

@@ -149,7 +149,11 @@ class ExtensionRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     schema_id: int = Field(foreign_key="extension_schema.id")
     owner_id: str = Field(max_length=32)  # customer id, or the service/state/task id as text
-    record: dict[str, Any] = _json(nullable=False)
+    record: dict[str, Any] = _json(nullable=False)  # the attributes not marked `encrypt`
+    # Of a schema with `encrypt` attributes: theirs, encrypted (encryption/cipher.py), and the blind
+    # index of those a unique rule names ({attribute: HMAC}), so lookups need not decrypt.
+    sealed: str | None = Field(default=None, sa_type=sa.Text)
+    blind: dict[str, str] | None = _json()
 
 
 # Identity values compare byte-wise, so a prefix is a range on the index on every database.
@@ -242,6 +246,18 @@ class ApiKey(SQLModel, table=True):
     revoked_ms: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
+class EncryptionKey(SQLModel, table=True):
+    """A data key that may have encrypted values (or the blind-index key, id `index`): its id and a
+    check value to recognise it (an HMAC under a key derived from it), never the key itself.
+    """
+
+    __tablename__ = "encryption_key"
+
+    id: str = Field(primary_key=True, max_length=32)
+    check_value: str = Field(max_length=64)
+    created_ms: int = Field(sa_type=sa.BigInteger)
+
+
 customer_t: sa.Table = Customer.__table__  # type: ignore[attr-defined]
 service_t: sa.Table = Service.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = State.__table__  # type: ignore[attr-defined]
@@ -254,4 +270,5 @@ identity_index_t: sa.Table = IdentityIndex.__table__  # type: ignore[attr-define
 interaction_t: sa.Table = Interaction.__table__  # type: ignore[attr-defined]
 service_interaction_t: sa.Table = ServiceInteraction.__table__  # type: ignore[attr-defined]
 api_key_t: sa.Table = ApiKey.__table__  # type: ignore[attr-defined]
+encryption_key_t: sa.Table = EncryptionKey.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata
