@@ -26,6 +26,7 @@ from contextgraph.app.auth import Authentication, authenticate_client, principal
 from contextgraph.app.limits import InputLimits
 from contextgraph.app.observability import RequestObservation, metrics_response
 from contextgraph.app.ratelimit import RateLimiter
+from contextgraph.app.security_headers import SecurityHeaders
 from contextgraph.app.settings import Settings, load_settings
 from contextgraph.app.throttle import FailedKeys
 from contextgraph.app.ui.routes import graphiql_html, ui_routes
@@ -136,6 +137,7 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
     app.add_middleware(Authentication, limiter=RateLimiter(settings.rate_limit, settings.rate_limit_burst))
     app.add_middleware(InputLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(RequestObservation, on_answer=_count)
+    app.add_middleware(SecurityHeaders)  # outside the others: their refusals and masked 500s get them too
     # Outermost: the client a trusted proxy forwards for is the client of every layer (the access
     # log, the wrong-key throttle); anyone else's X-Forwarded-* headers are ignored.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]

@@ -45,13 +45,14 @@ async def of_service(call: Call) -> Response:
 
 # Contents are what a customer or an agent wrote: never a page of this server's origin. Only plain
 # text and raster images are shown in the browser; anything else (HTML, SVG, XML, PDF, …) is a
-# download. Either way the sandbox gives it an origin of its own with scripts off, and nosniff keeps
-# the browser to the type given.
+# download. Either way the sandbox gives it an origin of its own with scripts off and nothing to
+# load; the app's security headers add nosniff (the browser keeps to the type given) and no-store.
 _INLINE = ("text/plain", "image/png", "image/jpeg", "image/gif", "image/webp")
 _CONTENT_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
-    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox"
+    ),
 }
 
 

@@ -22,7 +22,6 @@ from contextgraph.app.settings import load_settings
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
 from contextgraph.resolvers.store.tables import metadata
-from tests.browsers import browser, page  # noqa: F401 - fixtures
 from tests.servers import AUTH, KEY, serve  # noqa: F401 - a fixture
 
 PG_URL = os.environ.get("CONTEXTGRAPH_TEST_POSTGRES")

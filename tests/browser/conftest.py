@@ -1,6 +1,4 @@
-"""Real Chromium for the browser tests (Debian's chromium, driven by Playwright): one browser per module,
-a page per test whose person answers the Basic prompt with the API key, and which fails the test if it
-fetched anything from outside the server (the pages work offline)."""
+"""Browser fixtures: Debian's chromium driven by Playwright, a real server, watched pages."""
 
 from __future__ import annotations
 
@@ -11,10 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.servers import KEY
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+from tests.browser.pages import CHROMIUM, Watched, watch
+from tests.servers import KEY, free_port, wait_ready
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +27,25 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def server(serve, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    port = free_port()
+    process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'browser.db'}")
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url, process)
+    return url
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
     # The person at the browser answers its Basic prompt: any user name, the API key as password.
+    context = browser.new_context(http_credentials={"username": "agent", "password": KEY})
+    yield watch(context)
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page that fails its test if it fetched anything from outside the server (the pages work offline)."""
     context = browser.new_context(http_credentials={"username": "agent", "password": KEY})
     opened = context.new_page()
     requested: list[str] = []

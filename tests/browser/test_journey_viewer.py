@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browsers import ARTIFACTS
+from tests.browser.pages import ARTIFACTS
 from tests.servers import AUTH, free_port, wait_ready
 
 CONFIG = """
