@@ -191,6 +191,8 @@ class DomainSettings(BaseModel):
     import_dir: str | None = None
     # How deep JSON bodies and variables may nest (arrays and objects).
     max_json_depth: int = Field(default=32, ge=2)
+    # Seconds a start's Idempotency-Key is kept: a retry within answers the first result.
+    idempotency_ttl: float = Field(default=86400.0, gt=0)
 
     @field_validator("profile_attributes")
     @classmethod
