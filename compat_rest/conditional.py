@@ -8,25 +8,18 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from contextgraph.compat_rest.binding import Call
-from contextgraph.resolvers.conditions import entity_tags
+from contextgraph.resolvers.conditions import still_current
 from contextgraph.resolvers.versions import etag
 
 # The answers carry personal data: a client may keep and revalidate them, a shared cache may not.
 CACHEABLE = {"Cache-Control": "private", "Vary": "Authorization"}
 
 
-def _weak(tag: str) -> str:
-    return tag.removeprefix("W/")
-
-
 def versioned(call: Call, response: Response, version: int) -> Response:
     """The answer with its ETag, or 304 when the client's If-None-Match names it (weak comparison)."""
     tag = etag(call.ctx, version)
     headers = {"ETag": tag, **CACHEABLE}
-    asked = call.request.headers.get("if-none-match")
-    if asked is not None:
-        tags = {_weak(t) for t in entity_tags(asked, "If-None-Match")}
-        if "*" in tags or tag in tags:
-            return Response(status_code=304, headers=headers)
+    if still_current(call.request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response

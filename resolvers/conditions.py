@@ -39,6 +39,20 @@ def entity_tags(header: str, name: str = IF_MATCH) -> frozenset[str]:
     return frozenset(tags)
 
 
+def still_current(if_none_match: str | None, tag: str, *, lenient: bool = False) -> bool:
+    """Whether an `If-None-Match` names `tag` (weak comparison, `*` for any): the client's copy is
+    current, answer 304. `lenient`: a malformed header names nothing instead of being 400."""
+    if if_none_match is None:
+        return False
+    try:
+        tags = {t.removeprefix("W/") for t in entity_tags(if_none_match, "If-None-Match")}
+    except BadParameter:
+        if lenient:
+            return False
+        raise
+    return "*" in tags or tag in tags
+
+
 def idempotency_key(header: str) -> str:
     """An `Idempotency-Key`: 1 to 255 visible ASCII characters (400 otherwise)."""
     if not _KEY.fullmatch(header):

@@ -27,8 +27,11 @@ from contextgraph.resolvers.timefmt import now_ms
 class Start(Protocol):
     """What this module needs of a catalog operation (resolvers/operation.py)."""
 
-    name: str
-    replay: Callable[[Any], Any] | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def replay(self) -> Callable[[Any], Any] | None: ...
 
     @property
     def run(self) -> Callable[[Context, Any], Awaitable[Any]]: ...

@@ -66,7 +66,7 @@ class Operation(Generic[I, R]):
     more_tasks: Callable[[I], Iterable[str]] | None = None
     more_tasks_doc: str = ""  # the README says which roles the input may add
     # A start a client may retry with an idempotency key: how its kept result (JSON) becomes its result.
-    replay: Callable[[Any], R] | None = None
+    replay: Callable[[Any], Any] | None = None
 
     def parse(self, given: I | Mapping[str, Any]) -> I:
         """The input, validated (BadParameter with the documented message when it is not)."""
@@ -101,7 +101,7 @@ def operation(
     summary: str | None = None,
     more_tasks: Callable[[I], Iterable[str]] | None = None,
     more_tasks_doc: str = "",
-    replay: Callable[[Any], R] | None = None,
+    replay: Callable[[Any], Any] | None = None,
 ) -> Callable[[Callable[[Context, I], Awaitable[R]]], Operation[I, R]]:
     """Declare the decorated function as the operation `name` (its docstring is the summary)."""
 

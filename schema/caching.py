@@ -16,8 +16,7 @@ import hashlib
 from starlette.requests import Request
 from starlette.responses import Response
 
-from contextgraph.resolvers.conditions import entity_tags
-from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.conditions import still_current
 
 PRIVATE = {"Cache-Control": "private", "Vary": "Authorization, Accept"}
 
@@ -28,13 +27,7 @@ def revalidated(request: Request | None, response: Response) -> Response:
         return response
     tag = f'"{hashlib.sha256(response.body).hexdigest()[:40]}"'
     headers = {"ETag": tag, **PRIVATE}
-    asked = request.headers.get("if-none-match")
-    if asked is not None:
-        try:
-            tags = {t.removeprefix("W/") for t in entity_tags(asked, "If-None-Match")}
-        except BadParameter:  # not a list of tags: nothing it names can match
-            tags = set()
-        if "*" in tags or tag in tags:
-            return Response(status_code=304, headers=headers)
+    if still_current(request.headers.get("if-none-match"), tag, lenient=True):
+        return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -147,7 +146,7 @@ async def profiles_with_extensions(
 
 
 @operation("identifyCustomer", tasks=("UCS.Customer.identifyCustomer",), input=Identify, more_tasks=_extension_roles)
-async def identify(ctx: Context, input: Identify) -> list[dict[str, Any]]:
+async def identify(ctx: Context, input: Identify) -> list[Versioned]:
     """The customers some attributes identify ("Identify Customer"), as profiles or bare ids."""
     given = input.attributes
     if not given:
