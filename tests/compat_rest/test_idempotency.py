@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from contextgraph.resolvers.access.roles import TASKS
-from contextgraph.resolvers.store.tables import idempotency_key_t, service_t
+from contextgraph.resolvers.store.tables import service_t
 from tests.conftest import snapshot
 from tests.helpers import assert_error, new_customer, new_service, new_state
 from tests.test_auth import make_key
@@ -152,4 +152,4 @@ class TestExpiry:
         runtime.purged_at = 0.0
         await runtime.refresh()
         async with runtime.db.read() as conn:
-            assert await conn.scalar(sa.select(sa.func.count()).select_from(idempotency_key_t)) == 0
+            assert await conn.scalar(sa.text("SELECT count(*) FROM idempotency_key")) == 0
