@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from contextgraph.resolvers.access.keys import require_principal
+from contextgraph.resolvers.conditions import Conditions
 from contextgraph.resolvers.context import Context, Runtime
 from contextgraph.resolvers.operation import Operation
 
@@ -40,6 +41,14 @@ class Call:
 Handler = Callable[[Call], Awaitable[Response]]
 
 
+def conditions(request: Request, operation: Operation) -> Conditions:  # type: ignore[type-arg]
+    """What the request's headers ask of a write (400 for a malformed one); a read has none."""
+    if request.method in ("GET", "HEAD"):
+        return Conditions()
+    key = request.headers.get("idempotency-key") if operation.replay is not None else None
+    return Conditions.of(if_match=request.headers.get("if-match"), idempotency_key_header=key)
+
+
 @dataclass(frozen=True)
 class Binding:
     """A documented path and method, bound to a catalog operation through its handler."""
@@ -63,9 +72,13 @@ class Binding:
         if self.anonymous is not None and request.scope.get("state", {}).get("principal") is None:
             return await self.anonymous(request)
         runtime: Runtime = request.app.state.runtime
-        ctx = runtime.context(require_principal(request.scope.get("state", {}).get("principal")))
-        ctx.require(*self.tasks())
+        principal = require_principal(request.scope.get("state", {}).get("principal"))
+        principal.require(*self.tasks())
+        ctx = runtime.context(principal, conditions=conditions(request, self.operation))
         try:
-            return await self.handler(Call(request, self.operation, self.fixed, ctx))
+            response = await self.handler(Call(request, self.operation, self.fixed, ctx))
         finally:
             await ctx.reads.close()  # the request's read session ends with it
+        if ctx.conditions.replayed:  # the first answer of this Idempotency-Key, not a new write
+            response.headers["Idempotent-Replayed"] = "true"
+        return response

@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from contextgraph.compat_rest.binding import Call
+from contextgraph.compat_rest.conditional import versioned
 from contextgraph.compat_rest.http import JSONResponse, created, names, no_content, ok_empty, read_json
 from contextgraph.resolvers.errors import BadParameter, UnsupportedMedia
 from contextgraph.resolvers.profiles.bulk_import import parse_options
@@ -22,9 +23,8 @@ async def create_profile(call: Call) -> Response:
 
 
 async def get_profile(call: Call) -> Response:
-    return JSONResponse(
-        await call(customer_id=call.params["customer_id"], extensions=names(call.request, "extensions") or [])
-    )
+    profile = await call(customer_id=call.params["customer_id"], extensions=names(call.request, "extensions") or [])
+    return versioned(call, JSONResponse(profile), profile.version)
 
 
 async def profile_schema(call: Call) -> Response:

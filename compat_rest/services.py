@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.binding import Call
+from contextgraph.compat_rest.conditional import versioned
 from contextgraph.compat_rest.http import created, given, names, no_content, ok_empty, path_status, present, read_json
 from contextgraph.resolvers.journeys.query import Include
 
@@ -52,7 +53,8 @@ async def get_service(call: Call) -> Response:
     tree = await call(
         service_id=call.params["service_id"], include=include(call.request), extensions=extensions(call.request)
     )
-    return present(call.request, "Service", render.service(tree, Include.model_validate(include(call.request))))
+    answer = present(call.request, "Service", render.service(tree, Include.model_validate(include(call.request))))
+    return versioned(call, answer, tree.service.version)
 
 
 async def anonymous_services(call: Call) -> Response:

@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.binding import Call
+from contextgraph.compat_rest.conditional import versioned
 from contextgraph.compat_rest.http import created, given, names, ok_empty, path_status, present, read_json
 from contextgraph.resolvers.journeys.query import Include
 
@@ -50,4 +51,5 @@ async def get_state(call: Call) -> Response:
         include=tasks,
         extensions=names(request, "extensions") or [],
     )
-    return present(request, "State", render.state(tree, tasks.active_tasks, tasks.completed_tasks))
+    answer = present(request, "State", render.state(tree, tasks.active_tasks, tasks.completed_tasks))
+    return versioned(call, answer, tree.state.version)

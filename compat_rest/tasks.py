@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest import render
 from contextgraph.compat_rest.binding import Call
+from contextgraph.compat_rest.conditional import versioned
 from contextgraph.compat_rest.http import created, integer, names, no_content, path_status, present, read_json
 
 
@@ -39,4 +40,4 @@ async def get_task(call: Call) -> Response:
         task_id=call.params["task_id"],
         extensions=names(call.request, "extensions") or [],
     )
-    return present(call.request, "Task", render.task(view))
+    return versioned(call, present(call.request, "Task", render.task(view)), view.task.version)

@@ -14,15 +14,20 @@ switching); `ctx.metadata_write()` guards schema changes (503 while switching).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.access.keys import Keyring, ensure_bootstrap
 from contextgraph.resolvers.access.roles import Principal
+from contextgraph.resolvers.conditions import Conditions
 from contextgraph.resolvers.encryption.cipher import Cipher
 from contextgraph.resolvers.encryption.keyfile import KeySource
 from contextgraph.resolvers.encryption.registry import KeysRefused, ensure_keys
@@ -33,11 +38,14 @@ from contextgraph.resolvers.metadata.registry import MetadataRegistry, load_regi
 from contextgraph.resolvers.server.live import LiveEvents, listen_dsn
 from contextgraph.resolvers.server.runtime import ServerRuntime
 from contextgraph.resolvers.settings import DomainSettings
+from contextgraph.resolvers.store import idempotency_keys
 from contextgraph.resolvers.store.database import Database, one_at_a_time
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.versions import KEYS, METADATA, read_versions
+from contextgraph.resolvers.timefmt import now_ms
 
 log = logging.getLogger("contextgraph")
+PURGE_INTERVAL = 60.0  # seconds between a process's purges of expired idempotency keys
 
 
 @dataclass(eq=False)
@@ -55,6 +63,7 @@ class Runtime:
     keyring: Keyring = field(default_factory=Keyring)
     # Called with the new registry after every reload (the GraphQL schema builder listens).
     listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
+    purged_at: float = 0.0  # when this process last forgot expired idempotency keys (monotonic s)
 
     @classmethod
     def create(cls, db: Database, settings: DomainSettings) -> Runtime:
@@ -65,10 +74,18 @@ class Runtime:
         cipher = Cipher(KeySource(keys, settings.encryption_key_file))
         return cls(db, settings, server, schema, BusinessAttributes(settings.business_attributes), live, cipher)
 
-    def context(self, principal: Principal, *, snapshot: bool = False) -> Context:
+    def context(self, principal: Principal, *, snapshot: bool = False, conditions: Conditions | None = None) -> Context:
         """The context of one request (or websocket operation) sent with `principal`'s key; its reads
-        share one session (`snapshot`: a snapshot even where an operation reads one statement alone)."""
-        return Context(self, principal, Reads(self, snapshot))
+        share one session (`snapshot`: a snapshot even where an operation reads one statement alone);
+        `conditions`: what its headers ask of its writes (If-Match, Idempotency-Key)."""
+        return Context(self, principal, Reads(self, snapshot), conditions or Conditions())
+
+    @cached_property
+    def answers_digest(self) -> str:
+        """A digest of the settings that shape answers besides the data (the profile schema, the
+        business attributes' names): part of every ETag, so a restart with other ones revalidates."""
+        shaping = self.settings.model_dump_json(include={"profile_attributes", "business_attributes"})
+        return hashlib.sha256(shaping.encode()).hexdigest()[:8]
 
     async def reload_metadata(self) -> None:
         """Reload the extension schemas from the database (PUT /metadata/cache, or a version bump)."""
@@ -116,6 +133,10 @@ class Runtime:
         if version != self.metadata.version:
             log.info("metadata version %s -> %s: reloading extension schemas", self.metadata.version, version)
             await self.reload_metadata()
+        if time.monotonic() - self.purged_at >= PURGE_INTERVAL:
+            self.purged_at = time.monotonic()
+            async with self.db.write() as conn:
+                await idempotency_keys.purge(conn, now_ms())
 
 
 class Reads:
@@ -158,6 +179,7 @@ class Context:
     runtime: Runtime
     principal: Principal
     reads: Reads
+    conditions: Conditions = field(default_factory=Conditions)
 
     @property
     def db(self) -> Database:
@@ -197,9 +219,21 @@ class Context:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
+        held = self.conditions.held
+        if held is not None:  # inside an idempotent start's transaction (idempotency.py): join it
+            yield held
+            return
         await self.reads.close()  # what the request reads next sees this write
         async with self.server.operation(), self.db.write() as conn:
             yield conn
+
+    async def publish(self, kind: str, action: str, service_id: int, **ids: Any) -> None:
+        """Tell the journey's subscribers (after the write commits: an idempotent start's events
+        wait for its transaction)."""
+        if self.conditions.held is not None:
+            self.conditions.deferred.append(((kind, action, service_id), ids))
+        else:
+            await self.live.publish(kind, action, service_id, **ids)
 
     @asynccontextmanager
     async def metadata_write(self) -> AsyncIterator[None]:

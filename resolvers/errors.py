@@ -6,7 +6,9 @@ ContextError
  ├── Forbidden           403  a key without the role; maintenance mode, mode switch timed out
  ├── NotFound            404  unknown resource or path
  ├── MethodNotAllowed    405
- ├── Conflict            409  completing what is completed, starting under a completed parent
+ ├── Conflict            409  completing what is completed, starting under a completed parent;
+ │                            an Idempotency-Key reused with another request
+ ├── PreconditionFailed  412  an If-Match that names an older version than the stored one
  ├── PayloadTooLarge     413  a body over the configured limit
  ├── UnsupportedMedia    415  a body that is not JSON where JSON is required
  ├── TooManyRequests     429  a key over its rate limit
@@ -88,6 +90,14 @@ class Conflict(ContextError):
     status = 409
     code = 4090
     title = "conflict"
+
+
+class PreconditionFailed(ContextError):
+    """The resource changed since the client read it (its If-Match names another version)."""
+
+    status = 412
+    code = 4120
+    title = "precondition failed"
 
 
 class PayloadTooLarge(ContextError):

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
+from contextgraph.resolvers import idempotency
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.values import Check, require_object
@@ -64,6 +65,8 @@ class Operation(Generic[I, R]):
     run: Callable[[Context, I], Awaitable[R]]
     more_tasks: Callable[[I], Iterable[str]] | None = None
     more_tasks_doc: str = ""  # the README says which roles the input may add
+    # A start a client may retry with an idempotency key: how its kept result (JSON) becomes its result.
+    replay: Callable[[Any], Any] | None = None
 
     def parse(self, given: I | Mapping[str, Any]) -> I:
         """The input, validated (BadParameter with the documented message when it is not)."""
@@ -85,6 +88,8 @@ class Operation(Generic[I, R]):
         ctx.require(*self.tasks)  # before the input: a key without the role learns nothing of it
         input = self.parse(given)
         ctx.require(*self.needs(input))
+        if self.replay is not None and ctx.conditions.idempotency_key is not None:
+            return await idempotency.once(ctx, self, given, input)  # type: ignore[no-any-return]
         return await self.run(ctx, input)
 
 
@@ -96,11 +101,12 @@ def operation(
     summary: str | None = None,
     more_tasks: Callable[[I], Iterable[str]] | None = None,
     more_tasks_doc: str = "",
+    replay: Callable[[Any], Any] | None = None,
 ) -> Callable[[Callable[[Context, I], Awaitable[R]]], Operation[I, R]]:
     """Declare the decorated function as the operation `name` (its docstring is the summary)."""
 
     def declare(run: Callable[[Context, I], Awaitable[R]]) -> Operation[I, R]:
         text = summary or (run.__doc__ or name).strip().splitlines()[0]
-        return Operation(name, text, tasks, input, run, more_tasks, more_tasks_doc)
+        return Operation(name, text, tasks, input, run, more_tasks, more_tasks_doc, replay)
 
     return declare

@@ -195,6 +195,8 @@ class DomainSettings(BaseModel):
     # text (`contextgraph encryption export`), else the key file (load_settings gives its default).
     encryption_keys: SecretStr | None = None
     encryption_key_file: str | None = None
+    # Seconds a start's Idempotency-Key is kept: a retry within answers the first result.
+    idempotency_ttl: float = Field(default=86400.0, gt=0)
 
     @field_validator("profile_attributes")
     @classmethod

@@ -24,6 +24,7 @@ from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.errors import MalformedBody, NotAuthorized, TooManyRequests
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
+from contextgraph.schema.caching import revalidated
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.front_door import ContextSchema
@@ -156,7 +157,8 @@ class ContextGraphQL(GraphQL):
             request = getattr(sub_response, "graphql_request", None)
             if request is not None and getattr(request.state, "graphql_not_executed", False):
                 response.status_code = 400
-        return response
+        executed = isinstance(response_data, dict) and response_data.get("data") is not None
+        return revalidated(getattr(sub_response, "graphql_request", None), response) if executed else response
 
 
 def graphql_app(settings: Settings, connection_init_timeout: float) -> ContextGraphQL:

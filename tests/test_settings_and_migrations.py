@@ -69,7 +69,7 @@ async def test_migrations_match_the_tables_and_run_twice(app: Starlette) -> None
 
     async with database.read() as conn:
         assert await conn.run_sync(differences) == []
-        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0008"
+        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0010"
 
 
 OLD_SERVICE = sa.table(
@@ -132,6 +132,31 @@ async def test_journey_times_are_filled_in_for_rows_written_before_0007(empty_da
             )
             assert made is not None
             assert made > 3  # not the deleted one's
+            if conn.dialect.name == "sqlite":
+                created = await conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'service'"))
+                assert "AUTOINCREMENT" in created
+    finally:
+        await database.dispose()
+
+
+async def test_rows_written_before_0008_get_version_1(empty_database: str) -> None:
+    """A database at 0007 with a profile and a service moves to head: both have version 1 (what
+    their first ETag names), and SQLite keeps counting ids with AUTOINCREMENT (no table rebuilt)."""
+    database = Database(empty_database)
+    try:
+        async with database.write() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0007"))
+            await conn.execute(sa.text("INSERT INTO customer (id, attributes, created_ms) VALUES ('c', '{}', 0)"))
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO service (customer_id, type_value, type_key, started, started_ms, started_at)"
+                    " VALUES ('c', '1', '1', '{}', 0, 'x')"
+                )
+            )
+        await migrate(database)
+        async with database.read() as conn:
+            assert (await conn.execute(sa.text("SELECT version FROM customer"))).scalars().all() == [1]
+            assert (await conn.execute(sa.text("SELECT version FROM service"))).scalars().all() == [1]
             if conn.dialect.name == "sqlite":
                 created = await conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'service'"))
                 assert "AUTOINCREMENT" in created

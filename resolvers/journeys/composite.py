@@ -28,6 +28,7 @@ from contextgraph.resolvers.journeys.tasks import insert_task
 from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.store.tables import service_t, state_t, task_t
 from contextgraph.resolvers.values import flag, require_object
+from contextgraph.resolvers.versions import Journey, touch
 
 
 class CompositeItem(Input):
@@ -153,6 +154,7 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
         result.task_created = task_id is None
         result.task_id = task_id or await insert_task(conn, result.service_id, item.task)
         await write_extensions(conn, result.task_id, item.extensions["task"])
+    await touch(None, conn, Journey(result.service_id, result.state_id, result.task_id))  # found ones changed
     return result
 
 
@@ -162,6 +164,7 @@ async def _start_one(conn: AsyncConnection, item: _Item, is_sqlite: bool) -> Com
     input=CompositeStart,
     more_tasks=_tasks,
     more_tasks_doc="UCS.Service.startTask when an item names a task",
+    replay=lambda kept: [CompositeResult(**item) for item in kept],
 )
 async def composite_start(ctx: Context, input: CompositeStart) -> list[CompositeResult]:
     """Find or create services, states and tasks in one step (spec/003); one transaction."""
@@ -170,9 +173,9 @@ async def composite_start(ctx: Context, input: CompositeStart) -> list[Composite
         results = [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]
     for r in results:
         if r.service_created:
-            await ctx.live.publish("service", "started", r.service_id)
+            await ctx.publish("service", "started", r.service_id)
         if r.state_created:
-            await ctx.live.publish("state", "started", r.service_id, state_id=r.state_id)
+            await ctx.publish("state", "started", r.service_id, state_id=r.state_id)
         if r.task_created:
-            await ctx.live.publish("task", "started", r.service_id, task_id=r.task_id)
+            await ctx.publish("task", "started", r.service_id, task_id=r.task_id)
     return results

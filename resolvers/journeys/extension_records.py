@@ -16,6 +16,7 @@ from contextgraph.resolvers.extensions.values import extension_values, schemas_n
 from contextgraph.resolvers.journeys import records as journeys
 from contextgraph.resolvers.operation import Input, Operation
 from contextgraph.resolvers.values import Long
+from contextgraph.resolvers.versions import Journey, touch
 
 
 class JourneyExtension(Input):
@@ -37,14 +38,21 @@ async def _lock(conn: AsyncConnection, kind: str, service_id: int, owner_id: int
     return str((await journeys.fetch_task(conn, service_id, owner_id, lock=True)).id)
 
 
+def _journey(kind: str, service_id: int, owner_id: int | None) -> Journey:
+    if kind == "service" or owner_id is None:
+        return Journey(service_id)
+    return Journey(service_id, state_id=owner_id) if kind == "state" else Journey(service_id, task_id=owner_id)
+
+
 def _operation(kind: str, action: str, change: Any, summary: str) -> Operation[JourneyExtension, None]:
     async def run(ctx: Context, input: JourneyExtension) -> None:
         schema = records.schema_of(ctx, kind, input.name)
         apply = change(ctx, schema, input.body)
         async with ctx.write() as conn:
+            await touch(ctx, conn, _journey(kind, input.service_id, input.owner_id))
             await apply(conn, await _lock(conn, kind, input.service_id, input.owner_id))
         ids = {"state_id": input.owner_id} if kind == "state" else {"task_id": input.owner_id} if kind == "task" else {}
-        await ctx.live.publish(kind, "extension_changed", input.service_id, extension=schema.name, **ids)
+        await ctx.publish(kind, "extension_changed", input.service_id, extension=schema.name, **ids)
 
     task = extension_task("delete" if action == "delete" else "update", kind)
     name = f"{action}{kind.capitalize()}Extension" + ("Record" if action != "replace" else "")

@@ -61,6 +61,7 @@ class JourneyRecord:
     completed_json: str | None = field(metadata={"column": "completed"})
     started_at: str  # as the API shows it (`YYYY-MM-DDTHH:mm:ss.SSSZ`)
     completed_at: str | None
+    version: int  # what its ETag names (resolvers/versions.py)
 
     @property
     def active(self) -> bool:

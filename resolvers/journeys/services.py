@@ -22,6 +22,7 @@ from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.tables import service_t
 from contextgraph.resolvers.values import Id, Long
+from contextgraph.resolvers.versions import Journey, touch
 
 
 @dataclass
@@ -94,7 +95,7 @@ async def insert_service(conn: AsyncConnection, event: Event) -> int:
     )
 
 
-@operation("startService", tasks=("UCS.Service.startService",), input=StartService)
+@operation("startService", tasks=("UCS.Service.startService",), input=StartService, replay=int)
 async def start_service(ctx: Context, input: StartService) -> int:
     """Start a service (POST /services/start)."""
     event = input.body.event
@@ -102,7 +103,7 @@ async def start_service(ctx: Context, input: StartService) -> int:
     async with ctx.write() as conn:
         service_id = await insert_service(conn, event)
         await write_extensions(conn, service_id, checked)
-    await ctx.live.publish("service", "started", service_id)
+    await ctx.publish("service", "started", service_id)
     return service_id
 
 
@@ -114,7 +115,9 @@ async def associate_service(ctx: Context, input: AssociateService) -> None:
     customer_id, service_id, event = input.customer_id, input.service_id, input.body.event
     checked = check_extensions(ctx, "service", event.extensions, action="update")
     async with ctx.write() as conn:
+        # The customer before the service, as a merge or delete takes them: no deadlock between them.
         await require_customer(conn, customer_id, keep=True)
+        await touch(ctx, conn, Journey(service_id))
         service = await journeys.fetch_service(conn, service_id, lock=True)
         values: dict[str, Any] = {"customer_id": customer_id}
         update = event.without(START_LIFTED | {"timestamp"})
@@ -128,7 +131,7 @@ async def associate_service(ctx: Context, input: AssociateService) -> None:
         await conn.execute(sa.update(service_t).where(service_t.c.id == service_id).values(values))
         await journeys.link_interaction(conn, service_id, event)
         await write_extensions(conn, service_id, checked)
-    await ctx.live.publish("service", "associated", service_id)
+    await ctx.publish("service", "associated", service_id)
 
 
 @operation("completeService", tasks=("UCS.Service.completeService",), input=CompleteService)
@@ -137,10 +140,11 @@ async def complete_service(ctx: Context, input: CompleteService) -> None:
     service_id, event = input.service_id, input.body.event
     checked = check_extensions(ctx, "service", event.extensions, action="update")
     async with ctx.write() as conn:
+        await touch(ctx, conn, Journey(service_id))
         service = await journeys.fetch_service(conn, service_id, lock=True)
         await journeys.complete(conn, "service", service, event)
         await write_extensions(conn, service_id, checked)
-    await ctx.live.publish("service", "completed", service_id)
+    await ctx.publish("service", "completed", service_id)
 
 
 # -- queries ----------------------------------------------------------------------------------

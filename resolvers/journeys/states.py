@@ -21,6 +21,7 @@ from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.tables import state_t
 from contextgraph.resolvers.values import Long
+from contextgraph.resolvers.versions import Journey, touch
 
 
 class StartState(Input):
@@ -84,15 +85,16 @@ async def insert_state(conn: AsyncConnection, service_id: int, event: Event) -> 
     )
 
 
-@operation("startState", tasks=("UCS.Service.startState",), input=StartState)
+@operation("startState", tasks=("UCS.Service.startState",), input=StartState, replay=int)
 async def start_state(ctx: Context, input: StartState) -> int:
     """Start a state (POST /services/{id}/states/start)."""
     service_id, event = input.service_id, input.body.event
     checked = check_extensions(ctx, "state", event.extensions)
     async with ctx.write() as conn:
+        await touch(ctx, conn, Journey(service_id))
         state_id = await insert_state(conn, service_id, event)
         await write_extensions(conn, state_id, checked)
-    await ctx.live.publish("state", "started", service_id, state_id=state_id)
+    await ctx.publish("state", "started", service_id, state_id=state_id)
     return state_id
 
 
@@ -102,13 +104,14 @@ async def complete_state(ctx: Context, input: CompleteState) -> None:
     service_id, state_id, event = input.service_id, input.state_id, input.body.event
     checked = check_extensions(ctx, "state", event.extensions, action="update")
     async with ctx.write() as conn:
+        await touch(ctx, conn, Journey(service_id, state_id))
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
         await journeys.complete(conn, "state", state, event)
         await write_extensions(conn, state_id, checked)
-    await ctx.live.publish("state", "completed", service_id, state_id=state_id)
+    await ctx.publish("state", "completed", service_id, state_id=state_id)
 
 
-@operation("transitionState", tasks=("UCS.Service.transitionState",), input=TransitionState)
+@operation("transitionState", tasks=("UCS.Service.transitionState",), input=TransitionState, replay=int)
 async def transition(ctx: Context, input: TransitionState) -> int:
     """Complete one state and start the next (POST /services/{id}/states/transition); answers the
     new state's id."""
@@ -120,12 +123,13 @@ async def transition(ctx: Context, input: TransitionState) -> int:
     ending = Event(shared.fields | source.fields)
     starting = Event(shared.fields | target.fields | {"previous_state_id": state_id})
     async with ctx.write() as conn:
+        await touch(ctx, conn, Journey(service_id, state_id, named="service"))
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
         await journeys.complete(conn, "state", state, ending)
         await write_extensions(conn, state_id, ending_extensions)
         new_state_id = await insert_state(conn, service_id, starting)
         await write_extensions(conn, new_state_id, starting_extensions)
-    await ctx.live.publish("state", "transitioned", service_id, state_id=new_state_id)
+    await ctx.publish("state", "transitioned", service_id, state_id=new_state_id)
     return new_state_id
 
 

@@ -18,6 +18,7 @@ from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.operation import Input, checked, operation
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.values import Long, int32
+from contextgraph.resolvers.versions import Journey, touch
 
 
 class StartTask(Input):
@@ -59,15 +60,16 @@ async def insert_task(conn: AsyncConnection, service_id: int, event: Event) -> i
     return await journeys.insert_started(conn, "task", event, "task_type", service_id=service_id, state_id=state_id)
 
 
-@operation("startTask", tasks=("UCS.Service.startTask",), input=StartTask)
+@operation("startTask", tasks=("UCS.Service.startTask",), input=StartTask, replay=int)
 async def start_task(ctx: Context, input: StartTask) -> int:
     """Start a task (POST /services/{id}/tasks/start)."""
     service_id, event = input.service_id, input.body.event
     checked = check_extensions(ctx, "task", event.extensions)
     async with ctx.write() as conn:
+        await touch(ctx, conn, Journey(service_id, event.fields.get("state_id"), named="service"))
         task_id = await insert_task(conn, service_id, event)
         await write_extensions(conn, task_id, checked)
-    await ctx.live.publish("task", "started", service_id, task_id=task_id)
+    await ctx.publish("task", "started", service_id, task_id=task_id)
     return task_id
 
 
@@ -78,13 +80,14 @@ async def complete_task(ctx: Context, input: CompleteTask) -> None:
     service_id, task_id, event = input.service_id, input.task_id, input.body.event
     checked = check_extensions(ctx, "task", event.extensions, action="update")
     async with ctx.write() as conn:
+        await touch(ctx, conn, Journey(service_id, event.fields.get("state_id"), task_id))
         task = await journeys.fetch_task(conn, service_id, task_id, lock=True)
         columns: dict[str, Any] = {}
         if "state_id" in event.fields:
             columns["state_id"] = (await journeys.fetch_state(conn, service_id, event.fields["state_id"])).id
         await journeys.complete(conn, "task", task, event, **columns)
         await write_extensions(conn, task_id, checked)
-    await ctx.live.publish("task", "completed", service_id, task_id=task_id)
+    await ctx.publish("task", "completed", service_id, task_id=task_id)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from contextgraph.resolvers.journeys.records import require_customer
 from contextgraph.resolvers.operation import Input, JsonObject, Operation, operation
 from contextgraph.resolvers.profiles.identification import reindex
 from contextgraph.resolvers.values import Id
+from contextgraph.resolvers.versions import touch_customer
 
 
 class ProfileExtension(Input):
@@ -37,6 +38,7 @@ def _operation(name: str, action: str, change: Any, summary: str) -> Operation[P
     async def run(ctx: Context, input: ProfileExtension) -> None:
         apply = change(ctx, records.schema_of(ctx, "profile", input.name), input.body)
         async with ctx.write() as conn:
+            await touch_customer(ctx, conn, input.customer_id)
             await require_customer(conn, input.customer_id, lock=True)
             await apply(conn, input.customer_id)
             await reindex(ctx, conn, [input.customer_id])
@@ -68,6 +70,7 @@ async def insert_profile_extensions(ctx: Context, input: ProfileExtensions) -> N
         raise BadParameter("customer_id", "does not match the customer id of the path")
     checked = check_extensions(ctx, "profile", {k: v for k, v in body.items() if k != "customer_id"})
     async with ctx.write() as conn:
+        await touch_customer(ctx, conn, customer_id)
         await require_customer(conn, customer_id, lock=True)
         await write_extensions(conn, customer_id, checked)
         await reindex(ctx, conn, [customer_id])

@@ -29,6 +29,7 @@ from contextgraph.resolvers.profiles.profiles import remove_customer
 from contextgraph.resolvers.store.reader import InTransaction
 from contextgraph.resolvers.store.tables import customer_t, interaction_t, service_t
 from contextgraph.resolvers.values import Id, flag, require_object
+from contextgraph.resolvers.versions import touch_customer
 
 
 def merge_attributes(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +98,7 @@ async def merge_profiles(ctx: Context, input: MergeProfiles) -> None:
     async with ctx.write() as conn:
         for cid in sorted((customer_id, source_id)):  # one lock order, so two merges cannot deadlock
             await require_customer(conn, cid, lock=True)
+        await touch_customer(ctx, conn, customer_id)  # after both locks: one lock order
         query = sa.select(customer_t.c.id, customer_t.c.attributes).where(customer_t.c.id.in_([customer_id, source_id]))
         rows = {r.id: r.attributes for r in await conn.execute(query)}
         dst, src = rows[customer_id], rows[source_id]
@@ -116,8 +118,10 @@ async def merge_profiles(ctx: Context, input: MergeProfiles) -> None:
         completed = [r.id for r in services if r.completed_ms is not None]
         if active_only:
             await delete_services(conn, completed)
-        for table in (service_t, interaction_t):
-            await conn.execute(sa.update(table).where(table.c.customer_id == source_id).values(customer_id=customer_id))
+        moved = sa.update(service_t).where(service_t.c.customer_id == source_id)
+        await conn.execute(moved.values(customer_id=customer_id, version=service_t.c.version + 1))
+        moved = sa.update(interaction_t).where(interaction_t.c.customer_id == source_id)
+        await conn.execute(moved.values(customer_id=customer_id))
         await remove_customer(conn, source_id)
         await conn.execute(sa.update(customer_t).where(customer_t.c.id == customer_id).values(attributes=attributes))
         await write_extensions(conn, customer_id, merged)

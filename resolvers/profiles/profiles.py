@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +28,7 @@ from contextgraph.resolvers.store.statements import Statement, any_of
 from contextgraph.resolvers.store.tables import customer_t, identity_index_t, interaction_t, read_json, service_t
 from contextgraph.resolvers.timefmt import now_ms
 from contextgraph.resolvers.values import Id
+from contextgraph.resolvers.versions import Versioned, touch_customer
 
 
 class CreateProfile(Input):
@@ -88,6 +88,7 @@ async def update_profile(ctx: Context, input: UpdateProfile) -> None:
     attributes, extensions = ctx.profile_schema.split({k: v for k, v in body.items() if k != "customer_id"})
     checked = check_extensions(ctx, "profile", extensions, action="update")
     async with ctx.write() as conn:
+        await touch_customer(ctx, conn, customer_id)
         await require_customer(conn, customer_id, lock=True)
         await conn.execute(sa.update(customer_t).where(customer_t.c.id == customer_id).values(attributes=attributes))
         await write_extensions(conn, customer_id, checked)
@@ -121,28 +122,31 @@ async def delete_profile(ctx: Context, input: DeleteProfile) -> None:
 
 
 _PROFILES = Statement(
-    lambda d: sa.select(customer_t.c.id, read_json(customer_t.c.attributes)).where(any_of(d, customer_t.c.id, "ids"))
+    lambda d: sa.select(customer_t.c.id, read_json(customer_t.c.attributes), customer_t.c.version).where(
+        any_of(d, customer_t.c.id, "ids")
+    )
 )
 
 
-async def get_profiles(rows: Rows, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Profiles by id ({"customer_id": …, attributes…}); ids that do not exist are left out."""
+async def get_profiles(rows: Rows, customer_ids: list[str]) -> dict[str, Versioned]:
+    """Profiles by id ({"customer_id": …, attributes…}, with their version); ids that do not exist
+    are left out."""
     found = await rows.fetch(_PROFILES, ids=list(dict.fromkeys(customer_ids)))
-    return {customer_id: {"customer_id": customer_id, **attributes} for customer_id, attributes in found}
+    return {cid: Versioned({"customer_id": cid, **attributes}, version) for cid, attributes, version in found}
 
 
 async def profiles_with_extensions(
     rows: Rows, customer_ids: list[str], schemas: Sequence[ExtensionSchema], with_attributes: bool = True
-) -> list[dict[str, Any]]:
+) -> list[Versioned]:
     """Profiles in the order of `customer_ids` (missing ones left out), with the extensions asked for."""
     profiles = await get_profiles(rows, customer_ids)
     values = await extension_values(rows, schemas, customer_ids)
-    found = [i for i in customer_ids if i in profiles]
-    return [(profiles[i] if with_attributes else {"customer_id": i}) | values.get(i, {}) for i in found]
+    found = [(i, profiles[i]) for i in customer_ids if i in profiles]
+    return [Versioned((p if with_attributes else {"customer_id": i}) | values.get(i, {}), p.version) for i, p in found]
 
 
 @operation("identifyCustomer", tasks=("UCS.Customer.identifyCustomer",), input=Identify, more_tasks=_extension_roles)
-async def identify(ctx: Context, input: Identify) -> list[dict[str, Any]]:
+async def identify(ctx: Context, input: Identify) -> list[Versioned]:
     """The customers some attributes identify ("Identify Customer"), as profiles or bare ids."""
     given = input.attributes
     if not given:
@@ -158,7 +162,7 @@ async def identify(ctx: Context, input: Identify) -> list[dict[str, Any]]:
 
 
 @operation("readProfile", tasks=("UCS.Customer.readProfile",), input=ReadProfile, more_tasks=_extension_roles)
-async def get_profile(ctx: Context, input: ReadProfile) -> dict[str, Any]:
+async def get_profile(ctx: Context, input: ReadProfile) -> Versioned:
     """A customer's profile: its id, its attributes and the extensions asked for."""
     customer_id = input.customer_id
     schemas = schemas_named(ctx.metadata, "profile", input.extensions)

@@ -55,6 +55,8 @@ class Customer(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=16)
     attributes: dict[str, Any] = _json(nullable=False)
     created_ms: int = Field(sa_type=sa.BigInteger)
+    # What its ETag names (resolvers/versions.py): moves with every write of the profile.
+    version: int = Field(default=1, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "1"})
 
 
 class _Journey(SQLModel):
@@ -73,6 +75,8 @@ class _Journey(SQLModel):
     # The start and end as the API shows them (written with the event: a read formats nothing).
     started_at: str = Field(sa_type=sa.String(32))
     completed_at: str | None = Field(default=None, sa_type=sa.String(32))
+    # What its ETag names (resolvers/versions.py): moves with every write of it or below it.
+    version: int = Field(default=1, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "1"})
 
 
 class Service(_Journey, table=True):
@@ -258,6 +262,19 @@ class EncryptionKey(SQLModel, table=True):
     created_ms: int = Field(sa_type=sa.BigInteger)
 
 
+class IdempotencyKey(SQLModel, table=True):
+    """The first result of a start sent with an `Idempotency-Key`, per API key, until it expires."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (sa.Index("ix_idempotency_key_expires", "expires_ms"),)
+
+    principal: str = Field(primary_key=True, max_length=32)  # the API key's id
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)  # sha256 of the operation and its input
+    result: Any = _json(nullable=False)
+    expires_ms: int = Field(sa_type=sa.BigInteger)
+
+
 customer_t: sa.Table = Customer.__table__  # type: ignore[attr-defined]
 service_t: sa.Table = Service.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = State.__table__  # type: ignore[attr-defined]
@@ -271,4 +288,5 @@ interaction_t: sa.Table = Interaction.__table__  # type: ignore[attr-defined]
 service_interaction_t: sa.Table = ServiceInteraction.__table__  # type: ignore[attr-defined]
 api_key_t: sa.Table = ApiKey.__table__  # type: ignore[attr-defined]
 encryption_key_t: sa.Table = EncryptionKey.__table__  # type: ignore[attr-defined]
+idempotency_key_t: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata
