@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.config import StrawberryConfig
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.tools import merge_types
 from strawberry.types.unset import UNSET
 
@@ -188,8 +189,12 @@ def _refused(refusal: HTTPRefusal, content_type: str | None) -> ContextError:
 def graphql_app(settings: Settings, connection_init_timeout: float) -> ContextGraphQL:
     # Multipart requests carry the CSV of importProfiles (GraphQL multipart request spec).
     # A websocket names its key in connection_init: it has `connection_init_timeout` seconds to.
+    # Subscriptions over both websocket protocols, and over Server-Sent Events (graphql-sse's
+    # "distinct connections" mode: a POST or GET that accepts text/event-stream) where a proxy
+    # blocks websockets; all of them through the one front door.
     app = ContextGraphQL(
         build_schema(MetadataRegistry(), settings),
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
         multipart_uploads_enabled=True,
         connection_init_wait_timeout=timedelta(seconds=connection_init_timeout),
     )
