@@ -155,7 +155,8 @@ class LegacyWSHandler(_Connection, BaseGraphQLWSHandler[dict[str, Any], Any]):
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self.send_message({"type": "error", "payload": {"message": "a message is a JSON object with a type"}})
+            unreadable: Any = {"type": "error", "payload": {"message": "a message is a JSON object with a type"}}
+            await self.send_message(unreadable)
             return
         if message["type"] == "start" and (problem := _subscribe_problem(message)) is not None:
             error: Any = {"type": "error", "payload": {"message": problem}}
@@ -165,7 +166,7 @@ class LegacyWSHandler(_Connection, BaseGraphQLWSHandler[dict[str, Any], Any]):
             return
         if message["type"] == "stop" and not isinstance(message.get("id"), str):
             return
-        await super().handle_message(message)
+        await super().handle_message(message)  # type: ignore[arg-type]
 
     async def handle_connection_init(self, message: Any) -> None:
         refusal = self._authenticate(message.get("payload"))

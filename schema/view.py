@@ -26,9 +26,9 @@ from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.errors import ContextError, MalformedBody, UnsupportedMedia
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
+from contextgraph.schema.errors import graphql_error_body
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
-from contextgraph.schema.errors import graphql_error_body
 from contextgraph.schema.front_door import ContextSchema
 from contextgraph.schema.internals import HTTPRefusal, TextFrames
 from contextgraph.schema.loaders import Loaders
@@ -59,8 +59,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 class ContextGraphQL(GraphQL):
     websocket_adapter_class = TextFrames  # type: ignore[assignment]
-    graphql_transport_ws_handler_class = TransportWSHandler
-    graphql_ws_handler_class = LegacyWSHandler
+    graphql_transport_ws_handler_class = TransportWSHandler  # type: ignore[assignment]
+    graphql_ws_handler_class = LegacyWSHandler  # type: ignore[assignment]
     schema: ContextSchema
     settings: Settings
     # The page browsers get at /graphql (the app factory gives one with local assets).

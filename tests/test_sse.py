@@ -30,6 +30,12 @@ def server(serve, database_url: str) -> str:  # type: ignore[no-untyped-def]
     return url
 
 
+def _create_key(name: str, roles: str, database_url: str) -> str:
+    command = [COMMAND, "keys", "create", "--name", name, "--roles", roles, "--database", database_url]
+    secret: str = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)["secret"]
+    return secret
+
+
 async def _events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
     """(event, data) of a text/event-stream; comments (heartbeats) skipped."""
     event, data = "", ""
@@ -80,13 +86,7 @@ async def test_sse_needs_a_key_with_its_role(server: str, database_url: str) -> 
         wrong = await http.post("/graphql", json=body, headers=SSE | {"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
         assert wrong.json()["errors"][0]["message"] == "the API key is unknown or revoked"
-    created = subprocess.run(
-        [COMMAND, "keys", "create", "--name", "p", "--roles", "UCS.Customer.readProfile", "--database", database_url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    secret = json.loads(created.stdout)["secret"]
+    secret = await asyncio.to_thread(_create_key, "p", "UCS.Customer.readProfile", database_url)
     await asyncio.sleep(1)
     async with (
         httpx.AsyncClient(base_url=server, timeout=10, headers={"Authorization": f"Bearer {secret}"}) as http,
@@ -99,13 +99,7 @@ async def test_sse_needs_a_key_with_its_role(server: str, database_url: str) -> 
 
 
 async def test_a_revoked_key_ends_its_sse_streams(server: str, database_url: str) -> None:
-    created = subprocess.run(
-        [COMMAND, "keys", "create", "--name", "desk", "--roles", "all", "--database", database_url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    secret = json.loads(created.stdout)["secret"]
+    secret = await asyncio.to_thread(_create_key, "desk", "all", database_url)
     await asyncio.sleep(1)
     headers = {"Authorization": f"Bearer {secret}"}
     async with httpx.AsyncClient(base_url=server, headers=headers, timeout=10) as http:
