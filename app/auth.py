@@ -116,8 +116,12 @@ def _cross_site(scope: Scope) -> bool:
 async def _deny(
     scope: Scope, send: Send, error: ContextError, close_code: int, headers: Sequence[tuple[bytes, bytes]] = ()
 ) -> None:
-    """The documented error; a websocket is closed with `close_code` (4401, 4403, 4429)."""
-    if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": close_code, "reason": error.title})
+    """The documented error. A websocket's handshake is answered with it where the server can
+    (uvicorn can: the client sees the status and the JSON body); else it is closed with
+    `close_code` (4401, 4403, 4429) and the error's description as the reason.
+    """
+    if scope["type"] == "websocket" and "websocket.http.response" not in scope.get("extensions", {}):
+        reason = error.description.encode()[:123].decode(errors="ignore")
+        await send({"type": "websocket.close", "code": close_code, "reason": reason})
         return
     await send_error(scope, send, error, headers)

@@ -134,7 +134,9 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
         },
     )
     app.state.failed_keys = FailedKeys(settings.auth_failures_per_minute)
-    app.add_middleware(Authentication, limiter=RateLimiter(settings.rate_limit, settings.rate_limit_burst))
+    # One bucket per key: HTTP requests spend it at the door, websocket operations at GraphQL's.
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_burst)
+    app.add_middleware(Authentication, limiter=app.state.limiter)
     app.add_middleware(InputLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(RequestObservation, on_answer=_count)
     app.add_middleware(SecurityHeaders)  # outside the others: their refusals and masked 500s get them too

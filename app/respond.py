@@ -23,9 +23,10 @@ async def send_error(
     else:
         body = error_json(scope, error)
     payload = orjson.dumps(body)
+    prefix = "websocket." if scope["type"] == "websocket" else ""  # a handshake's denial response
     await send(
         {
-            "type": "http.response.start",
+            "type": f"{prefix}http.response.start",
             "status": error.status,
             "headers": [
                 (b"content-type", b"application/json"),
@@ -34,4 +35,4 @@ async def send_error(
             ],
         }
     )
-    await send({"type": "http.response.body", "body": payload})
+    await send({"type": f"{prefix}http.response.body", "body": payload})

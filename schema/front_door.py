@@ -31,6 +31,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from contextgraph.resolvers.errors import ContextError, Unavailable
+from contextgraph.schema.admission import admit, until_revoked
 from contextgraph.schema.documents import Document, Documents
 from contextgraph.schema.errors import label_operation, shaped
 from contextgraph.schema.executor import PlannedExecutor
@@ -61,6 +62,7 @@ class _Ready:
     operation_name: str | None
     kind: str  # query | mutation | subscription
     measure: Measure | None
+    context: Any  # the operation's own (schema/admission.py)
 
 
 class ContextSchema(strawberry.Schema):
@@ -90,6 +92,7 @@ class ContextSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """One query or mutation (Strawberry's view answers its exceptions with a 400)."""
+        ready: _Ready | ExecutionResult | None = None
         try:
             ready = await self._prepare(
                 query, variable_values, context_value, operation_name, allowed_operation_types or _ALL
@@ -97,11 +100,28 @@ class ContextSchema(strawberry.Schema):
             if isinstance(ready, ExecutionResult):
                 return ready
             result = await self._within_time(
-                self._run(ready, variable_values, context_value, root_value, operation_extensions)
+                self._run(ready, variable_values, ready.context, root_value, operation_extensions)
             )
             return self._answer(result, context_value)
         finally:
             await _close_reads(context_value)
+            if isinstance(ready, _Ready) and ready.context is not context_value:
+                await _close_reads(ready.context)
+
+    async def subscribe(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> AsyncGenerator[ExecutionResult, None]:
+        """The legacy graphql-ws protocol's entry: its `start` message carries queries and
+        mutations too, so every kind runs here as it does over HTTP."""
+        return await self.stream(
+            query, variable_values, context_value, root_value, operation_name, operation_extensions
+        )
 
     async def stream(  # type: ignore[override]
         self,
@@ -142,6 +162,7 @@ class ContextSchema(strawberry.Schema):
         if isinstance(ready, ExecutionResult):
             yield ready
             return
+        context = ready.context
         if ready.kind != "subscription":
             try:
                 result = await self._within_time(self._run(ready, variables, context, root_value, operation_extensions))
@@ -165,7 +186,7 @@ class ContextSchema(strawberry.Schema):
             yield PreExecutionError(data=None, errors=self._shaped(events.errors or [], context))
             return
         try:
-            async for event in events:
+            async for event in until_revoked(events, context):
                 yield self._answer(event, context)
         except Exception as error:  # graphql-core leaves an event source's own failure to us
             yield self._answer(GraphQLResult(None, [GraphQLError(str(error), original_error=error)]), context)
@@ -200,6 +221,7 @@ class ContextSchema(strawberry.Schema):
         name = operation_name if operation_name is not None else operation.name.value if operation.name else None
         _label(context, kind, name)
         try:
+            context = admit(context)
             measure = self._guard(document, operation_name, variables, context)
         except ContextError as refusal:
             error = GraphQLError(refusal.description, original_error=refusal)
@@ -207,7 +229,7 @@ class ContextSchema(strawberry.Schema):
         found = _loaders(context)
         if found is not None:
             found.ctx.reads.snapshot = measure is None or measure.loads > 1
-        return _Ready(document, document.node, operation_name, kind, measure)
+        return _Ready(document, document.node, operation_name, kind, measure, context)
 
     def _guard(
         self, document: Document, operation_name: str | None, variables: dict[str, Any] | None, context: Any
@@ -283,13 +305,14 @@ class ContextSchema(strawberry.Schema):
 
 
 def _refusal(error: Exception) -> GraphQLError:
-    """Strawberry's words for what its views answer with a 400, as an error of a stream."""
+    """Strawberry's words for what its views answer with a 400, as an error of a stream: the
+    client's mistake (4020, 400), never an unexpected one."""
     if isinstance(error, CannotGetOperationTypeError):
-        return GraphQLError(error.as_http_error_reason(), original_error=error)
+        return GraphQLError(error.as_http_error_reason())
     if isinstance(error, InvalidOperationTypeError):
         kinds = {"query": "queries", "mutation": "mutations", "subscription": "subscriptions"}
-        return GraphQLError(f"{kinds[error.operation_type.value]} are not allowed", original_error=error)
-    return GraphQLError(str(error) or "No GraphQL query found in the request", original_error=error)
+        return GraphQLError(f"{kinds[error.operation_type.value]} are not allowed")
+    return GraphQLError(str(error) or "No GraphQL query found in the request")
 
 
 def _loaders(context: Any) -> Any:

@@ -159,3 +159,5 @@ class TextFrames(ASGIWebSocketAdapter):
             await self.ws.send_text(orjson.dumps(message).decode())
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
+        except RuntimeError as exc:  # Starlette's "send once a close message has been sent"
+            raise WebSocketDisconnected from exc

@@ -11,20 +11,23 @@ import orjson
 from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.config import StrawberryConfig
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.tools import merge_types
 from strawberry.types.unset import UNSET
 
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Runtime
-from contextgraph.resolvers.errors import MalformedBody, NotAuthorized, TooManyRequests
+from contextgraph.resolvers.errors import ContextError, MalformedBody, UnsupportedMedia
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.schema.caching import revalidated
+from contextgraph.schema.errors import graphql_error_body
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.front_door import ContextSchema
@@ -35,6 +38,7 @@ from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
 from contextgraph.schema.query import Query
 from contextgraph.schema.scalars import SCALARS
 from contextgraph.schema.settings import SchemaSettings as Settings
+from contextgraph.schema.sockets import LegacyWSHandler, TransportWSHandler
 from contextgraph.schema.subscription import Subscription
 
 SCHEMA_REBUILDS = Counter("contextgraph_graphql_schema_rebuilds_total", "GraphQL schemas rebuilt for new metadata")
@@ -56,6 +60,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 class ContextGraphQL(GraphQL):
     websocket_adapter_class = TextFrames  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = TransportWSHandler  # type: ignore[assignment]
+    graphql_ws_handler_class = LegacyWSHandler  # type: ignore[assignment]
     schema: ContextSchema
     settings: Settings
     # The page browsers get at /graphql (the app factory gives one with local assets).
@@ -85,22 +91,32 @@ class ContextGraphQL(GraphQL):
             "runtime": runtime,
             "settings": self.settings,
             "principal": principal,
+            # The rate limit's buckets (app/ratelimit.py): operations over a websocket spend them.
+            "limiter": getattr(request.app.state, "limiter", None),
         }
 
-    async def on_ws_connect(self, context: dict[str, Any]) -> None:  # type: ignore[override]
-        """A websocket without an Authorization header names its key in `connection_init`."""
-        if context["principal"] is not None:
-            return
-        params = context.get("connection_params")
-        header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
-        try:
-            principal = self.authenticate(context["request"].scope, header)
-        except (NotAuthorized, TooManyRequests):
-            raise ConnectionRejectionError from None
-        if principal is None:
-            raise ConnectionRejectionError
+    def authenticated(self, context: dict[str, Any], principal: Principal) -> None:
+        """A websocket named its key in `connection_init` (schema/sockets.py)."""
         context["principal"] = principal
         context["loaders"] = Loaders(context["runtime"].context(principal), self.settings)
+
+    async def on_ws_connect(self, context: dict[str, Any]) -> None:  # type: ignore[override]
+        if context["principal"] is None:  # schema/sockets.py refused it already; never here
+            raise ConnectionRejectionError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """As Strawberry's, but a request refused before any GraphQL ran (a body that is not JSON,
+        a content type it cannot read, no query, …) gets a GraphQL answer, not plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPRefusal as refusal:
+            error = _refused(refusal, Request(scope).headers.get("content-type"))
+            body = self.encode_json(graphql_error_body(error))
+            response = Response(body, error.status, media_type="application/json")
+        await response(scope, receive, send)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
@@ -161,11 +177,26 @@ class ContextGraphQL(GraphQL):
         return revalidated(getattr(sub_response, "graphql_request", None), response) if executed else response
 
 
+def _refused(refusal: HTTPRefusal, content_type: str | None) -> ContextError:
+    """Strawberry's refusal of a request as our error: a body it cannot read is 415, as REST answers."""
+    if refusal.status_code == 400 and refusal.reason == "Unsupported content type":
+        return UnsupportedMedia(
+            f"a GraphQL request's body is application/json or multipart/form-data, not '{content_type or 'none'}'"
+        )
+    error = MalformedBody(refusal.reason)
+    error.status = refusal.status_code
+    return error
+
+
 def graphql_app(settings: Settings, connection_init_timeout: float) -> ContextGraphQL:
     # Multipart requests carry the CSV of importProfiles (GraphQL multipart request spec).
     # A websocket names its key in connection_init: it has `connection_init_timeout` seconds to.
+    # Subscriptions over both websocket protocols, and over Server-Sent Events (graphql-sse's
+    # "distinct connections" mode: a POST or GET that accepts text/event-stream) where a proxy
+    # blocks websockets; all of them through the one front door.
     app = ContextGraphQL(
         build_schema(MetadataRegistry(), settings),
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
         multipart_uploads_enabled=True,
         connection_init_wait_timeout=timedelta(seconds=connection_init_timeout),
     )

@@ -150,7 +150,16 @@ async def test_a_subscription_needs_a_key_with_its_role(servers: tuple[str, str]
     with pytest.raises(ConnectionClosed) as closed:
         await asyncio.wait_for(anonymous.recv(), 5)
     assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 4403
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4401,
+        "an API key is required: send Authorization: Bearer <key>",
+    )
+    wrong = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    await wrong.send(json.dumps({"type": "connection_init", "payload": {"Authorization": "Bearer not-a-key-at-all"}}))
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(wrong.recv(), 5)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "the API key is unknown or revoked")
     with pytest.raises(InvalidStatus) as refused:  # another site's page, with the browser's credentials
         await connect(
             url,

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from contextgraph.resolvers.timefmt import format_ms, now_ms
 
 BOOTSTRAP_ID = "bootstrap"
 KEY_REQUIRED = "an API key is required: send Authorization: Bearer <key>"
+KEY_REVOKED = "the API key was revoked"
 _TOKEN = re.compile(r"cg_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}")
 
 
@@ -153,19 +155,56 @@ class _Entry:
 
 
 class Keyring:
-    """The enabled keys of the database as of `version`, for authenticating requests in memory."""
+    """The enabled keys of the database as of `version`, for authenticating requests in memory.
+
+    Open connections (websockets, event streams) `watch` their key: when a load finds it revoked
+    (or its secret replaced), their callback runs, so they can close.
+    """
 
     def __init__(self) -> None:
         self.version = -1
         self._entries: dict[str, _Entry] = {}
+        self._watchers: dict[str, set[Callable[[], None]]] = {}
 
     async def load(self, conn: AsyncConnection) -> None:
         version = await read_version(conn, KEYS)
         rows = await conn.execute(sa.select(api_key_t).where(api_key_t.c.revoked_ms.is_(None)))
-        self._entries = {
-            row.id: _Entry(Principal(row.id, row.name, frozenset(row.roles)), row.salt, row.secret_hash) for row in rows
-        }
+        before, self._entries = (
+            self._entries,
+            {
+                row.id: _Entry(Principal(row.id, row.name, frozenset(row.roles)), row.salt, row.secret_hash)
+                for row in rows
+            },
+        )
         self.version = version
+        for key_id, entry in before.items():
+            now = self._entries.get(key_id)
+            if now is None or (now.salt, now.secret_hash) != (entry.salt, entry.secret_hash):
+                for callback in list(self._watchers.pop(key_id, ())):
+                    callback()
+
+    def current(self, key_id: str) -> Principal | None:
+        """The key's principal as the database has it now (its roles may have changed); None once
+        it is revoked."""
+        entry = self._entries.get(key_id)
+        return entry.principal if entry is not None else None
+
+    def watch(self, key_id: str, revoked: Callable[[], None]) -> Callable[[], None]:
+        """Call `revoked` once when the key is revoked; answers the function that stops watching.
+        A key revoked already is called back at once."""
+        if key_id not in self._entries:
+            revoked()
+            return lambda: None
+        self._watchers.setdefault(key_id, set()).add(revoked)
+
+        def unwatch() -> None:
+            watchers = self._watchers.get(key_id)
+            if watchers is not None:
+                watchers.discard(revoked)
+                if not watchers:
+                    del self._watchers[key_id]
+
+        return unwatch
 
     def authenticate(self, secret: str) -> Principal | None:
         """The key's principal, or None for an unknown, revoked or wrong secret."""
