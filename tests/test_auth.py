@@ -183,7 +183,7 @@ def _literal(type_: Any) -> str:
     if isinstance(type_, GraphQLNonNull):
         return _literal(type_.of_type)
     if isinstance(type_, GraphQLList):
-        return "[]"
+        return f"[{_literal(type_.of_type)}]" if get_named_type(type_).name == "ID" else "[]"
     if isinstance(type_, GraphQLEnumType):
         return next(iter(type_.values))
     if isinstance(type_, GraphQLInputObjectType):
@@ -192,7 +192,9 @@ def _literal(type_: Any) -> str:
         ]
         return "{" + ", ".join(fields) + "}"
     assert isinstance(type_, GraphQLScalarType)
-    return {"Int": "1", "Long": "1", "Float": "1.5", "Boolean": "true", "JSON": "{}"}.get(type_.name, '"1"')
+    # an ID is a global id (a service's, "Service:1"): node(id:) knows which read it needs from it
+    literals = {"Int": "1", "Long": "1", "Float": "1.5", "Boolean": "true", "JSON": "{}", "ID": '"U2VydmljZTox"'}
+    return literals.get(type_.name, '"1"')
 
 
 def _operation(kind: str, name: str, field: Any) -> str:
