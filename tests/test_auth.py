@@ -60,7 +60,9 @@ async def test_no_key_is_401_everywhere_and_writes_nothing(app: Starlette, clien
         assert_error(response, 401, method=method, fragment="API key is required")
         assert "Basic realm=" in response.headers["www-authenticate"]
     graphql = await client.post(
-        "/graphql", json={"query": "mutation { startService(input: {serviceType: 1}) { id } }"}, headers=anonymous
+        "/graphql",
+        json={"query": "mutation { startService(input: {serviceType: 1}) { id: serviceId } }"},
+        headers=anonymous,
     )
     assert graphql.status_code == 401
     error = graphql.json()["errors"][0]
@@ -246,7 +248,7 @@ async def test_nested_fields_need_the_role_of_what_they_reach(app: Starlette, cl
     customer = await new_customer(client)
     await new_service(client, customer_id=customer)
     profile_only = await make_key(app, ["UCS.Customer.readProfile"])
-    query = "query($id: ID!) { customer(id: $id) { id ... on Customer { services { id } } } }"
+    query = "query($id: ID!) { customer(id: $id) { id: customerId ... on Customer { services { id: serviceId } } } }"
     refused = (
         await client.post("/graphql", json={"query": query, "variables": {"id": customer}}, headers=profile_only)
     ).json()
@@ -255,7 +257,7 @@ async def test_nested_fields_need_the_role_of_what_they_reach(app: Starlette, cl
     assert "UCS.Service.readService" in refused["errors"][0]["message"]
     fine = await client.post(
         "/graphql",
-        json={"query": "query($id: ID!) { customer(id: $id) { id } }", "variables": {"id": customer}},
+        json={"query": "query($id: ID!) { customer(id: $id) { id: customerId } }", "variables": {"id": customer}},
         headers=profile_only,
     )
     assert fine.json() == {"data": {"customer": {"id": customer}}}
@@ -406,7 +408,7 @@ async def test_a_cross_site_write_is_refused(app: Starlette, client: httpx.Async
     graphql = await client.post(
         "/graphql",
         headers=basic | {"Origin": "https://evil.example"},
-        json={"query": "mutation { startService(input: {serviceType: 1}) { id } }"},
+        json={"query": "mutation { startService(input: {serviceType: 1}) { id: serviceId } }"},
     )
     assert graphql.status_code == 403
     assert graphql.json()["errors"][0]["extensions"]["status"] == 403

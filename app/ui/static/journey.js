@@ -54,11 +54,11 @@ async function loadExtensionSelections() {
 
 function treeQuery(ext) {
   const journey = "active startedAt completedAt duration disposition dispositionDesc";
-  return `query Journey($id: ID!) { customer(id: $id) { id attributes
-    services { id serviceType ${journey} ${ext.service}
-      interactions { id mediaType type subject startDate }
-      states { id stateType ${journey} ${ext.state} tasks { id taskType ${journey} ${ext.task} } }
-      tasks { id taskType stateId ${journey} ${ext.task} } } } }`;
+  return `query Journey($id: ID!) { customer(id: $id) { customerId attributes
+    services { serviceId serviceType ${journey} ${ext.service}
+      interactions { interactionId mediaType type subject startDate }
+      states { stateId stateType ${journey} ${ext.state} tasks { taskId taskType ${journey} ${ext.task} } }
+      tasks { taskId taskType stateId ${journey} ${ext.task} } } } }`;
 }
 
 function el(tag, attributes = {}, ...children) {
@@ -98,14 +98,14 @@ function badge(item) {
 }
 
 function task(t) {
-  return el("li", { class: t.active ? "active" : "completed", "data-task-id": t.id },
+  return el("li", { class: t.active ? "active" : "completed", "data-task-id": t.taskId },
     el("span", { class: "head" }, `Task ${t.taskType} `, badge(t)), when(t), extensions(t));
 }
 
 function render(customer) {
   const section = $("#journey");
   section.replaceChildren();
-  section.append(el("h2", { id: "customer-title" }, `Customer ${customer.id}`));
+  section.append(el("h2", { id: "customer-title" }, `Customer ${customer.customerId}`));
   const attributes = el("dl", { class: "attributes" });
   for (const [name, value] of Object.entries(customer.attributes)) {
     attributes.append(el("dt", {}, name), el("dd", {}, Array.isArray(value) ? value.join(", ") : value));
@@ -114,17 +114,17 @@ function render(customer) {
   const timeline = el("ol", { class: "timeline", "aria-label": "Services, oldest first" });
   for (const service of customer.services) {
     const loose = service.tasks.filter((t) => t.stateId === null);
-    timeline.append(el("li", { class: service.active ? "active" : "completed", "data-service-id": service.id },
+    timeline.append(el("li", { class: service.active ? "active" : "completed", "data-service-id": service.serviceId },
       el("h3", {}, `Service ${service.serviceType} `, badge(service)),
       when(service), extensions(service),
       el("h4", {}, "States"),
       el("ol", { class: "states" }, service.states.map((s) =>
-        el("li", { class: s.active ? "active" : "completed", "data-state-id": s.id },
+        el("li", { class: s.active ? "active" : "completed", "data-state-id": s.stateId },
           el("span", { class: "head" }, `State ${s.stateType} `, badge(s)), when(s), extensions(s),
           s.tasks.length ? el("ul", { class: "tasks" }, s.tasks.map(task)) : null))),
       loose.length ? [el("h4", {}, "Tasks outside states"), el("ul", { class: "tasks" }, loose.map(task))] : null,
       service.interactions.length ? [el("h4", {}, "Interactions"), el("ul", { class: "interactions" },
-        service.interactions.map((i) => el("li", { "data-interaction-id": i.id },
+        service.interactions.map((i) => el("li", { "data-interaction-id": i.interactionId },
           `${i.mediaType} · ${i.type} · ${i.subject ?? ""} `, el("time", { datetime: i.startDate }, i.startDate))))] : null));
   }
   section.append(timeline);
@@ -171,15 +171,15 @@ $("#find").addEventListener("submit", async (event) => {
     if (id) {
       await show(id);
     } else if (attribute && value) {
-      const found = (await gql("query($a: JSON!) { identify(attributes: $a) { id attributes } }", { a: { [attribute]: value } })).identify;
+      const found = (await gql("query($a: JSON!) { identify(attributes: $a) { customerId attributes } }", { a: { [attribute]: value } })).identify;
       if (found.length === 1) {
-        await show(found[0].id);
+        await show(found[0].customerId);
       } else if (found.length === 0) {
         statusLine.textContent = "No customer found.";
       } else {
         statusLine.textContent = `${found.length} customers match; choose one.`;
         $("#matches").append(el("ul", {}, found.map((c) => el("li", {},
-          Object.assign(el("button", { type: "button" }, `${c.id} ${JSON.stringify(c.attributes)}`), { onclick: () => show(c.id) })))));
+          Object.assign(el("button", { type: "button" }, `${c.customerId} ${JSON.stringify(c.attributes)}`), { onclick: () => show(c.customerId) })))));
       }
     } else {
       statusLine.textContent = "Give a customer id, or an attribute and its value.";
