@@ -8,16 +8,16 @@ from __future__ import annotations
 
 # The agent-desktop tree: a customer's services, their states and tasks, with their extension records
 # — the fields the reference floor's tree holds (bench/README.md).
-TREE = """query Tree($id: ID!) { customer(id: $id) { id
-  services { id customerId serviceType estDuration startedAt completedAt disposition
+TREE = """query Tree($id: ID!) { customer(id: $id) { id: customerId
+  services { id: serviceId customerId serviceType estDuration startedAt completedAt disposition
     extensions { Feedback { FeedbackType rating notes } relatedOffers { offer_name type comments } }
-    states { id serviceId stateType estDuration startedAt completedAt disposition
+    states { id: stateId serviceId stateType estDuration startedAt completedAt disposition
       extensions { Feedback { FeedbackType rating notes } }
-      tasks { id serviceId stateId taskType estDuration startedAt completedAt disposition
+      tasks { id: taskId serviceId stateId taskType estDuration startedAt completedAt disposition
         extensions { Proposal { car_type price seats comments } } } } } } }"""
 
 # The small query: one service by id.
-SMALL = "query One($id: Long!) { service(id: $id) { id customerId serviceType estDuration startedAt completedAt disposition } }"
+SMALL = "query One($id: ID!) { service(id: $id) { id: serviceId customerId serviceType estDuration startedAt completedAt disposition } }"
 
 
 def tree_variables(customer: str) -> dict[str, str]:

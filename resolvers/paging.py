@@ -50,3 +50,47 @@ class Page:
     @property
     def upto(self) -> int:
         return self.offset + (self.cap if self.first is None else self.first)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Each parent's rows after and/or before an id, in id order: the `first` of them, or the `last`
+    (`cap` without either). The statement reads one row more than the page, in the page's direction,
+    to tell whether more follow (`first`) or precede (`last`) — cut in SQL, no offset scan, so a page
+    stays put while rows are inserted before or after it."""
+
+    first: int | None = None
+    last: int | None = None
+    after: int | None = None
+    before: int | None = None
+    cap: int = 1000
+
+    @classmethod
+    def of(cls, first: int | None, last: int | None, after: int | None, before: int | None, cap: int) -> Keyset:
+        check_keyset(first, last, cap)
+        return cls(first, last, after, before, cap)
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None
+
+    @property
+    def size(self) -> int:
+        return self.last if self.last is not None else self.first if self.first is not None else self.cap
+
+    def cut(self, rows: Sequence[T]) -> tuple[list[T], bool, bool]:
+        """(the page, whether rows precede it, whether rows follow it) from the rows read in id order;
+        as Relay's reference does, only the side the page was read from is known (the other: false)."""
+        more = len(rows) > self.size
+        if self.backward:
+            return list(rows[len(rows) - self.size :] if more else rows), more, False
+        return list(rows[: self.size]), False, more
+
+
+def check_keyset(first: int | None, last: int | None, cap: int) -> None:
+    """400 for a connection page the server does not give."""
+    if first is not None and last is not None:
+        raise BadParameter("last", "give first or last, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 1 <= value <= cap:
+            raise BadParameter(name, f"must be between 1 and {cap}, not {value}")

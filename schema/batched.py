@@ -5,8 +5,9 @@ asks it for, and how the loaded value becomes the field's value. graphql-core's 
 per object (the DataLoader batches a level); a compiled plan (schema/executor.py) runs `many`
 once for a whole level. `deferred` fields — extension records — are loaded by a plan
 once for the whole response, after the rest of the tree, so every extension of a tree costs one
-statement. `paged` lists take `first`/`offset` (resolvers/paging). The spec rides on the Strawberry
-field as `metadata[BATCHED]`.
+statement. `paged` lists take `first`/`offset` (resolvers/paging); "keyset" fields are Relay
+connections (`first`/`after`, `last`/`before`; schema/connections.py), their page cut in SQL. The
+spec rides on the Strawberry field as `metadata[BATCHED]`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from contextgraph.resolvers.operation import Operation
-from contextgraph.schema.binding import binds
+from contextgraph.resolvers.paging import Keyset
+from contextgraph.schema import relay
+from contextgraph.schema.binding import SIZE, binds
 from contextgraph.schema.loaders import Loaders, loaders
 
 BATCHED = "contextgraph.batched"
 # Field metadata: the field's value is its object's item under this key (the object is a dict).
 ITEM = "contextgraph.item"
+# Field metadata: the field's value is this function of its object (no loading, no arguments).
+COMPUTED = "contextgraph.computed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +40,36 @@ class Batched:
     wrap: Callable[[Any], Any]
     deferred: bool = False
     # A list that takes `first`/`offset`: its loader cuts each parent's page in SQL ("sql"; it takes
-    # the `page`), or the page is cut from what it loads ("python").
+    # the `page`), or the page is cut from what it loads ("python"); a connection ("keyset": its
+    # loader takes a `Keyset` page, `wrap` makes the connection of (page, has previous, has next)).
     paged: str | None = None
+    node: str = ""  # a connection's node type: its cursors are that type's global ids
 
     def metadata(self) -> dict[str, Any]:
-        return {BATCHED: self, **binds(self.operation)}
+        sized = {SIZE: self.keyset_size} if self.paged == "keyset" else {}
+        return {BATCHED: self, **binds(self.operation), **sized}
+
+    def keyset(self, arguments: dict[str, Any], cap: int) -> Keyset:
+        """The connection page its arguments ask for (a 400 for one out of range or a foreign cursor)."""
+        after, before = arguments.get("after"), arguments.get("before")
+        return Keyset.of(
+            arguments.get("first"),
+            arguments.get("last"),
+            relay.of_type(after, self.node, "after")[-1] if after is not None else None,
+            relay.of_type(before, self.node, "before")[-1] if before is not None else None,
+            cap,
+        )
+
+    def keyset_size(self, arguments: dict[str, Any], cap: int) -> int | None:
+        """How many nodes a connection's page may hold (the guard's cost; None: as a list without `first`)."""
+        keyset = self.keyset(arguments, cap)
+        return keyset.first or keyset.last
+
+    def size(self, value: Any) -> int:
+        """How many items a paged field's value holds (into the answer's size)."""
+        if not value:
+            return 0
+        return len(value.edges) if self.paged == "keyset" else len(value)
 
     def value(self, parent: Any) -> Any:
         """The value of a field that needs no loading (loader is None)."""
@@ -50,10 +80,10 @@ class Batched:
         found = loaders(info)
         cut = self._pager(found, arguments)
         key = self.key(parent)  # None: nothing to load (a service no customer has yet)
-        value = cut(None if key is None else await self.loader(found, **arguments).load(key))
+        value = self.wrap(cut(None if key is None else await self.loader(found, **arguments).load(key)))
         if self.paged:
-            found.charge(len(value))
-        return self.wrap(value)
+            found.charge(self.size(value))
+        return value
 
     async def many(self, parents: Sequence[Any], found: Loaders, arguments: dict[str, Any]) -> list[Any]:
         if self.loader is None:
@@ -71,6 +101,12 @@ class Batched:
         function that cuts each parent's page where the loader does not."""
         if self.paged is None:
             return as_loaded
+        if self.paged == "keyset":
+            keyset = self.keyset(arguments, found.settings.graphql_max_list)
+            for name in ("first", "last", "after", "before"):
+                arguments.pop(name, None)
+            arguments["page"] = keyset
+            return lambda rows: keyset.cut(rows or [])
         page = found.page(arguments.pop("first", None), arguments.pop("offset", 0))  # refused where nothing is found
         if self.paged == "sql":
             arguments["page"] = page

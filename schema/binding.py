@@ -21,6 +21,10 @@ from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.operation import Operation
 
 BINDING = "contextgraph.binding"
+# Field metadata: (arguments, list cap) -> how many objects the field answers, for the guard's cost
+# (None: as many as a list without `first`); it refuses (a ContextError) arguments outside their
+# range. Lists without it count `first`.
+SIZE = "contextgraph.size"
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,12 @@ class Binding:
     # The operation's input as the arguments give it, where its roles depend on it (a kind).
     input: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 
-    def operation(self, args: Mapping[str, Any]) -> Operation:  # type: ignore[type-arg]
+    def operation(self, args: Mapping[str, Any], by: Callable[[Mapping[str, Any]], Any] | None = None) -> Operation:  # type: ignore[type-arg]
         """The operation the field stands for, with these arguments."""
-        if self.by is None:
+        by = by or self.by
+        if by is None:
             return next(iter(self.operations.values()))
-        choice = self.by(args)
+        choice = by(args)
         key = choice.value if isinstance(choice, Enum) else str(choice)
         try:
             return self.operations[key]
@@ -42,6 +47,12 @@ class Binding:
             raise BadParameter("kind", f"'{key}' is not one of {', '.join(self.operations)}") from None
 
     def tasks(self, args: Mapping[str, Any]) -> tuple[str, ...]:
+        if self.by is not None and isinstance(choices := self.by(args), list | tuple | set | frozenset):
+            # a field standing for several operations at once (nodes of several types): all their roles
+            needed: dict[str, None] = {}
+            for choice in choices:
+                needed |= dict.fromkeys(self.operation({"_": choice}, lambda a: a["_"]).tasks)
+            return tuple(needed)
         operation = self.operation(args)
         if self.input is None:
             return operation.tasks

@@ -11,7 +11,8 @@ is what graphql-core's output coercion answers unchanged; anything else goes thr
 executor fills in afterwards (nested lists, links, extensions).
 
 Generated code never holds client text: response keys, type names and coercions are constants of
-the function's namespace (K…, T, L…); attribute names are Python identifiers of our own schema. A
+the function's namespace (K…, T, L…; F… the functions of computed fields); attribute names are
+Python identifiers of our own schema. A
 value that cannot be built this way (a null in a non-null field, a value the scalar refuses) raises,
 and the executor builds that level field by field as graphql-core would, with its errors.
 """
@@ -57,13 +58,15 @@ def _strict(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Any], Any
 def _expression(n: int, plan: FieldPlan, namespace: dict[str, Any]) -> str | None:
     if plan.source == "typename":
         return "T"
-    if plan.source not in ("attribute", "item") or plan.is_list or plan.leaf is None or plan.attribute is None:
+    if plan.source == "computed" and not plan.is_list and plan.leaf is not None:
+        namespace[f"F{n}"] = plan.compute
+        read = f"F{n}(p)"
+    elif plan.source not in ("attribute", "item") or plan.is_list or plan.leaf is None or plan.attribute is None:
         return None
-    name = plan.attribute
-    if plan.source == "item":
-        namespace[f"A{n}"] = name
+    elif plan.source == "item":
+        namespace[f"A{n}"] = plan.attribute
         read = f"p.get(A{n})"
-    elif name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__"):
+    elif (name := plan.attribute).isidentifier() and not keyword.iskeyword(name) and not name.startswith("__"):
         read = f"p.{name}"
     else:
         namespace[f"A{n}"] = name

@@ -27,6 +27,15 @@ from contextgraph.schema.plans import FieldPlan, ObjectPlan, Plan
 _SKIP = object()  # a parent whose field already failed
 
 
+def _read(field: FieldPlan, value: Any) -> Any:
+    if field.source == "item":
+        return value.get(field.attribute)
+    if field.source == "computed":
+        assert field.compute is not None
+        return field.compute(value)
+    return getattr(value, field.attribute)  # type: ignore[arg-type]
+
+
 class PlannedExecutor(Executor):
     """graphql-core's executor; with a `plan`, the plan runs instead of graphql-core's field walk."""
 
@@ -177,9 +186,9 @@ class _Run:
         for field in plan.fields:
             if field.source == "typename":
                 made[field.key] = plan.object_type.name
-            elif field.source in ("attribute", "item") and field.child is None and not field.is_list:
+            elif field.source in ("attribute", "item", "computed") and field.child is None and not field.is_list:
                 try:
-                    found = value.get(field.attribute) if field.source == "item" else getattr(value, field.attribute)  # type: ignore[arg-type]
+                    found = _read(field, value)
                     made[field.key] = self.leaf(field, found, field.non_null)
                 except Exception as raw:
                     self.field_failed(level, index, field, self.error(raw, field, level.field_path(index, field)))
@@ -215,6 +224,9 @@ class _Run:
             elif source == "value":
                 assert field.spec is not None
                 values = [field.spec.value(p) for p in parents]
+            elif source == "computed":
+                assert field.compute is not None
+                values = [field.compute(p) for p in parents]
             elif source == "resolve":
                 values = await self.resolved(level, field)
             else:
@@ -244,7 +256,8 @@ class _Run:
         """Each parent's list counted into the answer's size, in order, as each resolver would."""
         for index, value in enumerate(values):
             try:
-                self.loaders.charge(len(value) if value else 0)
+                assert field.spec is not None
+                self.loaders.charge(field.spec.size(value))
             except Exception as raw:
                 self.field_failed(level, index, field, self.error(raw, field, level.field_path(index, field)))
                 values[index] = _SKIP

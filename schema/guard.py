@@ -8,7 +8,9 @@ is, not what it would expand to) gives, for the operation:
   check theirs;
 - depth (introspection fields included), aliases, and cost: every field costs 1, and a list field
   multiplies what is below it by its `first` argument, or by `graphql_list_estimate` without one;
-- the range of every list's `first` and `offset` (a negative `first` would lower the cost).
+- the range of every list's `first` and `offset` (a negative `first` would lower the cost), and of
+  every field that says how many it answers (`binding.SIZE`: a connection's `first`/`last` and
+  cursors, `nodes`' ids): they are refused here.
 A refusal is a GraphQL error with `code`/`status` in its extensions, and nothing has run. The time
 limit (`graphql_timeout`) is kept by the front door (schema/front_door.py) around each operation.
 """
@@ -43,7 +45,7 @@ from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.errors import BadParameter, NotAuthorized
 from contextgraph.resolvers.paging import check_page
-from contextgraph.schema.binding import binding_of
+from contextgraph.schema.binding import SIZE, binding_of
 from contextgraph.schema.internals import strawberry_field
 from contextgraph.schema.settings import SchemaSettings as Settings
 
@@ -118,14 +120,22 @@ class _Walk:
             measure.tasks.update(binding.tasks(args))
             measure.loads = 1
         named = get_named_type(definition.type)
+        sized = field.metadata.get(SIZE) if field is not None else None
         listed = node.selection_set is not None and is_composite_type(named) and _is_list(definition.type)
         kind_dependent = binding is not None and binding.by is not None
-        measure.varies = (kind_dependent or listed) and any(_has_variable(a.value) for a in node.arguments or ())
-        if listed:  # a page outside its range is refused here, before anything runs (and before its cost)
+        measure.varies = (kind_dependent or listed or sized is not None) and any(
+            _has_variable(a.value) for a in node.arguments or ()
+        )
+        # A page outside its range (a connection's cursors included) is refused here, before anything
+        # runs (and before its cost).
+        many = 1
+        if sized is not None:
+            many = sized(args, self.list_cap) or self.list_estimate
+        elif listed:
             check_page(args.get("first"), args.get("offset", 0), self.list_cap)
+            many = args.get("first") or self.list_estimate
         if node.selection_set is not None and is_composite_type(named):
             inner = self.selections(named, node.selection_set)  # type: ignore[arg-type]
-            many = args.get("first") or self.list_estimate if listed else 1
             measure.depth += inner.depth
             measure.cost += many * inner.cost
             measure.aliases += inner.aliases

@@ -19,7 +19,7 @@ from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.journeys.query import ServiceFilter
 from contextgraph.resolvers.journeys.records import Status
-from contextgraph.resolvers.paging import Page
+from contextgraph.resolvers.paging import Keyset, Page
 from contextgraph.schema.settings import SchemaSettings
 
 
@@ -57,6 +57,9 @@ class Loaders:
     # Made when a query first needs one (most requests need none): see `_on_first_use`.
     profile = _on_first_use(reads.profiles)
     service = _on_first_use(reads.services)
+    state = _on_first_use(reads.states)
+    task = _on_first_use(reads.tasks)
+    interaction = _on_first_use(reads.interactions_by_id)
     # Keys are (extension schema, owner id): every extension of a level in one statement.
     extension = _on_first_use(reads.extension_records)
     customer_interactions = _on_first_use(reads.interactions_of_customers)
@@ -69,25 +72,25 @@ class Loaders:
             self._cache[key] = DataLoader(load)  # type: ignore[arg-type]
         return self._cache[key]
 
-    def services_of_customer(self, service_filter: ServiceFilter, page: Page) -> DataLoader[str, Any]:
+    def services_of_customer(self, service_filter: ServiceFilter, page: Page | Keyset) -> DataLoader[str, Any]:
         return self._loader(
             ("services", service_filter, page),
             lambda ids: reads.services_of_customers(self.ctx, ids, service_filter, page),
         )
 
-    def states_of_service(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
+    def states_of_service(self, status: Status, types: list[str] | None, page: Page | Keyset) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
         return self._loader(
             ("states", status, t, page), lambda ids: reads.states_of_services(self.ctx, ids, status, t, page)
         )
 
-    def tasks_of_service(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
+    def tasks_of_service(self, status: Status, types: list[str] | None, page: Page | Keyset) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
         return self._loader(
             ("tasks", status, t, page), lambda ids: reads.tasks_of_services(self.ctx, ids, status, t, page)
         )
 
-    def tasks_of_state(self, status: Status, types: list[str] | None, page: Page) -> DataLoader[int, Any]:
+    def tasks_of_state(self, status: Status, types: list[str] | None, page: Page | Keyset) -> DataLoader[int, Any]:
         t = tuple(types) if types is not None else None
         return self._loader(
             ("state-tasks", status, t, page), lambda ids: reads.tasks_of_states(self.ctx, ids, status, t, page)

@@ -9,6 +9,7 @@ order). Each field says where its value comes from:
 - `batched`: a nested field with a `Batched` spec (schema/batched.py) — one load for the whole level;
 - `deferred`: extension records, loaded once for the whole response after the rest of the tree;
 - `value`: a field computed from its parent without loading (the extensions container);
+- `computed`: a field whose value is a function of its object (a global id, an edge's node);
 - `resolve`: anything else (root fields, introspection): its resolver, called per parent;
 - `typename`: `__typename`.
 The plain leaf fields of a level are built by one function generated for that selection set
@@ -46,7 +47,7 @@ from graphql import (
 )
 from graphql.language import Visitor
 
-from contextgraph.schema.batched import BATCHED, ITEM, Batched
+from contextgraph.schema.batched import BATCHED, COMPUTED, ITEM, Batched
 from contextgraph.schema.builders import generated_builder
 from contextgraph.schema.internals import Executor, FieldDetails, exact_classes, python_arguments, strawberry_field
 
@@ -62,9 +63,10 @@ class FieldPlan:
     details: list[FieldDetails]
     field_def: GraphQLField | None  # None for __typename
     parent_type: GraphQLObjectType
-    source: str  # attribute | item | batched | deferred | value | resolve | typename
+    source: str  # attribute | item | computed | batched | deferred | value | resolve | typename
     attribute: str | None = None  # the Python attribute of an `attribute` field, the key of an `item`
     spec: Batched | None = None
+    compute: Callable[[Any], Any] | None = None  # a `computed` field's function of its object
     # graphql-core's argument values when no variable decides them (else computed per request)
     raw_arguments: dict[str, Any] | None = None
     python_arguments: dict[str, Any] | None = None  # the same, as Strawberry gives them to Python
@@ -148,6 +150,8 @@ class _Compiler:
         if spec is not None:
             plan.spec = spec
             plan.source = "deferred" if spec.deferred else "batched" if spec.loader is not None else "value"
+        elif strawberry is not None and COMPUTED in strawberry.metadata:
+            plan.source, plan.compute = "computed", strawberry.metadata[COMPUTED]
         elif strawberry is not None and ITEM in strawberry.metadata:
             plan.source, plan.attribute = "item", strawberry.metadata[ITEM]
         elif (

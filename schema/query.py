@@ -1,5 +1,6 @@
 """Query roots: a customer, a service, a state, a task, anonymous services, an interaction, the
-server status; each bound to its catalog operation.
+server status; each bound to its catalog operation. Each takes its object's id in either form: the
+global id an answer's `id` gives, or the document's id (schema/relay.py).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from contextgraph.resolvers import interactions, system
+from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.journeys import services, states, tasks
 from contextgraph.resolvers.journeys.records import Status
 from contextgraph.resolvers.paging import page
 from contextgraph.resolvers.profiles import profiles
+from contextgraph.schema import relay
 from contextgraph.schema.binding import binds
 from contextgraph.schema.loaders import loaders
-from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import (
     _TYPES,
     FIRST,
@@ -33,24 +35,36 @@ from contextgraph.schema.types import (
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="A customer by id, with their services a level below.", metadata=binds(profiles.get_profile)
+        description="A customer by id (global or customerId), with their services a level below.",
+        metadata=binds(profiles.get_profile),
     )
     async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer:
-        return Customer.of(await profiles.get_profile(loaders(info).ctx, {"customer_id": str(id)}))
+        parts = relay.either(id, "Customer")
+        customer_id = parts[0] if parts else str(id)
+        return Customer.of(await profiles.get_profile(loaders(info).ctx, {"customer_id": customer_id}))
 
-    @strawberry.field(description="A service by id.", metadata=binds(services.get_service))
-    async def service(self, info: strawberry.Info, id: Long) -> Service:
-        found: Any = (await services.get_service(loaders(info).ctx, {"service_id": id})).service
+    @strawberry.field(description="A service by id (global or serviceId).", metadata=binds(services.get_service))
+    async def service(self, info: strawberry.Info, id: strawberry.ID) -> Service:
+        service_id = relay.number(id, "Service")[0]
+        found: Any = (await services.get_service(loaders(info).ctx, {"service_id": service_id})).service
         return found
 
-    @strawberry.field(description="A state of a service.", metadata=binds(states.get_state))
-    async def state(self, info: strawberry.Info, service_id: Long, id: int) -> State:
-        found: Any = (await states.get_state(loaders(info).ctx, {"service_id": service_id, "state_id": id})).state
+    @strawberry.field(
+        description="A state by its global id, or by stateId with its serviceId.", metadata=binds(states.get_state)
+    )
+    async def state(self, info: strawberry.Info, id: strawberry.ID, service_id: strawberry.ID | None = None) -> State:
+        service_id_, state_id = _of_service(id, service_id, "State")
+        found: Any = (
+            await states.get_state(loaders(info).ctx, {"service_id": service_id_, "state_id": state_id})
+        ).state
         return found
 
-    @strawberry.field(description="A task of a service.", metadata=binds(tasks.get_task))
-    async def task(self, info: strawberry.Info, service_id: Long, id: int) -> Task:
-        found: Any = (await tasks.get_task(loaders(info).ctx, {"service_id": service_id, "task_id": id})).task
+    @strawberry.field(
+        description="A task by its global id, or by taskId with its serviceId.", metadata=binds(tasks.get_task)
+    )
+    async def task(self, info: strawberry.Info, id: strawberry.ID, service_id: strawberry.ID | None = None) -> Task:
+        service_id_, task_id = _of_service(id, service_id, "Task")
+        found: Any = (await tasks.get_task(loaders(info).ctx, {"service_id": service_id_, "task_id": task_id})).task
         return found
 
     @strawberry.field(
@@ -77,12 +91,30 @@ class Query:
         found.charge(len(trees))
         return [t.service for t in trees]  # type: ignore[misc]
 
-    @strawberry.field(description="An interaction by its id.", metadata=binds(interactions.get_interaction))
-    async def interaction(self, info: strawberry.Info, id: str) -> Interaction:
-        return Interaction.of(await interactions.get_interaction(loaders(info).ctx, {"interaction_id": id}))
+    @strawberry.field(
+        description="An interaction by its id (global or interactionId).", metadata=binds(interactions.get_interaction)
+    )
+    async def interaction(self, info: strawberry.Info, id: strawberry.ID) -> Interaction:
+        parts = relay.either(id, "Interaction")
+        interaction_id = parts[0] if parts else str(id)
+        return Interaction.of(await interactions.get_interaction(loaders(info).ctx, {"interaction_id": interaction_id}))
 
     @strawberry.field(
         description="The server status, as GET /server/status shows it.", metadata=binds(system.server_status)
     )
     async def server_status(self, info: strawberry.Info) -> JSON:
         return JSON(await system.server_status(loaders(info).ctx, {}))
+
+
+def _of_service(given: Any, service: Any, type_name: str) -> tuple[int, int]:
+    """(service id, state or task id) from a global id (which names its service), or from the
+    document's id and the service's (either form)."""
+    parts = relay.number(given, type_name)
+    service_id = relay.number(service, "Service", "serviceId")[0] if service is not None else None
+    if len(parts) == 2:
+        if service_id is not None and service_id != parts[0]:
+            raise BadParameter("serviceId", f"the {type_name.lower()}'s global id names service {parts[0]}")
+        return parts[0], parts[1]
+    if service_id is None:
+        raise BadParameter("serviceId", f"mandatory with a {type_name.lower()}'s own id (or give its global id)")
+    return service_id, parts[0]

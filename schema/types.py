@@ -1,6 +1,7 @@
-"""The object types: Customer, Service, State, Task, Interaction. Services, states and tasks are the
-records the read path loads (their fields read the records' attributes); only the nested lists go
-through the request's loads (one batched query per level).
+"""The object types: Customer, Service, State, Task, Interaction — each a Relay `Node` whose `id` is
+its global id (schema/relay.py), its document's id a field of its own (`serviceId`, …). Services,
+states and tasks are the records the read path loads (their fields read the records' attributes);
+only the nested lists and connections go through the request's loads (one batched query per level).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from contextgraph.resolvers.journeys import tasks as task_ops
 from contextgraph.resolvers.journeys.query import ServiceFilter
 from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import profiles as profile_ops
-from contextgraph.schema.batched import Batched, as_loaded
+from contextgraph.schema import relay
+from contextgraph.schema.batched import COMPUTED, Batched, as_loaded
+from contextgraph.schema.connections import connection, sources
 from contextgraph.schema.scalars import Long, LongOrString
 
 # Registers the resolvers' Status enum with GraphQL (strawberry.enum marks the class in place).
@@ -27,6 +30,11 @@ strawberry.enum(Status, name="JourneyStatus", description="Active, completed, or
 _TYPES = Annotated[list[str] | None, strawberry.argument(description="Only these types (ids or names).")]
 FIRST = Annotated[int | None, strawberry.argument(description="At most this many (1 … graphql_max_list, the default).")]
 OFFSET = Annotated[int, strawberry.argument(description="Skip this many first.")]
+LAST = Annotated[
+    int | None, strawberry.argument(description="The last this many (1 … graphql_max_list); not with first.")
+]
+AFTER = Annotated[str | None, strawberry.argument(description="Only those after this cursor.")]
+BEFORE = Annotated[str | None, strawberry.argument(description="Only those before this cursor.")]
 
 
 # The nested fields, each declared once for graphql-core's resolvers and for compiled plans, each
@@ -83,19 +91,27 @@ _CUSTOMER_SERVICES = Batched(
 )
 
 
-def _sources(*classes: type) -> Any:
-    """A type whose objects are the domain's records of `classes` (Strawberry's `is_type_of`)."""
+def _connection_of(spec: Batched, node: type, records: type) -> tuple[type, Batched]:
+    """The connection type of a list's nodes, and the list's spec as a connection: the same load
+    with a keyset page, the connection made of the page."""
+    made, of = connection(node, (records,), global_id)
+    return made, Batched(spec.operation, spec.loader, spec.key, of, paged="keyset", node=node.__name__)
 
-    def mark(cls: type) -> type:
-        cls.__sources__ = classes  # type: ignore[attr-defined]  # read by compiled plans (schema/internals.py)
 
-        def is_type_of(_cls: type, obj: Any, _info: Any) -> bool:
-            return isinstance(obj, classes)
+def global_id(obj: Any) -> str:
+    """The Relay global id of a Customer, Service, State, Task or Interaction."""
+    return _GLOBAL_IDS[obj.__class__](obj)
 
-        cls.is_type_of = classmethod(is_type_of)  # type: ignore[attr-defined]
-        return cls
 
-    return mark
+@strawberry.interface(description="An object with a global id: node(id:) finds it again (Relay).")
+class Node:
+    @strawberry.field(
+        name="id",
+        description="The global id (opaque): root fields take it as they take the document's id.",
+        metadata={COMPUTED: global_id},
+    )
+    def global_id(self) -> strawberry.ID:
+        return strawberry.ID(global_id(self))
 
 
 @strawberry.interface(description="What services, states and tasks share: a start and perhaps an end.")
@@ -112,9 +128,9 @@ class Journey:
 
 
 @strawberry.type(description="A task: a unit of work in a service, perhaps in one of its states.")
-@_sources(TaskRecord)
-class Task(Journey):
-    id: int
+@sources(TaskRecord)
+class Task(Journey, Node):
+    id: int = strawberry.field(name="taskId", description="The task's id, as REST names it (task_id).")
     type_value: LongOrString = strawberry.field(name="taskType")
     service_id: Long
     state_id: int | None
@@ -125,10 +141,22 @@ class Task(Journey):
         return found
 
 
+TaskConnection, _STATE_TASK_PAGES = _connection_of(_STATE_TASKS, Task, TaskRecord)
+# the same connection type for a service's tasks
+_SERVICE_TASK_PAGES = Batched(
+    _SERVICE_TASKS.operation,
+    _SERVICE_TASKS.loader,
+    _SERVICE_TASKS.key,
+    _STATE_TASK_PAGES.wrap,
+    paged="keyset",
+    node="Task",
+)
+
+
 @strawberry.type(description="A state: one step in the delivery of a service.")
-@_sources(StateRecord)
-class State(Journey):
-    id: int
+@sources(StateRecord)
+class State(Journey, Node):
+    id: int = strawberry.field(name="stateId", description="The state's id, as REST names it (state_id).")
     type_value: LongOrString = strawberry.field(name="stateType")
     service_id: Long
     previous_state_id: int | None
@@ -145,16 +173,38 @@ class State(Journey):
         found: list[Task] = await _STATE_TASKS.one(self, info, status=status, types=types, first=first, offset=offset)
         return found
 
+    @strawberry.field(
+        description="The tasks started in this state, a page at a time (Relay).",
+        metadata=_STATE_TASK_PAGES.metadata(),
+        graphql_type=TaskConnection,
+    )
+    async def tasks_connection(
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
+    ) -> Any:
+        return await _STATE_TASK_PAGES.one(
+            self, info, status=status, types=types, first=first, after=after, last=last, before=before
+        )
+
     @strawberry.field(description="The service this state belongs to.", metadata=_SERVICE.metadata())
     async def service(self, info: strawberry.Info) -> Service:
         found: Service = await _SERVICE.one(self, info)
         return found
 
 
+StateConnection, _SERVICE_STATE_PAGES = _connection_of(_SERVICE_STATES, State, StateRecord)
+
+
 @strawberry.type(description="A service: a promise made to a customer (or to a contact key, while anonymous).")
-@_sources(ServiceRecord)
-class Service(Journey):
-    id: Long
+@sources(ServiceRecord)
+class Service(Journey, Node):
+    id: Long = strawberry.field(name="serviceId", description="The service's id, as REST names it (service_id).")
     type_value: LongOrString = strawberry.field(name="serviceType")
     customer_id: str | None
     contact_key: str | None
@@ -202,10 +252,51 @@ class Service(Journey):
         found: list[Task] = await _SERVICE_TASKS.one(self, info, status=status, types=types, first=first, offset=offset)
         return found
 
+    @strawberry.field(
+        description="The states of this service, a page at a time (Relay).",
+        metadata=_SERVICE_STATE_PAGES.metadata(),
+        graphql_type=StateConnection,
+    )
+    async def states_connection(
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
+    ) -> Any:
+        return await _SERVICE_STATE_PAGES.one(
+            self, info, status=status, types=types, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(
+        description="All tasks of this service, a page at a time (Relay).",
+        metadata=_SERVICE_TASK_PAGES.metadata(),
+        graphql_type=TaskConnection,
+    )
+    async def tasks_connection(
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
+    ) -> Any:
+        return await _SERVICE_TASK_PAGES.one(
+            self, info, status=status, types=types, first=first, after=after, last=last, before=before
+        )
+
+
+ServiceConnection, _CUSTOMER_SERVICE_PAGES = _connection_of(_CUSTOMER_SERVICES, Service, ServiceRecord)
+
 
 @strawberry.type(description="A chat, e-mail, phone call, callback or open-media interaction.")
-class Interaction:
-    id: str
+class Interaction(Node):
+    id: str = strawberry.field(name="interactionId", description="The interaction's id, as recorded.")
     customer_id: str
     service_id: Long | None
     entity_type: int = strawberry.field(description="0 e-mail in, 1 e-mail out, 2 chat, 3 phone call, 5 callback, …")
@@ -260,8 +351,8 @@ class Interaction:
 
 
 @strawberry.type(description="A customer profile and the customer's services.")
-class Customer:
-    id: strawberry.ID
+class Customer(Node):
+    id: strawberry.ID = strawberry.field(name="customerId", description="The customer's id, as REST names it.")
     attributes: JSON = strawberry.field(description="Profile attributes; an array's first value is the primary one.")
 
     @classmethod
@@ -303,6 +394,40 @@ class Customer:
         )
         return found
 
+    @strawberry.field(
+        description="The customer's services, a page at a time (Relay).",
+        metadata=_CUSTOMER_SERVICE_PAGES.metadata(),
+        graphql_type=ServiceConnection,
+    )
+    async def services_connection(
+        self,
+        info: strawberry.Info,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        started_from: str | None = None,
+        started_to: str | None = None,
+        completed_from: str | None = None,
+        completed_to: str | None = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
+    ) -> Any:
+        return await _CUSTOMER_SERVICE_PAGES.one(
+            self,
+            info,
+            status=status,
+            types=types,
+            started_from=started_from,
+            started_to=started_to,
+            completed_from=completed_from,
+            completed_to=completed_to,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
 
 def service_filter_of(
     status: Status,
@@ -322,3 +447,12 @@ def service_filter_of(
             "completed_to": completed_to,
         }
     )
+
+
+_GLOBAL_IDS: dict[type, Any] = {
+    Customer: lambda c: relay.encode("Customer", c.id),
+    ServiceRecord: lambda s: relay.encode("Service", s.id),
+    StateRecord: lambda s: relay.encode("State", s.service_id, s.id),
+    TaskRecord: lambda t: relay.encode("Task", t.service_id, t.id),
+    Interaction: lambda i: relay.encode("Interaction", i.id),
+}

@@ -34,6 +34,7 @@ from contextgraph.schema.front_door import ContextSchema
 from contextgraph.schema.internals import HTTPRefusal, TextFrames
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
+from contextgraph.schema.nodes import NodeQuery
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
 from contextgraph.schema.query import Query
 from contextgraph.schema.scalars import SCALARS
@@ -48,7 +49,7 @@ def build_schema(registry: MetadataRegistry, settings: Settings) -> ContextSchem
     """A schema for the current extension schemas; built whole, then swapped in by the caller."""
     install(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
-    query = merge_types("Query", (Query, ExtensionQuery, ProfileQuery))
+    query = merge_types("Query", (Query, NodeQuery, ExtensionQuery, ProfileQuery))
     mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
     schema = ContextSchema(query=query, mutation=mutation, subscription=Subscription, config=config)
     schema.open(settings)

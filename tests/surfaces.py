@@ -109,32 +109,34 @@ class GraphQL:
         return {_camel(k): GraphQL._input(v) if isinstance(v, dict) else v for k, v in body.items()}
 
     async def start_service(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> int:
-        query = "mutation($i: ServiceStartInput!) { startService(input: $i) { id } }"
+        query = "mutation($i: ServiceStartInput!) { startService(input: $i) { id: serviceId } }"
         return int((await self._run(query, headers, i=self._input(body)))["startService"]["id"])
 
     async def start_state(self, service_id: int, body: dict[str, Any]) -> int:
-        query = "mutation($s: Long!, $i: StateStartInput!) { startState(serviceId: $s, input: $i) { id } }"
+        query = "mutation($s: Long!, $i: StateStartInput!) { startState(serviceId: $s, input: $i) { id: stateId } }"
         return int((await self._run(query, s=service_id, i=self._input(body)))["startState"]["id"])
 
     async def start_task(self, service_id: int, body: dict[str, Any]) -> int:
-        query = "mutation($s: Long!, $i: TaskStartInput!) { startTask(serviceId: $s, input: $i) { id } }"
+        query = "mutation($s: Long!, $i: TaskStartInput!) { startTask(serviceId: $s, input: $i) { id: taskId } }"
         return int((await self._run(query, s=service_id, i=self._input(body)))["startTask"]["id"])
 
     async def complete_task(self, service_id: int, task_id: int, body: dict[str, Any]) -> None:
-        query = "mutation($s: Long!, $t: Int!, $i: TaskEndInput) { completeTask(serviceId: $s, taskId: $t, input: $i) { id } }"
+        query = "mutation($s: Long!, $t: Int!, $i: TaskEndInput) { completeTask(serviceId: $s, taskId: $t, input: $i) { id: taskId } }"
         await self._run(query, s=service_id, t=task_id, i=self._input(body))
 
     async def transition(self, service_id: int, body: dict[str, Any]) -> int:
-        query = "mutation($s: Long!, $i: TransitionInput!) { transitionState(serviceId: $s, input: $i) { id } }"
+        query = (
+            "mutation($s: Long!, $i: TransitionInput!) { transitionState(serviceId: $s, input: $i) { id: stateId } }"
+        )
         return int((await self._run(query, s=service_id, i=self._input(body)))["transitionState"]["id"])
 
     async def complete_service(self, service_id: int, body: dict[str, Any]) -> None:
-        query = "mutation($s: Long!, $i: EndInput) { completeService(serviceId: $s, input: $i) { id } }"
+        query = "mutation($s: Long!, $i: EndInput) { completeService(serviceId: $s, input: $i) { id: serviceId } }"
         await self._run(query, s=service_id, i=self._input(body))
 
     async def tree(self, customer_id: str) -> list[dict[str, Any]]:
-        query = """query($c: ID!) { customer(id: $c) { services { id active
-            states { id active } tasks { id stateId active } } } }"""
+        query = """query($c: ID!) { customer(id: $c) { services { id: serviceId active
+            states { id: stateId active } tasks { id: taskId stateId active } } } }"""
         services = (await self._run(query, c=customer_id))["customer"]["services"]
         return [
             {

@@ -60,7 +60,9 @@ async def test_no_key_is_401_everywhere_and_writes_nothing(app: Starlette, clien
         assert_error(response, 401, method=method, fragment="API key is required")
         assert "Basic realm=" in response.headers["www-authenticate"]
     graphql = await client.post(
-        "/graphql", json={"query": "mutation { startService(input: {serviceType: 1}) { id } }"}, headers=anonymous
+        "/graphql",
+        json={"query": "mutation { startService(input: {serviceType: 1}) { id: serviceId } }"},
+        headers=anonymous,
     )
     assert graphql.status_code == 401
     error = graphql.json()["errors"][0]
@@ -185,7 +187,7 @@ def _literal(type_: Any) -> str:
     if isinstance(type_, GraphQLNonNull):
         return _literal(type_.of_type)
     if isinstance(type_, GraphQLList):
-        return "[]"
+        return f"[{_literal(type_.of_type)}]" if get_named_type(type_).name == "ID" else "[]"
     if isinstance(type_, GraphQLEnumType):
         return next(iter(type_.values))
     if isinstance(type_, GraphQLInputObjectType):
@@ -194,7 +196,9 @@ def _literal(type_: Any) -> str:
         ]
         return "{" + ", ".join(fields) + "}"
     assert isinstance(type_, GraphQLScalarType)
-    return {"Int": "1", "Long": "1", "Float": "1.5", "Boolean": "true", "JSON": "{}"}.get(type_.name, '"1"')
+    # an ID is a global id (a service's, "Service:1"): node(id:) knows which read it needs from it
+    literals = {"Int": "1", "Long": "1", "Float": "1.5", "Boolean": "true", "JSON": "{}", "ID": '"U2VydmljZTox"'}
+    return literals.get(type_.name, '"1"')
 
 
 def _operation(kind: str, name: str, field: Any) -> str:
@@ -246,7 +250,7 @@ async def test_nested_fields_need_the_role_of_what_they_reach(app: Starlette, cl
     customer = await new_customer(client)
     await new_service(client, customer_id=customer)
     profile_only = await make_key(app, ["UCS.Customer.readProfile"])
-    query = "query($id: ID!) { customer(id: $id) { id ... on Customer { services { id } } } }"
+    query = "query($id: ID!) { customer(id: $id) { id: customerId ... on Customer { services { id: serviceId } } } }"
     refused = (
         await client.post("/graphql", json={"query": query, "variables": {"id": customer}}, headers=profile_only)
     ).json()
@@ -255,7 +259,7 @@ async def test_nested_fields_need_the_role_of_what_they_reach(app: Starlette, cl
     assert "UCS.Service.readService" in refused["errors"][0]["message"]
     fine = await client.post(
         "/graphql",
-        json={"query": "query($id: ID!) { customer(id: $id) { id } }", "variables": {"id": customer}},
+        json={"query": "query($id: ID!) { customer(id: $id) { id: customerId } }", "variables": {"id": customer}},
         headers=profile_only,
     )
     assert fine.json() == {"data": {"customer": {"id": customer}}}
@@ -406,7 +410,7 @@ async def test_a_cross_site_write_is_refused(app: Starlette, client: httpx.Async
     graphql = await client.post(
         "/graphql",
         headers=basic | {"Origin": "https://evil.example"},
-        json={"query": "mutation { startService(input: {serviceType: 1}) { id } }"},
+        json={"query": "mutation { startService(input: {serviceType: 1}) { id: serviceId } }"},
     )
     assert graphql.status_code == 403
     assert graphql.json()["errors"][0]["extensions"]["status"] == 403

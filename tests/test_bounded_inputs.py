@@ -86,7 +86,7 @@ async def test_json_nested_too_deep_is_400(app: Starlette, client: httpx.AsyncCl
     before = await snapshot(app)
     body = {"customer_id": "0000000000000000", "Feedback": _nested(9)}
     assert_error(await client.post("/services/start", json=body), 400, method="POST", fragment="deeper than 8 levels")
-    query = "query($v: JSON!) { identify(attributes: $v) { id } }"
+    query = "query($v: JSON!) { identify(attributes: $v) { id: customerId } }"
     deep = await client.post("/graphql", json={"query": query, "variables": {"v": _nested(7)}})  # 9 with the body
     assert deep.status_code == 400
     assert "deeper than 8 levels" in deep.text

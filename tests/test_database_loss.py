@@ -27,7 +27,8 @@ async def test_postgres_going_away_is_503_then_recovers(client: httpx.AsyncClien
         for _ in range(3):
             assert_error(await client.get(f"/services/{service_id}"), 503, method="GET", fragment="database")
         response = await client.post(
-            "/graphql", json={"query": "query($i: Long!) { service(id: $i) { id } }", "variables": {"i": service_id}}
+            "/graphql",
+            json={"query": "query($i: ID!) { service(id: $i) { id: serviceId } }", "variables": {"i": service_id}},
         )
         assert response.json()["errors"][0]["extensions"]["status"] == 503
     finally:

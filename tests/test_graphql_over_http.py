@@ -45,7 +45,9 @@ def test_request_errors_with_the_graphql_response_media_type(serve, tmp_path: Pa
     assert invalid.status_code == 400
     assert invalid.headers["content-type"].startswith("application/graphql-response+json")
     assert "data" not in invalid.json()
-    missing = httpx.post(url, json={"query": '{ customer(id: "0000000000000000") { id } }'}, headers={**accept, **AUTH})
+    missing = httpx.post(
+        url, json={"query": '{ customer(id: "0000000000000000") { id: customerId } }'}, headers={**accept, **AUTH}
+    )
     assert missing.status_code == 200  # executed: a field error keeps 200 and its data entry
     assert missing.json()["data"] is None
     plain = httpx.post(url, headers=AUTH, json={"query": "{ nope }"})

@@ -60,7 +60,7 @@ def _cycle(depth: int, first: int | None = None, offset: int | None = None) -> s
     inner = "id"
     for _ in range(depth):
         inner = f"id states{arguments} {{ id service {{ {inner} }} }}"
-    return f"query($s: Long!) {{ service(id: $s) {{ {inner} }} }}"
+    return f"query($s: ID!) {{ service(id: $s) {{ {inner} }} }}"
 
 
 def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
@@ -70,14 +70,14 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
     roots = " ".join(f"r{i}: service(id: $s) {{ ...F }}" for i in range(30))
     chain = (
         " ".join(f"fragment F{i} on Service {{ id ...F{i + 1} }}" for i in range(200))
-        + " fragment F200 on Service { id }"
+        + " fragment F200 on Service { id: serviceId }"
     )
     bomb = (
         " ".join(
             f"fragment B{i} on State {{ a: service {{ states {{ ...B{i + 1} }} }} b: service {{ states {{ ...B{i + 1} }} }} }}"
             for i in range(20)
         )
-        + " fragment B20 on State { id }"
+        + " fragment B20 on State { id: stateId }"
     )
     return [
         (
@@ -90,34 +90,34 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
             (f"{where} first {value}", query.replace("ARGS", f"first: {value}"), {"s": service})
             for value in (-1, 0, INT_MIN, INT_MAX, 2**31, 2**63)
             for where, query in (
-                ("services", f"query($s: Long!) {{ {c} {{ services(ARGS) {{ id }} }} service(id: $s) {{ id }} }}"),
-                ("states", "query($s: Long!) { service(id: $s) { states(ARGS) { id tasks(ARGS) { id } } } }"),
+                ("services", f"query($s: ID!) {{ {c} {{ services(ARGS) {{ id }} }} service(id: $s) {{ id }} }}"),
+                ("states", "query($s: ID!) { service(id: $s) { states(ARGS) { id tasks(ARGS) { id } } } }"),
                 (
                     "interactions",
-                    f"query($s: Long!) {{ {c} {{ interactions(ARGS) {{ id }} }} service(id: $s) {{ id }} }}",
+                    f"query($s: ID!) {{ {c} {{ interactions(ARGS) {{ id }} }} service(id: $s) {{ id }} }}",
                 ),
                 (
                     "anonymous",
-                    'query($s: Long!) { anonymousServices(contactKey: "k", ARGS) { id } service(id: $s) { id } }',
+                    'query($s: ID!) { anonymousServices(contactKey: "k", ARGS) { id } service(id: $s) { id } }',
                 ),
             )
         ],
         *[
             (
                 f"offset {value}",
-                f"query($s: Long!) {{ service(id: $s) {{ states(offset: {value}) {{ id }} }} }}",
+                f"query($s: ID!) {{ service(id: $s) {{ states(offset: {value}) {{ id }} }} }}",
                 {"s": service},
             )
             for value in (-1, INT_MIN, INT_MAX, 2**40)
         ],
         (
             "first in a variable, negative",
-            "query($s: Long!, $f: Int) { service(id: $s) { states(first: $f) { id } } }",
+            "query($s: ID!, $f: Int) { service(id: $s) { states(first: $f) { id: stateId } } }",
             {"s": service, "f": INT_MIN},
         ),
         (
             "first in a variable, beyond Int",
-            "query($s: Long!, $f: Int) { service(id: $s) { states(first: $f) { id } } }",
+            "query($s: ID!, $f: Int) { service(id: $s) { states(first: $f) { id: stateId } } }",
             {"s": service, "f": 10**30},
         ),
         ("a cycle that runs", _cycle(3, first=3), {"s": service}),
@@ -127,29 +127,29 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
         ("a cycle of negative pages", _cycle(6, first=-5, offset=-5), {"s": service}),
         (
             "aliases through a fragment",
-            f"query($s: Long!) {{ {roots} }} fragment F on Service {{ {fragment_aliases} }}",
+            f"query($s: ID!) {{ {roots} }} fragment F on Service {{ {fragment_aliases} }}",
             {"s": service},
         ),
-        ("a chain of 200 fragments", f"query($s: Long!) {{ service(id: $s) {{ ...F0 }} }} {chain}", {"s": service}),
+        ("a chain of 200 fragments", f"query($s: ID!) {{ service(id: $s) {{ ...F0 }} }} {chain}", {"s": service}),
         (
             "a fragment cycle",
-            "query($s: Long!) { service(id: $s) { ...A } } fragment A on Service { id ...B } "
+            "query($s: ID!) { service(id: $s) { ...A } } fragment A on Service { id ...B } "
             "fragment B on Service { id ...A }",
             {"s": service},
         ),
         (
             "an exploding fragment",
-            f"query($s: Long!) {{ service(id: $s) {{ states {{ ...B0 }} }} }} {bomb}",
+            f"query($s: ID!) {{ service(id: $s) {{ states {{ ...B0 }} }} }} {bomb}",
             {"s": service},
         ),
         (
             "a huge variable string",
-            "query($k: String!) { anonymousServices(contactKey: $k) { id } }",
+            "query($k: String!) { anonymousServices(contactKey: $k) { id: serviceId } }",
             {"k": "k" * 900_000},
         ),
         (
             "a huge variable list",
-            'query($t: [String!]) { anonymousServices(contactKey: "k", types: $t) { id } }',
+            'query($t: [String!]) { anonymousServices(contactKey: "k", types: $t) { id: serviceId } }',
             {"t": [str(n) for n in range(100_000)]},
         ),
         (
@@ -159,18 +159,22 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
         ),
         (
             "many unused variables",
-            "query($s: Long!) { service(id: $s) { id } }",
+            "query($s: ID!) { service(id: $s) { id: serviceId } }",
             {"s": service} | {f"v{i}": i for i in range(20_000)},
         ),
-        ("variables nested deep", "query($a: JSON!) { identify(attributes: $a) { id } }", {"a": _nested(40)}),
+        (
+            "variables nested deep",
+            "query($a: JSON!) { identify(attributes: $a) { id: customerId } }",
+            {"a": _nested(40)},
+        ),
         (
             "a variable of 50 000 keys",
-            "query($a: JSON!) { identify(attributes: $a) { id } }",
+            "query($a: JSON!) { identify(attributes: $a) { id: customerId } }",
             {"a": {f"k{i}": "v" for i in range(50_000)}},
         ),
         (
             "ids beyond Long",
-            "{ service(id: 99999999999999999999999) { id } state(serviceId: -9223372036854775808, id: -1) { id } }",
+            "{ service(id: 99999999999999999999999) { id: serviceId } state(serviceId: -9223372036854775808, id: -1) { id: stateId } }",
             None,
         ),
         ("500 operations, the last one run", " ".join(f"query Q{i} {{ serverStatus }}" for i in range(500)), None),
@@ -181,7 +185,7 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
         ),
         (
             "a mutation with a huge extensions value",
-            'mutation($e: JSON) { startService(input: {serviceType: 1, contactKey: "k", extensions: $e}) { id } }',
+            'mutation($e: JSON) { startService(input: {serviceType: 1, contactKey: "k", extensions: $e}) { id: serviceId } }',
             {"e": {f"x{i}": {"y": "z" * 100} for i in range(5000)}},
         ),
         (
@@ -254,7 +258,7 @@ def _cycles(draw: st.DrawFn) -> str:
             fragments.append(f"fragment L{level} on Service {{ {selection} }}")
             selection = f"...L{level}"
         inner = selection
-    return f"query($s: Long!) {{ service(id: $s) {{ {inner} }} }} " + " ".join(fragments)
+    return f"query($s: ID!) {{ service(id: $s) {{ {inner} }} }} " + " ".join(fragments)
 
 
 def test_generated_cycles_are_answered_in_time_never_with_a_server_error(

@@ -69,7 +69,10 @@ async def test_a_read_is_the_row_sqlalchemy_reads(app: Starlette, client: httpx.
 
 async def test_a_service_by_id_is_one_statement_over_both_surfaces(app: Starlette, client: httpx.AsyncClient) -> None:
     service_id = await new_service(client, contact_key="k1")
-    query = {"query": "query($s: Long!) { service(id: $s) { id contactKey active } }", "variables": {"s": service_id}}
+    query = {
+        "query": "query($s: ID!) { service(id: $s) { id: serviceId contactKey active } }",
+        "variables": {"s": service_id},
+    }
     for _ in range(2):  # the second GraphQL request is a known query
         counter = StatementCounter(app.state.runtime.db)
         try:
@@ -142,7 +145,7 @@ async def test_a_tree_is_one_snapshot_over_both_surfaces_while_writes_go_on(
     writer = _WritesBetweenStatements(db, db.url, service_id)
     db.statement_listeners.append(writer)
     flags = "active_states=true&completed_states=true&active_tasks=true&completed_tasks=true"
-    query = "query($c: ID!) { customer(id: $c) { services { states { id } tasks { id stateId } } } }"
+    query = "query($c: ID!) { customer(id: $c) { services { states { id: stateId } tasks { id: taskId stateId } } } }"
     try:
         for _ in range(3):
             writer.on = True
@@ -224,7 +227,7 @@ async def test_no_read_session_outlives_its_request(app: Starlette, client: http
     body = await client.post(
         "/graphql",
         json={
-            "query": "query($c: ID!) { customer(id: $c) { services { states { id } } } }",
+            "query": "query($c: ID!) { customer(id: $c) { services { states { id: stateId } } } }",
             "variables": {"c": customer},
         },
     )

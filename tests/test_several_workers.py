@@ -73,7 +73,7 @@ async def test_two_workers_share_one_database(serve, database_url: str) -> None:
     assert (await fresh("POST", "/metadata/services/extensions", json=FEEDBACK)).status_code == 201
     await asyncio.sleep(1)
     probe = {
-        "query": "query($i: Long!) { service(id: $i) { extensions { Feedback { rating } } } }",
+        "query": "query($i: ID!) { service(id: $i) { extensions { Feedback { rating } } } }",
         "variables": {"i": ids[0]},
     }
     answers = await asyncio.gather(*(fresh("POST", "/graphql", json=probe) for _ in range(20)))

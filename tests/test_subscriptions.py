@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from tests.servers import AUTH, COMMAND, free_port, wait_ready
 
 SUBSCRIPTION = """subscription($c: String, $s: Long) { journey(customerId: $c, serviceId: $s) {
-    kind action serviceId customerId stateId taskId extension at service { id active states { id active } } } }"""
+    kind action serviceId customerId stateId taskId extension at service { id: serviceId active states { id: stateId active } } } }"""
 
 
 async def _subscribe(url: str, **variables: Any) -> ClientConnection:

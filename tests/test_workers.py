@@ -11,7 +11,7 @@ import httpx
 from tests.helpers import FEEDBACK
 from tests.servers import AUTH, free_port, wait_ready
 
-QUERY = "query($id: Long!) { service(id: $id) { extensions { Feedback { rating } } } }"
+QUERY = "query($id: ID!) { service(id: $id) { extensions { Feedback { rating } } } }"
 
 
 def _two_servers(serve, database_url: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -24,20 +24,22 @@ from contextgraph.resolvers.journeys.records import (
     records,
     select_records,
 )
-from contextgraph.resolvers.paging import Page
+from contextgraph.resolvers.paging import Keyset, Page
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.statements import Statement, any_of
 from contextgraph.resolvers.store.tables import customer_t, service_t, state_t, task_t
 
 R = TypeVar("R", ServiceRecord, StateRecord, TaskRecord)
 _TABLE: dict[type, sa.Table] = {ServiceRecord: service_t, StateRecord: state_t, TaskRecord: task_t}
-# The shape of a level's statement: (record, parent column, status, typed, filter bounds, paged).
-Shape = tuple[type, str, Status, bool, tuple[str, ...], bool]
+# The shape of a level's statement: (record, parent column, status, typed, filter bounds, paging):
+# paging is None, "offset", or the keyset's bounds and direction ("after", "before", "desc").
+Shape = tuple[type, str, Status, bool, tuple[str, ...], tuple[str, ...] | None]
 _STATEMENTS: dict[Shape, Statement] = {}
 
 
 def _statement(shape: Shape) -> Statement:
-    """The statement of one shape, built once: parents `ids`, `types`, bounds by name, page `skip`/`count`.
+    """The statement of one shape, built once: parents `ids`, `types`, bounds by name, page `skip`/`count`
+    (offset pages) or `after`/`before`/`count` (keyset pages, read in id order or, for `last`, backwards).
 
     A paged statement reads each parent's page through the (parent, id) index — on PostgreSQL a
     LATERAL subquery per parent, on SQLite a correlated one — so a page costs its rows, never the
@@ -46,6 +48,22 @@ def _statement(shape: Shape) -> Statement:
     if shape not in _STATEMENTS:
         cls, parent_name, status, typed, bounds, paged = shape
         table = _TABLE[cls]
+
+        def cut(query: sa.Select[Any], of: sa.FromClause) -> sa.Select[Any]:
+            """One parent's page: by offset, or by keyset (ids after/before the cursors)."""
+            assert paged is not None
+            if paged == ("offset",):
+                return (
+                    query.order_by(of.c.id)
+                    .limit(sa.bindparam("count", type_=sa.Integer))
+                    .offset(sa.bindparam("skip", type_=sa.Integer))
+                )
+            if "after" in paged:
+                query = query.where(of.c.id > sa.bindparam("after", type_=sa.BigInteger))
+            if "before" in paged:
+                query = query.where(of.c.id < sa.bindparam("before", type_=sa.BigInteger))
+            order = of.c.id.desc() if "desc" in paged else of.c.id
+            return query.order_by(order).limit(sa.bindparam("count", type_=sa.Integer))
 
         def filtered(query: sa.Select[Any], of: sa.FromClause, dialect: str) -> sa.Select[Any]:
             if status is Status.ACTIVE:
@@ -65,25 +83,17 @@ def _statement(shape: Shape) -> Statement:
                 return filtered(select_records(cls).where(any_of(dialect, parent, "ids")), table, dialect).order_by(
                     table.c.id
                 )
-            count, skip = sa.bindparam("count", type_=sa.Integer), sa.bindparam("skip", type_=sa.Integer)
             if dialect == "postgresql":
                 ids = sa.func.unnest(sa.bindparam("ids", type_=postgresql.ARRAY(parent.type)))
                 parents = ids.table_valued("value").render_derived(name="p")
-                page = (
-                    filtered(select_records(cls).where(parent == parents.c.value), table, dialect)
-                    .order_by(table.c.id)
-                    .limit(count)
-                    .offset(skip)
-                    .lateral("page")
-                )
+                page = cut(
+                    filtered(select_records(cls).where(parent == parents.c.value), table, dialect), table
+                ).lateral("page")
                 return sa.select(*page.c).select_from(parents.join(page, sa.true())).order_by(page.c.id)
             parents = sa.func.json_each(sa.bindparam("ids", type_=sa.String)).table_valued("value").alias("p")
             inner = table.alias("inner")
-            page_ids = (
-                filtered(sa.select(inner.c.id).where(inner.c[parent_name] == parents.c.value), inner, dialect)
-                .order_by(inner.c.id)
-                .limit(count)
-                .offset(skip)
+            page_ids = cut(
+                filtered(sa.select(inner.c.id).where(inner.c[parent_name] == parents.c.value), inner, dialect), inner
             )
             return select_records(cls).select_from(parents.join(table, table.c.id.in_(page_ids))).order_by(table.c.id)
 
@@ -98,26 +108,31 @@ async def _children(
     parent_ids: Sequence[Any],
     status: Status,
     types: Sequence[str] | None,
-    page: Page | None,
+    page: Page | Keyset | None,
     **bounds: int | None,
 ) -> dict[Any, list[R]]:
     grouped: dict[Any, list[R]] = defaultdict(list)
     if not parent_ids:
         return grouped
     given = {name: value for name, value in bounds.items() if value is not None}
-    shape = (cls, parent, status, bool(types), tuple(sorted(given)), page is not None)
     params: dict[str, Any] = {"ids": list(dict.fromkeys(parent_ids)), **given}
+    paging: tuple[str, ...] | None = None
+    if isinstance(page, Page):
+        paging, params["skip"], params["count"] = ("offset",), page.skip, page.upto - page.skip
+    elif page is not None:  # a keyset: one row more than the page tells whether there are more
+        keys = {"after": page.after, "before": page.before}
+        params |= {k: v for k, v in keys.items() if v is not None} | {"count": page.size + 1}
+        paging = tuple(k for k, v in keys.items() if v is not None) + (("desc",) if page.backward else ())
+    shape = (cls, parent, status, bool(types), tuple(sorted(given)), paging)
     if types:
         params["types"] = [str(t) for t in types]
-    if page is not None:
-        params["skip"], params["count"] = page.skip, page.upto - page.skip
     for record in records(cls, await rows.fetch(_statement(shape), **params)):
         grouped[getattr(record, parent)].append(record)
     return grouped
 
 
 async def services_of_customers(
-    rows: Rows, customer_ids: Sequence[str], service_filter: ServiceFilter, page: Page | None = None
+    rows: Rows, customer_ids: Sequence[str], service_filter: ServiceFilter, page: Page | Keyset | None = None
 ) -> dict[str, list[ServiceRecord]]:
     f = service_filter
     return await _children(
@@ -140,7 +155,7 @@ async def states_of_services(
     service_ids: Sequence[int],
     status: Status = Status.ALL,
     types: Sequence[str] | None = None,
-    page: Page | None = None,
+    page: Page | Keyset | None = None,
 ) -> dict[int, list[StateRecord]]:
     return await _children(rows, StateRecord, "service_id", service_ids, status, types, page)
 
@@ -150,7 +165,7 @@ async def tasks_of_services(
     service_ids: Sequence[int],
     status: Status = Status.ALL,
     types: Sequence[str] | None = None,
-    page: Page | None = None,
+    page: Page | Keyset | None = None,
 ) -> dict[int, list[TaskRecord]]:
     return await _children(rows, TaskRecord, "service_id", service_ids, status, types, page)
 
@@ -160,7 +175,7 @@ async def tasks_of_states(
     state_ids: Sequence[int],
     status: Status = Status.ALL,
     types: Sequence[str] | None = None,
-    page: Page | None = None,
+    page: Page | Keyset | None = None,
 ) -> dict[int, list[TaskRecord]]:
     return await _children(rows, TaskRecord, "state_id", state_ids, status, types, page)
 

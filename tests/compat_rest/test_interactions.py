@@ -165,8 +165,8 @@ async def test_interactions_of_a_customer_and_of_a_service(client: httpx.AsyncCl
 
     tree = await gql(
         client,
-        """query($c: ID!) { customer(id: $c) { interactions { id }
-        services { interactions { id entityType mediaType service { id } customer { id } } } } }""",
+        """query($c: ID!) { customer(id: $c) { interactions { id: interactionId }
+        services { interactions { id: interactionId entityType mediaType service { id: serviceId } customer { id: customerId } } } } }""",
         c=customer_id,
     )
     customer = tree["data"]["customer"]
@@ -181,13 +181,13 @@ async def test_record_interaction_mutation(client: httpx.AsyncClient) -> None:
     customer_id = await new_customer(client)
     body = await gql(
         client,
-        "mutation($i: JSON!) { recordInteraction(interaction: $i) { id textUrl fields } }",
+        "mutation($i: JSON!) { recordInteraction(interaction: $i) { id: interactionId textUrl fields } }",
         i=chat(customer_id, "gql-1", text="hi"),
     )
     recorded = body["data"]["recordInteraction"]
     assert recorded["textUrl"] == "/interactions/gql-1/plain_text"
     assert recorded["fields"]["udata"]["ChatServerHost"] == "SUITE80"
-    found = await gql(client, '{ interaction(id: "gql-1") { mediaType customer { id } } }')
+    found = await gql(client, '{ interaction(id: "gql-1") { mediaType customer { id: customerId } } }')
     assert found["data"]["interaction"] == {"mediaType": "chat", "customer": {"id": customer_id}}
 
 

@@ -133,21 +133,36 @@ async def test_the_whole_tree_is_the_same_both_ways(app: Starlette, client: http
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ("query($s: Long!) { service(id: $s) { id serviceType active startedAt started } }", 0),
-        ("query($s: Long!) { a: service(id: $s) { id } b: service(id: $s) { ...on Service { id, x: id } } }", 0),
-        ("query($s: Long!) { state(serviceId: $s, id: 1) { id service { id states { id } } } }", 0),
-        ("query($s: Long!) { task(serviceId: $s, id: 1) { taskType service { customer { services { id } } } } }", 0),
-        ('{ interaction(id: "c1") { id customerId customer { id } service { id } fields } }', 0),
+        ("query($s: ID!) { service(id: $s) { id: serviceId serviceType active startedAt started } }", 0),
+        (
+            "query($s: ID!) { a: service(id: $s) { id: serviceId } b: service(id: $s) { ...on Service { id: serviceId, x: serviceId } } }",
+            0,
+        ),
+        (
+            "query($s: ID!) { state(serviceId: $s, id: 1) { id: stateId service { id: serviceId states { id: stateId } } } }",
+            0,
+        ),
+        (
+            "query($s: ID!) { task(serviceId: $s, id: 1) { taskType service { customer { services { id: serviceId } } } } }",
+            0,
+        ),
+        (
+            '{ interaction(id: "c1") { id: interactionId customerId customer { id: customerId } service { id: serviceId } fields } }',
+            0,
+        ),
         (
             "{ __schema { queryType { name } types { name fields { name type { name ofType { name } } } } } __typename }",
             0,
         ),
         # errors: a missing customer (null propagates to data), a bad argument deep in the tree (for
         # every parent: null propagates up to the customer), a missing service, one of two root fields
-        ('{ customer(id: "nobody") { id } }', 1),
-        ('query($c: ID!) { customer(id: $c) { services(startedFrom: "yesterday") { id } } }', 1),
-        ("{ service(id: 999999) { id } }", 1),
-        ("query($s: Long!) { ok: service(id: $s) { id } missing: state(serviceId: $s, id: 999999) { id } }", 1),
+        ('{ customer(id: "nobody") { id: customerId } }', 1),
+        ('query($c: ID!) { customer(id: $c) { services(startedFrom: "yesterday") { id: serviceId } } }', 1),
+        ("{ service(id: 999999) { id: serviceId } }", 1),
+        (
+            "query($s: ID!) { ok: service(id: $s) { id: serviceId } missing: state(serviceId: $s, id: 999999) { id: stateId } }",
+            1,
+        ),
     ],
 )
 async def test_small_queries_and_errors_are_the_same_both_ways(
@@ -167,8 +182,8 @@ async def test_an_answer_over_its_size_fails_where_graphql_core_fails_it(
     fails, with its path, and the null climbs to the nearest nullable place (here: the answer)."""
     customer_id, _ = await _tree(client)
     app.state.runtime.settings.graphql_max_objects = allowed
-    query = """query($c: ID!) { customer(id: $c) { id open: services(status: ACTIVE) { id }
-        services { id states { id tasks { id } } interactions { id } } } }"""
+    query = """query($c: ID!) { customer(id: $c) { id: customerId open: services(status: ACTIVE) { id: serviceId }
+        services { id: serviceId states { id: stateId tasks { id: taskId } } interactions { id: interactionId } } } }"""
     body = await _both_ways(app, client, query, {"c": customer_id}, "compiled")
     assert body["data"] is None
     assert [e["extensions"]["status"] for e in body["errors"]] == [400]

@@ -8,6 +8,7 @@ Every answer must be the same bytes, errors and all. `make fuzz` asks many more.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import subprocess
 import time
@@ -162,13 +163,21 @@ def world(servers: tuple[str, str]) -> dict[str, Any]:
     return {"customer": customer, "services": [*services, anonymous], "schema": schema}
 
 
+def _global(type_name: str, document_id: object) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{document_id}".encode()).rstrip(b"=").decode()
+
+
 STRINGS = ["k1", "i1", "nobody", "t1", "1", "2024-01-01T00:00:00.000Z"]
 
 
 def _scalars(world: dict[str, Any]) -> dict[str, st.SearchStrategy[Any]]:
     ids = [*world["services"], 999_999]
     return {
-        "ID": st.sampled_from([world["customer"], "nobody"]).map(lambda v: StringValueNode(value=v)),
+        # either form of id (root fields take both): documents' ids and global ids, of every kind
+        "ID": st.sampled_from(
+            [world["customer"], "nobody", *map(str, ids), _global("Customer", world["customer"])]
+            + [_global("Service", i) for i in ids]
+        ).map(lambda v: StringValueNode(value=v)),
         "Long": st.sampled_from(ids).map(lambda v: IntValueNode(value=str(v))),
         "Int": st.sampled_from([1, 2, 3, 0, 999_999]).map(lambda v: IntValueNode(value=str(v))),
         "String": st.sampled_from(STRINGS).map(lambda v: StringValueNode(value=v)),
@@ -247,7 +256,7 @@ def _documents(draw: st.DrawFn, world: dict[str, Any]) -> tuple[str, dict[str, b
     generated = draw(
         queries(
             schema,
-            fields=["customer", "service", "state", "task", "anonymousServices"],
+            fields=["customer", "service", "state", "task", "anonymousServices"],  # node: graphql-core's
             custom_scalars=_scalars(world),
             print_ast=lambda d: d,
             allow_x00=False,

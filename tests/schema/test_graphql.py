@@ -15,11 +15,11 @@ from tests.helpers import new_customer, new_service, new_state, new_task
 TREE = """
 query Tree($id: ID!) {
   customer(id: $id) {
-    id attributes
+    id: customerId attributes
     services {
-      id serviceType active started
-      states { id stateType active tasks { id taskType } }
-      tasks(status: ACTIVE) { id stateId }
+      id: serviceId serviceType active started
+      states { id: stateId stateType active tasks { id: taskId taskType } }
+      tasks(status: ACTIVE) { id: taskId stateId }
     }
   }
 }
@@ -84,7 +84,7 @@ async def test_rest_and_graphql_show_the_same_service(client: httpx.AsyncClient)
     rest = (await client.get(f"/services/{service_id}")).json()
     body = await gql(
         client,
-        "query($id: Long!) { service(id: $id) { id serviceType estDuration contactKey started } }",
+        "query($id: ID!) { service(id: $id) { id: serviceId serviceType estDuration contactKey started } }",
         id=service_id,
     )
     service = body["data"]["service"]
@@ -98,14 +98,14 @@ async def test_rest_and_graphql_show_the_same_service(client: httpx.AsyncClient)
 
 
 async def test_journey_through_mutations(client: httpx.AsyncClient) -> None:
-    created = await gql(client, 'mutation { createProfile(attributes: {FirstName: "Grace"}) { id } }')
+    created = await gql(client, 'mutation { createProfile(attributes: {FirstName: "Grace"}) { id: customerId } }')
     customer_id = created["data"]["createProfile"]["id"]
 
     started = await gql(
         client,
         """mutation($c: String!) {
         startService(input: {customerId: $c, serviceType: "Wireless", mediaType: 2, timestamp: "2024-01-01T10:00:00Z"})
-        { id customerId serviceType started } }""",
+        { id: serviceId customerId serviceType started } }""",
         c=customer_id,
     )
     service = started["data"]["startService"]
@@ -114,13 +114,15 @@ async def test_journey_through_mutations(client: httpx.AsyncClient) -> None:
     sid = service["id"]
 
     state = (
-        await gql(client, "mutation($s: Long!) { startState(serviceId: $s, input: {stateType: 1}) { id } }", s=sid)
+        await gql(
+            client, "mutation($s: Long!) { startState(serviceId: $s, input: {stateType: 1}) { id: stateId } }", s=sid
+        )
     )["data"]["startState"]
     moved = await gql(
         client,
         """mutation($s: Long!, $st: Int!) {
         transitionState(serviceId: $s, input: {from: {stateId: $st, disposition: "done"}, to: {stateType: 2}})
-        { id stateType previousStateId } }""",
+        { id: stateId stateType previousStateId } }""",
         s=sid,
         st=state["id"],
     )
@@ -131,7 +133,7 @@ async def test_journey_through_mutations(client: httpx.AsyncClient) -> None:
     task = await gql(
         client,
         """mutation($s: Long!, $st: Int!) {
-        startTask(serviceId: $s, input: {taskType: "quote", stateId: $st}) { id active } }""",
+        startTask(serviceId: $s, input: {taskType: "quote", stateId: $st}) { id: taskId active } }""",
         s=sid,
         st=new_state["id"],
     )
@@ -159,12 +161,12 @@ async def test_journey_through_mutations(client: httpx.AsyncClient) -> None:
 async def test_anonymous_services_and_association(client: httpx.AsyncClient) -> None:
     customer_id = await new_customer(client)
     sid = await new_service(client, contact_key="ANI-5551234")
-    query = '{ anonymousServices(contactKey: "ANI-5551234") { id customer { id } } }'
+    query = '{ anonymousServices(contactKey: "ANI-5551234") { id: serviceId customer { id: customerId } } }'
     assert (await gql(client, query))["data"]["anonymousServices"] == [{"id": sid, "customer": None}]
     moved = await gql(
         client,
         """mutation($c: String!, $s: Long!) {
-        associateService(customerId: $c, serviceId: $s) { customer { id } } }""",
+        associateService(customerId: $c, serviceId: $s) { customer { id: customerId } } }""",
         c=customer_id,
         s=sid,
     )
@@ -190,21 +192,23 @@ async def test_composite_start_mutation(client: httpx.AsyncClient) -> None:
 
 
 async def test_errors_carry_code_and_status_and_write_nothing(app: Starlette, client: httpx.AsyncClient) -> None:
-    missing = await gql(client, '{ customer(id: "0000000000000000") { id } }')
+    missing = await gql(client, '{ customer(id: "0000000000000000") { id: customerId } }')
     assert missing["data"] is None
     assert missing["errors"][0]["extensions"] == {"code": 4040, "status": 404}
 
     before = await snapshot(app)
-    bad = await gql(client, 'mutation { startService(input: {serviceType: "x"}) { id } }')
+    bad = await gql(client, 'mutation { startService(input: {serviceType: "x"}) { id: serviceId } }')
     assert bad["errors"][0]["extensions"]["status"] == 400
     assert "contact_key" in bad["errors"][0]["message"]
-    reserved = await gql(client, 'mutation { createProfile(attributes: {FirstName: "drop", LastName: "table"}) {id} }')
+    reserved = await gql(
+        client, 'mutation { createProfile(attributes: {FirstName: "drop", LastName: "table"}) {id: customerId} }'
+    )
     assert reserved["errors"][0]["extensions"]["status"] == 400
     assert await snapshot(app) == before
 
 
 async def test_bad_scalar_values_are_refused(client: httpx.AsyncClient) -> None:
-    body = await gql(client, 'mutation { startService(input: {serviceType: 1.5, contactKey: "k"}) { id } }')
+    body = await gql(client, 'mutation { startService(input: {serviceType: 1.5, contactKey: "k"}) { id: serviceId } }')
     assert "errors" in body
     assert "LongOrString" in body["errors"][0]["message"]
 
@@ -215,7 +219,7 @@ async def test_unexpected_errors_are_masked(app: Starlette, client: httpx.AsyncC
     sid = await new_service(client)
     async with app.state.runtime.db.write() as conn:
         await conn.execute(sa.text("DROP TABLE task"))
-    body = await gql(client, "query($s: Long!) { service(id: $s) { tasks { id } } }", s=sid)
+    body = await gql(client, "query($s: ID!) { service(id: $s) { tasks { id: taskId } } }", s=sid)
     assert body["errors"][0]["message"] == "Unexpected error."
     assert body["errors"][0]["extensions"]["status"] == 500
 
@@ -224,7 +228,7 @@ async def test_maintenance_mode_applies_to_graphql(client: httpx.AsyncClient) ->
     sid = await new_service(client)
     switched = await gql(client, 'mutation { setServerMode(mode: "maintenance") }')
     assert switched["data"]["setServerMode"] == "maintenance"
-    body = await gql(client, "query($s: Long!) { service(id: $s) { id } }", s=sid)
+    body = await gql(client, "query($s: ID!) { service(id: $s) { id: serviceId } }", s=sid)
     assert body["errors"][0]["extensions"]["status"] == 403
     status = await gql(client, "{ serverStatus }")
     assert status["data"]["serverStatus"]["mode"] == "maintenance"

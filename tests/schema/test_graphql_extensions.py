@@ -28,7 +28,7 @@ async def test_extension_fields_are_typed(client: httpx.AsyncClient) -> None:
         relatedOffers=[{"offer_name": "a", "type": 1}, {"offer_name": "b"}],
     )
     await new_task(client, service_id, Proposal=[CAR])
-    query = """query($id: Long!) { service(id: $id) {
+    query = """query($id: ID!) { service(id: $id) {
         extensions { Feedback { FeedbackType rating notes } relatedOffers { offer_name type } }
         tasks { extensions { Proposal { car_type price seats available } } } } }"""
     body = await gql(client, query, id=service_id)
@@ -51,7 +51,7 @@ async def test_extension_fields_are_typed(client: httpx.AsyncClient) -> None:
 
 async def test_schema_changes_show_without_a_restart(client: httpx.AsyncClient) -> None:
     service_id = await new_service(client)
-    query = "query($id: Long!) { service(id: $id) { extensions { Feedback { rating } } } }"
+    query = "query($id: ID!) { service(id: $id) { extensions { Feedback { rating } } } }"
     assert "errors" in await gql(client, query, id=service_id)  # no service extensions yet
     created = await gql(client, "mutation($s: JSON!) { createExtensionSchema(kind: SERVICE, schema: $s) }", s=FEEDBACK)
     assert created["data"]["createExtensionSchema"]["name"] == "Feedback"
@@ -68,7 +68,7 @@ async def test_mutations_take_extension_values(app: Starlette, client: httpx.Asy
         client,
         """mutation($c: String!, $x: JSON!) {
         startService(input: {customerId: $c, serviceType: 1, extensions: $x}) {
-          id extensions { relatedOffers { offer_name } } } }""",
+          id: serviceId extensions { relatedOffers { offer_name } } } }""",
         c=customer_id,
         x={"relatedOffers": [{"offer_name": "a"}]},
     )
@@ -93,7 +93,7 @@ async def test_mutations_take_extension_values(app: Starlette, client: httpx.Asy
     state = await gql(
         client,
         """mutation($s: Long!) { startState(serviceId: $s,
-        input: {stateType: 1, extensions: {Feedback: {FeedbackType: "y", rating: 2}}}) { id extensions { Feedback { rating } } } }""",
+        input: {stateType: 1, extensions: {Feedback: {FeedbackType: "y", rating: 2}}}) { id: stateId extensions { Feedback { rating } } } }""",
         s=service["id"],
     )
     assert state["data"]["startState"]["extensions"]["Feedback"]["rating"] == 2
@@ -106,7 +106,7 @@ async def test_mutations_take_extension_values(app: Starlette, client: httpx.Asy
     bad = await gql(
         client,
         """mutation($c: String!) { startService(input: {customerId: $c, serviceType: 1,
-        extensions: {Feedback: {FeedbackType: "x", rating: "7"}}}) { id } }""",
+        extensions: {Feedback: {FeedbackType: "x", rating: "7"}}}) { id: serviceId } }""",
         c=customer_id,
     )
     assert bad["errors"][0]["extensions"]["status"] == 400
@@ -163,7 +163,7 @@ async def test_hot_swap_under_concurrent_queries(client: httpx.AsyncClient) -> N
     async def query_forever() -> None:
         while not stop.is_set():
             answers.append(
-                await gql(client, "query($id: Long!) { service(id: $id) { id serviceType } }", id=service_id)
+                await gql(client, "query($id: ID!) { service(id: $id) { id: serviceId serviceType } }", id=service_id)
             )
             # A client over a socket waits for it; in-process, a query that never has to wait (SQLite's
             # point read, a known query) would otherwise keep the schema writer from ever running.
@@ -178,6 +178,6 @@ async def test_hot_swap_under_concurrent_queries(client: httpx.AsyncClient) -> N
     assert len(answers) > 8
     assert all(a == {"data": {"service": {"id": service_id, "serviceType": 100}}} for a in answers)
     body = await gql(
-        client, "query($id: Long!) { service(id: $id) { extensions { Feedback5 { rating } } } }", id=service_id
+        client, "query($id: ID!) { service(id: $id) { extensions { Feedback5 { rating } } } }", id=service_id
     )
     assert body["data"]["service"]["extensions"] == {"Feedback5": None}

@@ -22,7 +22,7 @@ async def test_keys_identify_update_merge_delete(app: Starlette, client: httpx.A
 
     a = await new_customer(client, FirstName="Ann", LastName="Lee")
     b = await new_customer(client, FirstName="Bo", LastName="Lee")
-    found = await gql(client, '{ identify(attributes: {LastName: "Lee"}) { id attributes } }')
+    found = await gql(client, '{ identify(attributes: {LastName: "Lee"}) { id: customerId attributes } }')
     assert sorted(c["id"] for c in found["data"]["identify"]) == sorted([a, b])
 
     updated = await gql(
@@ -32,13 +32,16 @@ async def test_keys_identify_update_merge_delete(app: Starlette, client: httpx.A
     )
     assert updated["data"]["updateProfile"]["attributes"] == {"FirstName": "Ann", "LastName": "Kim"}
     assert [
-        c["id"] for c in (await gql(client, '{ identify(attributes: {LastName: "Kim"}) { id } }'))["data"]["identify"]
+        c["id"]
+        for c in (await gql(client, '{ identify(attributes: {LastName: "Kim"}) { id: customerId } }'))["data"][
+            "identify"
+        ]
     ] == [a]
 
     service_id = await new_service(client, customer_id=b)
     merged = await gql(
         client,
-        "mutation($a: String!, $b: String!) { mergeProfiles(customerId: $a, sourceId: $b) { id attributes services { id } } }",
+        "mutation($a: String!, $b: String!) { mergeProfiles(customerId: $a, sourceId: $b) { id: customerId attributes services { id: serviceId } } }",
         a=a,
         b=b,
     )

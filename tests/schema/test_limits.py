@@ -66,9 +66,9 @@ async def test_a_token_flood_is_refused_before_parsing_finishes(client: httpx.As
 
 
 async def test_cost_counts_list_sizes(client: httpx.AsyncClient) -> None:
-    huge = '{ anonymousServices(contactKey: "k", first: 1000) { states(first: 1000) { tasks(first: 1000) { id } } } }'
+    huge = '{ anonymousServices(contactKey: "k", first: 1000) { states(first: 1000) { tasks(first: 1000) { id: taskId } } } }'
     _refused(await _post(client, huge), "its cost is 1001001001")
-    fine = '{ anonymousServices(contactKey: "k", first: 10) { states(first: 10) { tasks(first: 10) { id } } } }'
+    fine = '{ anonymousServices(contactKey: "k", first: 10) { states(first: 10) { tasks(first: 10) { id: taskId } } } }'
     assert await _post(client, fine) == {"data": {"anonymousServices": []}}
 
 
@@ -78,7 +78,7 @@ async def test_lists_take_pages_and_refuse_more_than_the_cap(client: httpx.Async
     for service_id in service_ids[:2]:
         for _ in range(3):
             await new_state(client, service_id)
-    query = "query($c: ID!, $f: Int, $o: Int!) { customer(id: $c) { services(first: $f, offset: $o) { id states(first: 2) { id } } } }"
+    query = "query($c: ID!, $f: Int, $o: Int!) { customer(id: $c) { services(first: $f, offset: $o) { id: serviceId states(first: 2) { id: stateId } } } }"
     body = await _post(client, query, c=customer, f=2, o=1)
     services = body["data"]["customer"]["services"]
     assert [s["id"] for s in services] == service_ids[1:3]
@@ -101,14 +101,16 @@ class TestSmallCap:
         customer = await new_customer(client)
         for _ in range(5):
             await new_service(client, customer_id=customer)
-        body = await _post(client, "query($c: ID!) { customer(id: $c) { services { id } } }", c=customer)
+        body = await _post(client, "query($c: ID!) { customer(id: $c) { services { id: serviceId } } }", c=customer)
         assert len(body["data"]["customer"]["services"]) == 3
 
     async def test_a_query_out_of_time_is_stopped_and_writes_nothing(
         self, app: Starlette, client: httpx.AsyncClient
     ) -> None:
         before = await snapshot(app)
-        body = await _post(client, 'mutation { startService(input: {serviceType: 1, contactKey: "late"}) { id } }')
+        body = await _post(
+            client, 'mutation { startService(input: {serviceType: 1, contactKey: "late"}) { id: serviceId } }'
+        )
         assert body["data"] is None
         assert body["errors"][0]["message"] == "the query did not finish within 1e-06 s"
         assert body["errors"][0]["extensions"] == {"code": 5030, "status": 503}
@@ -152,17 +154,17 @@ async def test_a_page_out_of_range_is_refused_before_anything_runs(app: Starlett
     service_id = await new_service(client)
     await new_state(client, service_id)
     attack = (
-        "query($s: Long!) { service(id: $s) { states { id service { states { id service { states { id service {"
+        "query($s: ID!) { service(id: $s) { states { id service { states { id service { states { id service {"
         " states { id service { id x: states(first: -2147483648) { id } } } } } } } } } } }"
     )
     counter = StatementCounter(app.state.runtime.db)
     try:
         for query, fragment in [
             (attack, "first"),
-            ("{ service(id: 424242) { states(first: 0) { id } } }", "first"),
-            ("{ service(id: 424242) { tasks(offset: -1) { id } } }", "offset"),
-            ('{ anonymousServices(contactKey: "k", first: 1001) { id } }', "first"),
-            ('{ identify(attributes: {LastName: "x"}, first: -3) { id } }', "first"),
+            ("{ service(id: 424242) { states(first: 0) { id: stateId } } }", "first"),
+            ("{ service(id: 424242) { tasks(offset: -1) { id: taskId } } }", "offset"),
+            ('{ anonymousServices(contactKey: "k", first: 1001) { id: serviceId } }', "first"),
+            ('{ identify(attributes: {LastName: "x"}, first: -3) { id: customerId } }', "first"),
         ]:
             body = await _post(client, query, s=service_id) if "$s" in query else await _post(client, query)
             _refused(body, fragment)
@@ -183,12 +185,14 @@ class TestObjectBudget:
             service_id = await new_service(client, customer_id=customer)
             await new_state(client, service_id)
             await new_state(client, service_id)
-        query = "query($c: ID!) { customer(id: $c) { services { id states { id } } } }"
+        query = "query($c: ID!) { customer(id: $c) { services { id: serviceId states { id: stateId } } } }"
         body = await _post(client, query, c=customer)
         assert "more than 8 objects" in body["errors"][0]["message"], body
         assert body["errors"][0]["extensions"]["status"] == 400
         small = await _post(
-            client, "query($c: ID!) { customer(id: $c) { services(first: 2) { id states { id } } } }", c=customer
+            client,
+            "query($c: ID!) { customer(id: $c) { services(first: 2) { id: serviceId states { id: stateId } } } }",
+            c=customer,
         )
         assert "errors" not in small
         assert [len(s["states"]) for s in small["data"]["customer"]["services"]] == [2, 2]

@@ -31,8 +31,8 @@ from tests.servers import AUTH
 
 GUESSER, SLOWLORIS = "127.0.0.2", "127.0.0.3"
 SUBSCRIPTION = "subscription($s: Long) { journey(serviceId: $s) { action stateId } }"
-TREE = """query Tree($id: ID!) { customer(id: $id) { id attributes services { id serviceType active startedAt
-  states { id stateType active tasks { id taskType } } } } }"""
+TREE = """query Tree($id: ID!) { customer(id: $id) { id: customerId attributes services { id: serviceId serviceType active startedAt
+  states { id: stateId stateType active tasks { id: taskId taskType } } } } }"""
 
 
 @dataclass

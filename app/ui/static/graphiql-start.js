@@ -21,13 +21,13 @@
 
 query AgentDesktop($customerId: ID!) {
   customer(id: $customerId) {
-    id
+    customerId
     attributes
     services(status: ACTIVE) {
-      id serviceType startedAt estDuration started
-      states { id stateType active startedAt completedAt duration disposition
-               tasks(status: ACTIVE) { id taskType } }
-      tasks { id taskType stateId active }
+      serviceId serviceType startedAt estDuration started
+      states { stateId stateType active startedAt completedAt duration disposition
+               tasks(status: ACTIVE) { taskId taskType } }
+      tasks { taskId taskType stateId active }
     }
   }
 }

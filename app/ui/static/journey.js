@@ -7,11 +7,11 @@ const $ = (selector) => document.querySelector(selector);
 const statusLine = $("#status");
 const PAGE = 20;
 const JOURNEY = "active startedAt completedAt duration disposition dispositionDesc";
-const tree = (ext) => `query Journey($id: ID!) { customer(id: $id) { id attributes
-  services { id serviceType ${JOURNEY} ${ext.service}
-    interactions { id mediaType type subject startDate textUrl structuredTextUrl binaryContentUrl }
-    states { id stateType ${JOURNEY} ${ext.state} }
-    tasks { id taskType stateId ${JOURNEY} ${ext.task} } } } }`;
+const tree = (ext) => `query Journey($id: ID!) { customer(id: $id) { customerId attributes
+  services { serviceId serviceType ${JOURNEY} ${ext.service}
+    interactions { interactionId mediaType type subject startDate textUrl structuredTextUrl binaryContentUrl }
+    states { stateId stateType ${JOURNEY} ${ext.state} }
+    tasks { taskId taskType stateId ${JOURNEY} ${ext.task} } } } }`;
 
 const view = { customerId: null, customer: null, socket: null, timer: null, reload: null, selected: null };
 let metadata = null; // the profile schema and the business-attribute names, read once
@@ -76,6 +76,9 @@ async function extensionSelections() {
   return selections;
 }
 
+// The document's own id of a service, state or task (`id` is the Relay global id).
+const idOf = (kind, item) => item[`${kind}Id`];
+
 // -- words and times --------------------------------------------------------------------------------
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -137,7 +140,7 @@ function profileHeader(customer) {
     return [el("dt", {}, humanName(name)), el("dd", {}, shown)];
   });
   return el("header", { class: "profile" },
-    el("h2", { id: "customer-title" }, fullName || "Unnamed customer", " ", el("small", {}, customer.id)),
+    el("h2", { id: "customer-title" }, fullName || "Unnamed customer", " ", el("small", {}, customer.customerId)),
     el("dl", { class: "attributes" }, rows));
 }
 
@@ -180,13 +183,13 @@ function bar(kind, item, title, axis, now, depth) {
     type: "button",
     class: `bar ${kind} ${item.active ? "active" : "completed"}${reversed ? " reversed" : ""}`,
     "data-kind": kind,
-    "data-id": item.id,
+    "data-id": idOf(kind, item),
     "aria-label": words.join(", "),
     title: `${words.join("\n")}\n${item.startedAt} → ${item.completedAt ?? "now"} (UTC)`,
   }, el("span", { class: "label" }, reversed ? "⚠ " : "", title));
   place(button, axis, start, end);
   if ((end - start) / (axis.high - axis.low) < 0.15) button.classList.add("narrow"); // its label beside it
-  button.addEventListener("click", () => select(kind, item.id));
+  button.addEventListener("click", () => select(kind, idOf(kind, item)));
   return el("div", { class: `row depth-${depth}` }, button);
 }
 
@@ -204,11 +207,11 @@ function lane(service, axis, now) {
   const rows = [bar("service", service, title, axis, now, 0)];
   for (const state of states) {
     rows.push(bar("state", state, named("state", "state_type", state.stateType), axis, now, 1));
-    for (const task of tasks.filter((t) => t.stateId === state.id)) {
+    for (const task of tasks.filter((t) => t.stateId === state.stateId)) {
       rows.push(bar("task", task, named("task", "task_type", task.taskType), axis, now, 2));
     }
   }
-  const stateIds = new Set(states.map((s) => s.id));
+  const stateIds = new Set(states.map((s) => s.stateId));
   for (const task of tasks.filter((t) => !stateIds.has(t.stateId))) {
     rows.push(bar("task", task, named("task", "task_type", task.taskType), axis, now, 1));
   }
@@ -216,16 +219,16 @@ function lane(service, axis, now) {
     const marks = el("div", { class: "row marks" });
     for (const interaction of service.interactions) {
       const at = Date.parse(interaction.startDate);
-      const href = interaction.structuredTextUrl ?? interaction.textUrl ?? interaction.binaryContentUrl ?? `/interactions/${encodeURIComponent(interaction.id)}`;
+      const href = interaction.structuredTextUrl ?? interaction.textUrl ?? interaction.binaryContentUrl ?? `/interactions/${encodeURIComponent(interaction.interactionId)}`;
       const words = [named("service", "media_type", interaction.mediaType), interaction.type, interaction.subject].filter(Boolean).join(" · ");
-      const mark = el("a", { class: "mark", href, "data-interaction-id": interaction.id, title: `${words}\n${interaction.startDate} (UTC)`, "aria-label": `Interaction ${words}, ${clock.format(new Date(at))}` }, "◆");
+      const mark = el("a", { class: "mark", href, "data-interaction-id": interaction.interactionId, title: `${words}\n${interaction.startDate} (UTC)`, "aria-label": `Interaction ${words}, ${clock.format(new Date(at))}` }, "◆");
       place(mark, axis, at, at);
       marks.append(mark);
     }
     rows.push(marks);
   }
   const status = service.active ? "active" : "completed";
-  return el("section", { class: `lane ${status}`, "data-service-id": service.id, "aria-label": `Service ${title}, ${status}` },
+  return el("section", { class: `lane ${status}`, "data-service-id": service.serviceId, "aria-label": `Service ${title}, ${status}` },
     el("h3", {}, title, " ", el("span", { class: `badge ${status}` }, status), " ", el("span", { class: "since" }, summary("service", service, now))),
     el("div", { class: "track" }, rows));
 }
@@ -269,7 +272,7 @@ function details() {
   const { kind, id } = view.selected;
   const services = view.customer.services;
   const all = { service: services, state: services.flatMap((s) => s.states), task: services.flatMap((s) => s.tasks) };
-  const item = all[kind].find((x) => x.id === id);
+  const item = all[kind].find((x) => idOf(kind, x) === id);
   if (!item) return null;
   const type = { service: item.serviceType, state: item.stateType, task: item.taskType }[kind];
   const rows = [["Started", timeOf(item.startedAt)]];
@@ -285,7 +288,7 @@ function details() {
       : String(record)));
     rows.push([humanName(name), el("ul", { class: "values", "data-extension": name }, shown.map((line) => el("li", {}, line)))]);
   }
-  return el("aside", { class: "details", "aria-label": "Selected", "data-kind": kind, "data-id": item.id },
+  return el("aside", { class: "details", "aria-label": "Selected", "data-kind": kind, "data-id": id },
     el("h3", {}, `${humanName(kind)}: ${named(kind, `${kind}_type`, type)}`),
     el("dl", {}, rows.map(([name, value]) => [el("dt", {}, name), el("dd", {}, value)])));
 }
@@ -356,7 +359,7 @@ async function identify(attribute, value) {
 
 async function matchesPage(ids, from, asked) {
   const slice = ids.slice(from, from + PAGE);
-  const fields = slice.map((_, i) => `c${i}: customer(id: $c${i}) { id attributes }`).join(" ");
+  const fields = slice.map((_, i) => `c${i}: customer(id: $c${i}) { customerId attributes }`).join(" ");
   const variables = Object.fromEntries(slice.map((id, i) => [`c${i}`, id]));
   const data = await gql(`query Matches(${slice.map((_, i) => `$c${i}: ID!`).join(", ")}) { ${fields} }`, variables);
   const customers = slice.map((_, i) => data[`c${i}`]).filter(Boolean);
@@ -367,7 +370,7 @@ async function matchesPage(ids, from, asked) {
     el("caption", {}, `Customers matching ${asked}: ${from + 1}–${from + slice.length} of ${ids.length.toLocaleString()}`),
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Customer"), columns.map((c) => el("th", { scope: "col" }, humanName(c))))),
     el("tbody", {}, customers.map((c) => el("tr", {},
-      el("th", { scope: "row" }, el("a", { href: `/ui?customer=${encodeURIComponent(c.id)}`, "data-customer-id": c.id }, c.id)),
+      el("th", { scope: "row" }, el("a", { href: `/ui?customer=${encodeURIComponent(c.customerId)}`, "data-customer-id": c.customerId }, c.customerId)),
       columns.map((name) => el("td", {}, shown(c.attributes[name])))))));
   table.querySelectorAll("a[data-customer-id]").forEach((link) => link.addEventListener("click", (event) => {
     event.preventDefault();
