@@ -34,7 +34,7 @@ class ExtensionOwner(Enum):
 @strawberry.input(description="The customer, service, state or task whose extension is meant.")
 class OwnerInput:
     kind: ExtensionOwner
-    customer_id: str | None = None
+    customer_id: strawberry.ID | None = None
     service_id: Long | None = None
     state_id: int | None = None
     task_id: int | None = None

@@ -47,7 +47,7 @@ NAMES: dict[type[BaseModel], str] = {
     TransitionTo: "TransitionToInput",
     CompositeItem: "CompositeStartInput",
 }
-_DOMAIN_TYPES: dict[Any, Any] = {Long: scalars.Long, LongOrString: scalars.LongOrString, Id: str}
+_DOMAIN_TYPES: dict[Any, Any] = {Long: scalars.Long, LongOrString: scalars.LongOrString, Id: strawberry.ID}
 _MADE: dict[type[BaseModel], type] = {}
 
 

@@ -78,7 +78,11 @@ class Mutation:
 
     @strawberry.mutation(description=services.associate_service.summary, metadata=binds(services.associate_service))
     async def associate_service(
-        self, info: strawberry.Info, customer_id: str, service_id: Long, input: ServiceUpdateInput | None = None
+        self,
+        info: strawberry.Info,
+        customer_id: strawberry.ID,
+        service_id: Long,
+        input: ServiceUpdateInput | None = None,
     ) -> Service:
         ctx = _ctx(info)
         await services.associate_service(

@@ -156,7 +156,7 @@ class State(Journey):
 class Service(Journey):
     id: Long
     type_value: LongOrString = strawberry.field(name="serviceType")
-    customer_id: str | None
+    customer_id: strawberry.ID | None
     contact_key: str | None
 
     @strawberry.field(
@@ -206,7 +206,7 @@ class Service(Journey):
 @strawberry.type(description="A chat, e-mail, phone call, callback or open-media interaction.")
 class Interaction:
     id: str
-    customer_id: str
+    customer_id: strawberry.ID
     service_id: Long | None
     entity_type: int = strawberry.field(description="0 e-mail in, 1 e-mail out, 2 chat, 3 phone call, 5 callback, …")
     media_type: str
@@ -233,7 +233,7 @@ class Interaction:
         }
         return cls(
             id=i.id,
-            customer_id=i.customer_id,
+            customer_id=strawberry.ID(i.customer_id),
             service_id=Long(i.service_id) if i.service_id else None,
             entity_type=f["entity_type"],
             media_type=f["media_type"],

@@ -152,7 +152,7 @@ function follow(customerId) {
     const data = JSON.parse(message.data);
     if (data.type === "connection_ack") {
       socket.send(JSON.stringify({ id: "journey", type: "subscribe", payload: {
-        query: "subscription($c: String) { journey(customerId: $c) { kind action } }", variables: { c: customerId } } }));
+        query: "subscription($c: ID) { journey(customerId: $c) { kind action } }", variables: { c: customerId } } }));
     } else if (data.type === "next" && current === customerId) {
       try { await show(customerId); } catch (error) { statusLine.textContent = error.message; }
     } else if (data.type === "ping") {
