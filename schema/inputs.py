@@ -1,7 +1,8 @@
 """Mutation inputs, made from the catalog's input models (resolvers/journeys/events.py): one
 GraphQL input type per documented event body, its fields the model's, typed as the model types
-them. `body_of(input)` gives the body a REST client would send, which the operation then checks
-with the same model, so both surfaces go through one set of rules.
+them; its `extensions` typed by the owner kind's extension schemas (schema/extension_inputs.py),
+present while the kind has any. `body_of(input)` gives the body a REST client would send, which
+the operation then checks with the same model, so both surfaces go through one set of rules.
 """
 
 from __future__ import annotations
