@@ -70,7 +70,9 @@ def extension_values(kind: str, value: Mapping[str, Any]) -> dict[str, Any]:
             continue
         name = current.extensions.get(key, key)
         if key in current.classifiers:
-            body[name] = {} if item is True else item  # true sets it; the domain refuses anything else
+            if item is not True:
+                raise BadParameter(name, "a classifier is set with true; leave it out to keep it as it is")
+            body[name] = {}
         elif isinstance(item, list):
             body[name] = [_record(kind, key, record) for record in item]
         else:

@@ -275,3 +275,30 @@ async def test_inputs_follow_schema_changes(client: httpx.AsyncClient) -> None:
     assert (await gql(client, flipped, c=customer_id))["data"]["startService"]["extensions"]["Feedback"] == {
         "rating": True
     }
+
+
+async def test_mangled_names_map_back_to_the_attributes_they_stand_for(client: httpx.AsyncClient) -> None:
+    clash = {
+        "name": "Car",
+        "type": "single-valued",
+        "attributes": [{"name": "car type", "type": "string"}, {"name": "car_type", "type": "integer"}],
+    }
+    await new_schema(client, "services", clash)
+    started = await gql(
+        client,
+        'mutation { startService(input: {contactKey: "k", serviceType: 1, extensions: {Car: {car_type: "van", car_type_2: 4}}}) { id } }',
+    )
+    assert "errors" not in started, started
+    rest = (await client.get(f"/services/{started['data']['startService']['id']}?extensions=Car")).json()
+    assert rest["Car"] == {"car type": "van", "car_type": 4}
+
+
+async def test_a_classifier_is_set_by_true_only(app: Starlette, client: httpx.AsyncClient) -> None:
+    await gql(client, 'mutation { setServerMode(mode: "maintenance") }')
+    await new_schema(client, "profiles", {"name": "VIP", "type": "classifier"})
+    await gql(client, 'mutation { setServerMode(mode: "production") }')
+    before = await snapshot(app)
+    refused = await gql(client, "mutation { createProfile(attributes: {}, extensions: {VIP: false}) { id } }")
+    assert refused["errors"][0]["extensions"]["status"] == 400, refused
+    assert "set with true" in refused["errors"][0]["message"]
+    assert await snapshot(app) == before
