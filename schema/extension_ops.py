@@ -18,6 +18,7 @@ from contextgraph.resolvers.journeys import extension_records as journey_records
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import extension_records as profile_records
 from contextgraph.schema.binding import binding_of, binds, kind_of
+from contextgraph.schema.extension_inputs import ExtensionRecordValueInput, ExtensionValueInput
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.mutation import written
 from contextgraph.schema.scalars import Long
@@ -34,7 +35,7 @@ class ExtensionOwner(Enum):
 @strawberry.input(description="The customer, service, state or task whose extension is meant.")
 class OwnerInput:
     kind: ExtensionOwner
-    customer_id: str | None = None
+    customer_id: strawberry.ID | None = None
     service_id: Long | None = None
     state_id: int | None = None
     task_id: int | None = None
@@ -99,18 +100,22 @@ class ExtensionMutation:
         description="Replace an extension's value (an object, or an array when multi-valued).",
         metadata=binds(REPLACE, by=_by_owner),
     )
-    async def replace_extension(self, info: strawberry.Info, owner: OwnerInput, name: str, value: JSON) -> bool:
-        return await _change(info, owner, name, value)
+    async def replace_extension(self, info: strawberry.Info, owner: OwnerInput, value: ExtensionValueInput) -> bool:
+        return await _change(info, owner, *value.of(owner.kind.value))
 
     @strawberry.mutation(
         description="Update the record its unique attributes name; they themselves stay.",
         metadata=binds(UPDATE, by=_by_owner),
     )
-    async def update_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, record: JSON) -> bool:
-        return await _change(info, owner, name, record)
+    async def update_extension_record(
+        self, info: strawberry.Info, owner: OwnerInput, record: ExtensionRecordValueInput
+    ) -> bool:
+        return await _change(info, owner, *record.of(owner.kind.value))
 
     @strawberry.mutation(
         description="Delete the record its unique attributes name.", metadata=binds(DELETE, by=_by_owner)
     )
-    async def delete_extension_record(self, info: strawberry.Info, owner: OwnerInput, name: str, unique: JSON) -> bool:
-        return await _change(info, owner, name, unique)
+    async def delete_extension_record(
+        self, info: strawberry.Info, owner: OwnerInput, unique: ExtensionRecordValueInput
+    ) -> bool:
+        return await _change(info, owner, *unique.of(owner.kind.value))

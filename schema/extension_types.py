@@ -30,8 +30,8 @@ from contextgraph.schema.scalars import Long
 from contextgraph.schema.types import Customer, Service, State, Task
 
 OWNER_TYPES: dict[str, type] = {"profile": Customer, "service": Service, "state": State, "task": Task}
-_PREFIX = {"profile": "Profile", "service": "Service", "state": "State", "task": "Task"}
-_SCALARS: dict[str, Any] = {
+PREFIX = {"profile": "Profile", "service": "Service", "state": "State", "task": "Task"}
+SCALARS: dict[str, Any] = {
     "boolean": bool,
     "string": str,
     "integer": int,
@@ -77,12 +77,12 @@ def _record_type(schema: ExtensionSchema) -> type:
     mangled = graphql_names([a.name for a in schema.attributes])
     fields = []
     for attribute, name in zip(schema.attributes, mangled, strict=True):
-        python_type = _SCALARS[attribute.type]
+        python_type = SCALARS[attribute.type]
         annotation = python_type if attribute.mandatory else python_type | None
         fields.append(
             _attribute_field(attribute.name, name, annotation, f"{attribute.type} attribute '{attribute.name}'")
         )
-    kind = _PREFIX[schema.kind]
+    kind = PREFIX[schema.kind]
     return create_type(
         f"{kind}{schema.name[0].upper()}{schema.name[1:]}Record",
         fields,
@@ -147,7 +147,7 @@ def _extension_field(schema: ExtensionSchema) -> StrawberryField:
 
 def _extensions_field(kind: str, schemas: list[ExtensionSchema]) -> StrawberryField:
     container = create_type(
-        f"{_PREFIX[kind]}Extensions",
+        f"{PREFIX[kind]}Extensions",
         [_extension_field(s) for s in schemas],
         description=f"The {kind} extensions, one field per extension schema.",
     )

@@ -15,7 +15,9 @@ for each name below, so an upgrade that moves one fails there, loudly, before an
   under a position already nulled), `resolve_info` (the `info` graphql-core gives a resolver).
 - `strawberry_validation_rules`: the validation rules Strawberry adds to GraphQL's.
 - `replace_fields`: a Strawberry type's field list, rewritten before a schema is built from it
-  (extension schemas become typed fields).
+  (extension schemas become typed fields and typed inputs); `replace_arguments` likewise for a
+  field's arguments; `build_from_input`: an input type whose value is built by our function from
+  the input as graphql-core coerced it (Strawberry's `StrawberryObjectDefinition.from_input`).
 - From Strawberry's views and schema: `is_awaitable` (its faster awaitable test), the exceptions its
   views answer with a 400 (`HTTPRefusal`, `CannotGetOperationTypeError`, `InvalidOperationTypeError`),
   `PreExecutionError` (what its websocket handlers send as an `error` message), `TextFrames` (its
@@ -25,7 +27,7 @@ for each name below, so an upgrade that moves one fails there, loudly, before an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -43,7 +45,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
-from strawberry.types.arguments import convert_arguments
+from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.field import StrawberryField
 
@@ -57,11 +59,13 @@ __all__ = [
     "Path",
     "PreExecutionError",
     "TextFrames",
+    "build_from_input",
     "complete_leaf",
     "exact_classes",
     "graphql_schema",
     "is_awaitable",
     "python_arguments",
+    "replace_arguments",
     "replace_fields",
     "strawberry_field",
     "strawberry_validation_rules",
@@ -118,6 +122,19 @@ def replace_fields(cls: type, fields: list[StrawberryField]) -> list[StrawberryF
     before: list[StrawberryField] = definition.fields
     definition.fields = fields
     return before
+
+
+def replace_arguments(field: StrawberryField, arguments: list[StrawberryArgument]) -> list[StrawberryArgument]:
+    """Give a Strawberry field `arguments` (answers the ones it had)."""
+    before = list(field.arguments)
+    field.arguments = arguments
+    return before
+
+
+def build_from_input(cls: type, build: Callable[[type, Mapping[str, Any], Any], Any]) -> None:
+    """Arguments of input type `cls` reach resolvers as `build(cls, value, context)`, `value` being
+    the whole input as graphql-core coerced it (a dict by GraphQL field name, nested ones too)."""
+    cls.__strawberry_definition__.from_input = build  # type: ignore[attr-defined]
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):

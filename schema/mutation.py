@@ -16,11 +16,13 @@ from contextgraph.resolvers.journeys import composite, services, states, tasks
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import profiles
 from contextgraph.schema.binding import binds
+from contextgraph.schema.extension_inputs import ProfileExtensionsInput, profile_body
 from contextgraph.schema.inputs import (
     CompositeStartInput,
-    EndInput,
+    ServiceEndInput,
     ServiceStartInput,
     ServiceUpdateInput,
+    StateEndInput,
     StateStartInput,
     TaskEndInput,
     TaskStartInput,
@@ -66,9 +68,11 @@ class CompositeStartResult:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description=profiles.create_profile.summary, metadata=binds(profiles.create_profile))
-    async def create_profile(self, info: strawberry.Info, attributes: JSON) -> Customer:
+    async def create_profile(
+        self, info: strawberry.Info, attributes: JSON, extensions: ProfileExtensionsInput | None = None
+    ) -> Customer:
         ctx = _ctx(info)
-        customer_id = await profiles.create_profile(ctx, {"body": attributes})
+        customer_id = await profiles.create_profile(ctx, {"body": profile_body(ctx.metadata, attributes, extensions)})
         return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
     @strawberry.mutation(description=services.start_service.summary, metadata=binds(services.start_service))
@@ -78,7 +82,11 @@ class Mutation:
 
     @strawberry.mutation(description=services.associate_service.summary, metadata=binds(services.associate_service))
     async def associate_service(
-        self, info: strawberry.Info, customer_id: str, service_id: Long, input: ServiceUpdateInput | None = None
+        self,
+        info: strawberry.Info,
+        customer_id: strawberry.ID,
+        service_id: Long,
+        input: ServiceUpdateInput | None = None,
     ) -> Service:
         ctx = _ctx(info)
         await services.associate_service(
@@ -87,7 +95,9 @@ class Mutation:
         return await _service(ctx, service_id)
 
     @strawberry.mutation(description=services.complete_service.summary, metadata=binds(services.complete_service))
-    async def complete_service(self, info: strawberry.Info, service_id: Long, input: EndInput | None = None) -> Service:
+    async def complete_service(
+        self, info: strawberry.Info, service_id: Long, input: ServiceEndInput | None = None
+    ) -> Service:
         ctx = _ctx(info)
         await services.complete_service(ctx, {"service_id": service_id, "body": body_of(input) or {}})
         return await _service(ctx, service_id)
@@ -100,7 +110,7 @@ class Mutation:
 
     @strawberry.mutation(description=states.complete_state.summary, metadata=binds(states.complete_state))
     async def complete_state(
-        self, info: strawberry.Info, service_id: Long, state_id: int, input: EndInput | None = None
+        self, info: strawberry.Info, service_id: Long, state_id: int, input: StateEndInput | None = None
     ) -> State:
         ctx = _ctx(info)
         await states.complete_state(ctx, {"service_id": service_id, "state_id": state_id, "body": body_of(input) or {}})

@@ -15,6 +15,7 @@ from contextgraph.resolvers import system
 from contextgraph.resolvers.paging import page
 from contextgraph.resolvers.profiles import bulk_import, identification, merge, profiles
 from contextgraph.schema.binding import binds
+from contextgraph.schema.extension_inputs import ProfileExtensionsInput, profile_body
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.mutation import written
 from contextgraph.schema.types import FIRST, OFFSET, Customer
@@ -61,13 +62,20 @@ class ProfileQuery:
 @strawberry.type
 class ProfileMutation:
     @strawberry.mutation(description=profiles.update_profile.summary, metadata=binds(profiles.update_profile))
-    async def update_profile(self, info: strawberry.Info, customer_id: str, attributes: JSON) -> Customer:
+    async def update_profile(
+        self,
+        info: strawberry.Info,
+        customer_id: strawberry.ID,
+        attributes: JSON,
+        extensions: ProfileExtensionsInput | None = None,
+    ) -> Customer:
         ctx = loaders(info).ctx
-        await profiles.update_profile(ctx, {"customer_id": customer_id, "body": attributes})
+        body = profile_body(ctx.metadata, attributes, extensions)
+        await profiles.update_profile(ctx, {"customer_id": customer_id, "body": body})
         return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
     @strawberry.mutation(description=profiles.delete_profile.summary, metadata=binds(profiles.delete_profile))
-    async def delete_profile(self, info: strawberry.Info, customer_id: str) -> bool:
+    async def delete_profile(self, info: strawberry.Info, customer_id: strawberry.ID) -> bool:
         await profiles.delete_profile(loaders(info).ctx, {"customer_id": customer_id})
         return True
 
@@ -75,8 +83,8 @@ class ProfileMutation:
     async def merge_profiles(
         self,
         info: strawberry.Info,
-        customer_id: str,
-        source_id: str,
+        customer_id: strawberry.ID,
+        source_id: strawberry.ID,
         keep_uniq_from_src: bool = False,
         keep_active_service_only: bool = False,
     ) -> Customer:

@@ -21,7 +21,7 @@ class JourneyEvent:
     kind: str = strawberry.field(description="service, state or task")
     action: str = strawberry.field(description="started, completed, transitioned, associated or extension_changed")
     service_id: Long
-    customer_id: str | None
+    customer_id: strawberry.ID | None
     state_id: int | None
     task_id: int | None
     extension: str | None
@@ -37,7 +37,7 @@ class JourneyEvent:
 class Subscription:
     @strawberry.subscription(description=follow.follow_journey.summary, metadata=binds(follow.follow_journey))
     async def journey(
-        self, info: strawberry.Info, customer_id: str | None = None, service_id: Long | None = None
+        self, info: strawberry.Info, customer_id: strawberry.ID | None = None, service_id: Long | None = None
     ) -> AsyncGenerator[JourneyEvent, None]:
         found = loaders(info)
         try:
@@ -58,7 +58,7 @@ def _graphql_event(event: live.JourneyEvent) -> JourneyEvent:
         kind=event.kind,
         action=event.action,
         service_id=Long(event.service_id),
-        customer_id=event.customer_id,
+        customer_id=strawberry.ID(event.customer_id) if event.customer_id is not None else None,
         state_id=event.state_id,
         task_id=event.task_id,
         extension=event.extension,

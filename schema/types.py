@@ -206,7 +206,7 @@ StateConnection, _SERVICE_STATE_PAGES = _connection_of(_SERVICE_STATES, State, S
 class Service(Journey, Node):
     id: Long = strawberry.field(name="serviceId", description="The service's id, as REST names it (service_id).")
     type_value: LongOrString = strawberry.field(name="serviceType")
-    customer_id: str | None
+    customer_id: strawberry.ID | None
     contact_key: str | None
 
     @strawberry.field(
@@ -297,7 +297,7 @@ ServiceConnection, _CUSTOMER_SERVICE_PAGES = _connection_of(_CUSTOMER_SERVICES, 
 @strawberry.type(description="A chat, e-mail, phone call, callback or open-media interaction.")
 class Interaction(Node):
     id: str = strawberry.field(name="interactionId", description="The interaction's id, as recorded.")
-    customer_id: str
+    customer_id: strawberry.ID
     service_id: Long | None
     entity_type: int = strawberry.field(description="0 e-mail in, 1 e-mail out, 2 chat, 3 phone call, 5 callback, …")
     media_type: str
@@ -324,7 +324,7 @@ class Interaction(Node):
         }
         return cls(
             id=i.id,
-            customer_id=i.customer_id,
+            customer_id=strawberry.ID(i.customer_id),
             service_id=Long(i.service_id) if i.service_id else None,
             entity_type=f["entity_type"],
             media_type=f["media_type"],

@@ -18,7 +18,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
-from strawberry.tools import merge_types
+from strawberry.tools import create_type
 from strawberry.types.unset import UNSET
 
 from contextgraph.resolvers.access.roles import Principal
@@ -26,6 +26,7 @@ from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.errors import ContextError, MalformedBody, UnsupportedMedia
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
+from contextgraph.schema import extension_inputs, inputs
 from contextgraph.schema.caching import revalidated
 from contextgraph.schema.errors import graphql_error_body
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
@@ -45,12 +46,35 @@ from contextgraph.schema.subscription import Subscription
 SCHEMA_REBUILDS = Counter("contextgraph_graphql_schema_rebuilds_total", "GraphQL schemas rebuilt for new metadata")
 
 
+def _install_inputs(registry: MetadataRegistry) -> None:
+    """Typed extension inputs for the current schemas, and only the arguments and fields they fill."""
+    present = extension_inputs.install(registry)
+    inputs.install(present)
+    for cls, name in ((Mutation, "create_profile"), (ProfileMutation, "update_profile")):
+        extension_inputs.offer_argument(extension_inputs.field_of(cls, name), "extensions", present["profile"])
+    extension_inputs.offer_fields(
+        ExtensionMutation,
+        {
+            "replace_extension": present["values"],
+            "update_extension_record": present["records"],
+            "delete_extension_record": present["records"],
+        },
+    )
+
+
+def _merged(name: str, types: tuple[type, ...]) -> type:
+    """One root type with the fields the `types` have now (merge_types would read their classes,
+    putting back the fields install took out)."""
+    return create_type(name, [f for t in types for f in t.__strawberry_definition__.fields])  # type: ignore[attr-defined]
+
+
 def build_schema(registry: MetadataRegistry, settings: Settings) -> ContextSchema:
     """A schema for the current extension schemas; built whole, then swapped in by the caller."""
     install(registry)
+    _install_inputs(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
-    query = merge_types("Query", (Query, NodeQuery, ExtensionQuery, ProfileQuery))
-    mutation = merge_types("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
+    query = _merged("Query", (Query, NodeQuery, ExtensionQuery, ProfileQuery))
+    mutation = _merged("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
     schema = ContextSchema(query=query, mutation=mutation, subscription=Subscription, config=config)
     schema.open(settings)
     return schema

@@ -131,7 +131,9 @@ class GraphQL:
         return int((await self._run(query, s=service_id, i=self._input(body)))["transitionState"]["id"])
 
     async def complete_service(self, service_id: int, body: dict[str, Any]) -> None:
-        query = "mutation($s: Long!, $i: EndInput) { completeService(serviceId: $s, input: $i) { id: serviceId } }"
+        query = (
+            "mutation($s: Long!, $i: ServiceEndInput) { completeService(serviceId: $s, input: $i) { id: serviceId } }"
+        )
         await self._run(query, s=service_id, i=self._input(body))
 
     async def tree(self, customer_id: str) -> list[dict[str, Any]]:

@@ -125,7 +125,7 @@ async def test_a_nul_character_is_refused_everywhere_alike(app: Starlette, clien
     assert_error(key, 400, method="POST", fragment="NUL")
     variables = await client.post(
         "/graphql",
-        json={"query": "mutation($id: String!) { deleteProfile(customerId: $id) }", "variables": {"id": "\u0000"}},
+        json={"query": "mutation($id: ID!) { deleteProfile(customerId: $id) }", "variables": {"id": "\u0000"}},
     )
     assert variables.status_code == 400
     literal = (

@@ -185,7 +185,7 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
         ),
         (
             "a mutation with a huge extensions value",
-            'mutation($e: JSON) { startService(input: {serviceType: 1, contactKey: "k", extensions: $e}) { id: serviceId } }',
+            'mutation($e: ServiceExtensionsInput) { startService(input: {serviceType: 1, contactKey: "k", extensions: $e}) { id: serviceId } }',
             {"e": {f"x{i}": {"y": "z" * 100} for i in range(5000)}},
         ),
         (

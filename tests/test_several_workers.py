@@ -78,3 +78,19 @@ async def test_two_workers_share_one_database(serve, database_url: str) -> None:
     }
     answers = await asyncio.gather(*(fresh("POST", "/graphql", json=probe) for _ in range(20)))
     assert all("errors" not in a.json() for a in answers), [a.json() for a in answers if "errors" in a.json()]
+
+    # The typed inputs follow in every worker too: a value of the wrong type is refused by validation
+    # wherever it lands, a right one is written.
+    start = 'mutation($x: ServiceExtensionsInput) { startService(input: {contactKey: "w", serviceType: 1, extensions: $x}) { id } }'
+    wrong = {"query": start, "variables": {"x": {"Feedback": {"FeedbackType": "t", "rating": "high"}}}}
+    right = {"query": start, "variables": {"x": {"Feedback": {"FeedbackType": "t", "rating": 5}}}}
+    refused = await asyncio.gather(*(fresh("POST", "/graphql", json=wrong) for _ in range(10)))
+    assert all("Int cannot represent" in r.text and r.json()["data"] is None for r in refused), [
+        r.text for r in refused
+    ]
+    written = await asyncio.gather(*(fresh("POST", "/graphql", json=right) for _ in range(10)))
+    assert all(r.json()["data"]["startService"]["id"] for r in written), [r.text for r in written]
+    assert (await fresh("DELETE", "/metadata/services/extensions/Feedback")).status_code == 204
+    await asyncio.sleep(1)
+    gone = await asyncio.gather(*(fresh("POST", "/graphql", json=right) for _ in range(10)))
+    assert all("ServiceExtensionsInput" in r.text and r.json()["data"] is None for r in gone), [r.text for r in gone]

@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.servers import AUTH, COMMAND, free_port, wait_ready
 
-SUBSCRIPTION = """subscription($c: String, $s: Long) { journey(customerId: $c, serviceId: $s) {
+SUBSCRIPTION = """subscription($c: ID, $s: Long) { journey(customerId: $c, serviceId: $s) {
     kind action serviceId customerId stateId taskId extension at service { id: serviceId active states { id: stateId active } } } }"""
 
 
@@ -87,8 +87,10 @@ async def test_service_journey_events_reach_the_subscriber(servers: tuple[str, s
             assert (moved["action"], moved["stateId"]) == ("transitioned", new_state)
             assert moved["service"]["states"] == [{"id": state_id, "active": False}, {"id": new_state, "active": True}]
 
-            task_id = (await http.post(f"/services/{service_id}/tasks/start", json={"task_type": 1})).json()["task_id"]
-            assert (await _next(socket))["taskId"] == task_id
+            body = {"task_type": 1, "state_id": new_state}
+            task_id = (await http.post(f"/services/{service_id}/tasks/start", json=body)).json()["task_id"]
+            started_task = await _next(socket)
+            assert (started_task["taskId"], started_task["stateId"]) == (task_id, new_state)  # the task's state
             await http.put(f"/services/{service_id}/states/{new_state}/extensions/Feedback", json={"rating": 5})
             changed = await _next(socket)
             assert (changed["action"], changed["extension"], changed["stateId"]) == (
@@ -97,7 +99,12 @@ async def test_service_journey_events_reach_the_subscriber(servers: tuple[str, s
                 new_state,
             )
             await http.post(f"/services/{service_id}/tasks/{task_id}/end")
-            assert (await _next(socket))["action"] == "completed"
+            ended_task = await _next(socket)
+            assert (ended_task["action"], ended_task["taskId"], ended_task["stateId"]) == (
+                "completed",
+                task_id,
+                new_state,
+            )
             await http.post(f"/services/{service_id}/end")
             ended = await _next(socket)
             assert (ended["kind"], ended["action"], ended["service"]["active"]) == ("service", "completed", False)

@@ -28,14 +28,16 @@ class JourneyExtension(Input):
     body: Any = None
 
 
-async def _lock(conn: AsyncConnection, kind: str, service_id: int, owner_id: int | None) -> str:
-    """Lock the owner row (404 when missing); answers the owner id as extension rows store it."""
+async def _lock(conn: AsyncConnection, kind: str, service_id: int, owner_id: int | None) -> dict[str, Any]:
+    """Lock the owner row (404 when missing); answers the ids its events name (a task's state too)."""
     if kind == "service":
-        return str((await journeys.fetch_service(conn, service_id, lock=True)).id)
+        await journeys.fetch_service(conn, service_id, lock=True)
+        return {}
     assert owner_id is not None
     if kind == "state":
-        return str((await journeys.fetch_state(conn, service_id, owner_id, lock=True)).id)
-    return str((await journeys.fetch_task(conn, service_id, owner_id, lock=True)).id)
+        return {"state_id": (await journeys.fetch_state(conn, service_id, owner_id, lock=True)).id}
+    task = await journeys.fetch_task(conn, service_id, owner_id, lock=True)
+    return {"task_id": task.id, "state_id": task.state_id}
 
 
 def _journey(kind: str, service_id: int, owner_id: int | None) -> Journey:
@@ -50,8 +52,8 @@ def _operation(kind: str, action: str, change: Any, summary: str) -> Operation[J
         apply = change(ctx, schema, input.body)
         async with ctx.write() as conn:
             await touch(ctx, conn, _journey(kind, input.service_id, input.owner_id))
-            await apply(conn, await _lock(conn, kind, input.service_id, input.owner_id))
-        ids = {"state_id": input.owner_id} if kind == "state" else {"task_id": input.owner_id} if kind == "task" else {}
+            ids = await _lock(conn, kind, input.service_id, input.owner_id)
+            await apply(conn, str(ids.get(f"{kind}_id", input.service_id)))
         await ctx.publish(kind, "extension_changed", input.service_id, extension=schema.name, **ids)
 
     task = extension_task("delete" if action == "delete" else "update", kind)

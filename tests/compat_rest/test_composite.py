@@ -120,7 +120,7 @@ async def test_a_task_needs_the_start_task_role_over_rest_and_graphql(
     refused = await client.post(PATH, json={"services": [_item(customer_id)]}, headers=headers)
     assert_error(refused, 403, method="POST", fragment="UCS.Service.startTask")
     mutation = (
-        "mutation($c: String!) { compositeStart(services: [{service: {customerId: $c, serviceType: 1},"
+        "mutation($c: ID!) { compositeStart(services: [{service: {customerId: $c, serviceType: 1},"
         " state: {stateType: 2}, task: {taskType: 3}}]) { taskId } }"
     )
     body = (

@@ -103,7 +103,7 @@ async def test_journey_through_mutations(client: httpx.AsyncClient) -> None:
 
     started = await gql(
         client,
-        """mutation($c: String!) {
+        """mutation($c: ID!) {
         startService(input: {customerId: $c, serviceType: "Wireless", mediaType: 2, timestamp: "2024-01-01T10:00:00Z"})
         { id: serviceId customerId serviceType started } }""",
         c=customer_id,
@@ -165,7 +165,7 @@ async def test_anonymous_services_and_association(client: httpx.AsyncClient) -> 
     assert (await gql(client, query))["data"]["anonymousServices"] == [{"id": sid, "customer": None}]
     moved = await gql(
         client,
-        """mutation($c: String!, $s: Long!) {
+        """mutation($c: ID!, $s: Long!) {
         associateService(customerId: $c, serviceId: $s) { customer { id: customerId } } }""",
         c=customer_id,
         s=sid,
@@ -176,7 +176,7 @@ async def test_anonymous_services_and_association(client: httpx.AsyncClient) -> 
 
 async def test_composite_start_mutation(client: httpx.AsyncClient) -> None:
     customer_id = await new_customer(client)
-    mutation = """mutation($c: String!) { compositeStart(services: [{
+    mutation = """mutation($c: ID!) { compositeStart(services: [{
         service: {customerId: $c, serviceType: 1}, state: {stateType: 2}, task: {taskType: 3},
         associateStateTask: true}]) { serviceId serviceCreated stateCreated taskId taskCreated } }"""
     first = (await gql(client, mutation, c=customer_id))["data"]["compositeStart"][0]

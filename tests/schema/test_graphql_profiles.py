@@ -27,7 +27,7 @@ async def test_keys_identify_update_merge_delete(app: Starlette, client: httpx.A
 
     updated = await gql(
         client,
-        'mutation($c: String!) { updateProfile(customerId: $c, attributes: {FirstName: "Ann", LastName: "Kim"}) { attributes } }',
+        'mutation($c: ID!) { updateProfile(customerId: $c, attributes: {FirstName: "Ann", LastName: "Kim"}) { attributes } }',
         c=a,
     )
     assert updated["data"]["updateProfile"]["attributes"] == {"FirstName": "Ann", "LastName": "Kim"}
@@ -41,7 +41,7 @@ async def test_keys_identify_update_merge_delete(app: Starlette, client: httpx.A
     service_id = await new_service(client, customer_id=b)
     merged = await gql(
         client,
-        "mutation($a: String!, $b: String!) { mergeProfiles(customerId: $a, sourceId: $b) { id: customerId attributes services { id: serviceId } } }",
+        "mutation($a: ID!, $b: ID!) { mergeProfiles(customerId: $a, sourceId: $b) { id: customerId attributes services { id: serviceId } } }",
         a=a,
         b=b,
     )
@@ -49,10 +49,10 @@ async def test_keys_identify_update_merge_delete(app: Starlette, client: httpx.A
     assert customer["attributes"]["FirstName"] == ["Ann", "Bo"]
     assert [s["id"] for s in customer["services"]] == [service_id]
 
-    deleted = await gql(client, "mutation($a: String!) { deleteProfile(customerId: $a) }", a=a)
+    deleted = await gql(client, "mutation($a: ID!) { deleteProfile(customerId: $a) }", a=a)
     assert deleted["data"]["deleteProfile"] is True
     assert (await snapshot(app))["customer"] == []
-    missing = await gql(client, "mutation($a: String!) { deleteProfile(customerId: $a) }", a=a)
+    missing = await gql(client, "mutation($a: ID!) { deleteProfile(customerId: $a) }", a=a)
     assert missing["errors"][0]["extensions"]["status"] == 404
 
 

@@ -170,3 +170,38 @@ def test_the_view_internals_are_where_schema_view_expects_them() -> None:
     assert internals.is_awaitable(coroutine)
     assert not internals.is_awaitable({"data": 1})
     coroutine.close()
+
+
+@strawberry.input
+class Pair:
+    left: int
+    right: int | None = None
+
+
+@strawberry.type
+class Echo:
+    @strawberry.field
+    def echo(self, pair: Pair, extra: int | None = None) -> str:
+        return repr((pair, extra))
+
+
+def test_build_from_input_gets_the_whole_coerced_input() -> None:
+    internals.build_from_input(Pair, lambda cls, value, _context: (cls.__name__, dict(value)))
+    try:
+        result = strawberry.Schema(query=Echo).execute_sync("{ echo(pair: {left: 1}) }")
+    finally:
+        internals.build_from_input(Pair, None)  # type: ignore[arg-type]
+    assert result.errors is None, result.errors
+    assert result.data == {"echo": repr((("Pair", {"left": 1, "right": None}), None))}  # published defaults in
+
+
+def test_replace_arguments_changes_the_next_schema_built() -> None:
+    field = next(f for f in Echo.__strawberry_definition__.fields if f.python_name == "echo")  # type: ignore[attr-defined]
+    before = internals.replace_arguments(field, [a for a in field.arguments if a.python_name != "extra"])
+    try:
+        echo_type = internals.graphql_schema(strawberry.Schema(query=Echo)).get_type("Echo")
+        assert isinstance(echo_type, GraphQLObjectType)
+        assert list(echo_type.fields["echo"].args) == ["pair"]
+    finally:
+        internals.replace_arguments(field, before)
+    assert [a.python_name for a in before] == ["pair", "extra"]

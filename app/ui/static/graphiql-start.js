@@ -32,7 +32,7 @@ query AgentDesktop($customerId: ID!) {
   }
 }
 
-subscription Journey($customerId: String) {
+subscription Journey($customerId: ID) {
   journey(customerId: $customerId) { kind action serviceId stateId taskId at }
 }
 `;

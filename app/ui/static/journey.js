@@ -334,7 +334,7 @@ function follow(customerId) {
     const data = JSON.parse(message.data);
     if (data.type === "connection_ack") {
       socket.send(JSON.stringify({ id: "journey", type: "subscribe", payload: {
-        query: "subscription Follow($c: String) { journey(customerId: $c) { kind action } }", variables: { c: customerId } } }));
+        query: "subscription Follow($c: ID) { journey(customerId: $c) { kind action } }", variables: { c: customerId } } }));
     } else if (data.type === "next" && view.customerId === customerId) {
       clearTimeout(view.reload); // a burst of events: one reload
       view.reload = setTimeout(() => show(customerId, { push: false }).catch((error) => { statusLine.textContent = error.message; }), 150);
