@@ -3,6 +3,7 @@
     contextgraph serve [--host H] [--port P] [--database URL] [--config FILE]
     contextgraph import-profiles FILE.csv [--database URL] [--config FILE] [--batch-size N] …
     contextgraph keys create --name NAME --roles ROLE,… | keys list | keys revoke NAME
+    contextgraph documents add FILE… | documents list | documents remove HASH
 
 Each flag also reads CONTEXTGRAPH_<NAME> from the environment; flags win.
 """
@@ -21,7 +22,7 @@ import orjson
 import uvicorn
 from pydantic import ValidationError
 
-from contextgraph.app import keys_command
+from contextgraph.app import documents_command, keys_command
 from contextgraph.app.connections import ensure_descriptors, protocol
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import Settings, load_settings
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--id-key", help="skip records that an identification key finds already")
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     keys_command.add_parser(commands, _database_flags)
+    documents_command.add_parser(commands, _database_flags)
     return parser
 
 
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         return _import_profiles(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "documents":
+        return _documents(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(
@@ -142,6 +146,14 @@ def _import_profiles(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     answer = _offline(args, lambda settings: keys_command.run_keys(settings, args))
+    if answer is None:
+        return 2
+    print(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+def _documents(args: argparse.Namespace) -> int:
+    answer = _offline(args, lambda settings: documents_command.run_documents(settings, args))
     if answer is None:
         return 2
     print(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode())
