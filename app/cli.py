@@ -107,8 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CONTEXTGRAPH_CONFIG"] = os.path.abspath(args.config)
     with tempfile.TemporaryDirectory(prefix="contextgraph-metrics-") as metrics:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics  # /metrics adds up every worker's numbers
+        # A worker that has not answered uvicorn's health check within 5 s (its default) is killed and
+        # replaced: on a busy host importing and migrating takes longer, and workers died in a loop.
         uvicorn.run(
-            "contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers, **options
+            "contextgraph.app.main:create_app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            timeout_worker_healthcheck=30,
+            **options,
         )
     return 0
 

@@ -212,7 +212,8 @@ async def test_two_workers_in_trusted_mode(serve, database_url: str, tmp_path: P
                 return sent
         raise AssertionError("requests did not reach both workers")
 
-    body = {"query": START.replace("customerId: $c", 'contactKey: "trusted"'), "variables": {}}
+    anonymous = 'mutation Anonymous { startService(input: {serviceType: 7, contactKey: "trusted"}) { id } }'
+    body = {"query": anonymous, "variables": {}}
     await on_both_workers(body, refused)
     assert await services() == 0  # nothing ran anywhere
     (tmp_path / "start.graphql").write_text(body["query"])
