@@ -20,6 +20,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from starlette.applications import Starlette
+from websockets.asyncio.client import connect
 
 from contextgraph.resolvers.access.keys import create_key
 from contextgraph.resolvers.store.tables import trusted_document_t
@@ -216,6 +217,17 @@ async def test_two_workers_in_trusted_mode(serve, database_url: str, tmp_path: P
     body = {"query": anonymous, "variables": {}}
     await on_both_workers(body, refused)
     assert await services() == 0  # nothing ran anywhere
+    socket = await connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    try:  # the websocket goes through the same front door
+        await socket.send(json.dumps({"type": "connection_init", "payload": AUTH}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        subscription = "subscription { journey(serviceId: 1) { action } }"
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": subscription}}))
+        message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        assert message["type"] == "error"
+        assert "trusted documents only" in message["payload"][0]["message"]
+    finally:
+        await socket.close()
     (tmp_path / "start.graphql").write_text(body["query"])
     assert documents_cli("add", "start.graphql", database=database_url, cwd=tmp_path).returncode == 0
     await asyncio.sleep(1)  # five refresh intervals
