@@ -4,6 +4,7 @@
     contextgraph import-profiles FILE.csv [--database URL] [--config FILE] [--batch-size N] …
     contextgraph keys create --name NAME --roles ROLE,… | keys list | keys revoke NAME
     contextgraph encryption status | rotate [--resume] | remove-key ID | export [--output F] | import F
+    contextgraph documents add FILE… | documents list | documents remove HASH
 
 Each flag also reads CONTEXTGRAPH_<NAME> from the environment; flags win.
 """
@@ -23,7 +24,7 @@ import orjson
 import uvicorn
 from pydantic import ValidationError
 
-from contextgraph.app import encryption_command, keys_command
+from contextgraph.app import documents_command, encryption_command, keys_command
 from contextgraph.app.connections import ensure_descriptors, protocol
 from contextgraph.app.main import create_app
 from contextgraph.app.settings import Settings, load_settings
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     keys_command.add_parser(commands, _database_flags)
     encryption_command.add_parser(commands, _database_flags)
+    documents_command.add_parser(commands, _database_flags)
     return parser
 
 
@@ -79,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return _keys(args)
     if args.command == "encryption":
         return _encryption(args)
+    if args.command == "documents":
+        return _documents(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(
@@ -118,8 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CONTEXTGRAPH_CONFIG"] = os.path.abspath(args.config)
     with tempfile.TemporaryDirectory(prefix="contextgraph-metrics-") as metrics:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics  # /metrics adds up every worker's numbers
+        # A worker that has not answered uvicorn's health check within 5 s (its default) is killed and
+        # replaced: on a busy host importing and migrating takes longer, and workers died in a loop.
         uvicorn.run(
-            "contextgraph.app.main:create_app_from_environment", factory=True, workers=settings.workers, **options
+            "contextgraph.app.main:create_app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            timeout_worker_healthcheck=30,
+            **options,
         )
     return 0
 
@@ -170,6 +180,14 @@ def _encryption(args: argparse.Namespace) -> int:
     print(answer if isinstance(answer, str) else orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode(), end="")
     if not isinstance(answer, str):
         print()
+    return 0
+
+
+def _documents(args: argparse.Namespace) -> int:
+    answer = _offline(args, lambda settings: documents_command.run_documents(settings, args))
+    if answer is None:
+        return 2
+    print(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode())
     return 0
 
 

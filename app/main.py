@@ -40,7 +40,7 @@ from contextgraph.resolvers.errors import ContextError, MethodNotAllowed, NotFou
 from contextgraph.resolvers.reseal import prepare_encryption
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
-from contextgraph.schema.view import follow_metadata, graphql_app
+from contextgraph.schema.view import follow_documents, follow_metadata, graphql_app
 
 log = logging.getLogger("contextgraph")
 
@@ -88,7 +88,8 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate(database)
         runtime = Runtime.create(database, settings)
-        runtime.listeners.append(follow_metadata(graphql, settings))
+        runtime.listeners.append(follow_metadata(graphql, settings, runtime))
+        follow_documents(graphql, runtime)
         await runtime.bootstrap(settings.bootstrap_key.get_secret_value() if settings.bootstrap_key else None)
         await runtime.refresh()
         try:

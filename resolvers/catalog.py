@@ -6,7 +6,7 @@ that every route and field is bound all read this list.
 
 from __future__ import annotations
 
-from contextgraph.resolvers import interactions, system
+from contextgraph.resolvers import documents, interactions, system
 from contextgraph.resolvers.extensions import schemas
 from contextgraph.resolvers.journeys import composite, extension_records, follow, services, states, tasks
 from contextgraph.resolvers.operation import Operation
@@ -21,6 +21,9 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     system.profile_schema,
     system.business_attributes,
     system.roles,
+    documents.add_trusted_documents,
+    documents.read_trusted_documents,
+    documents.remove_trusted_document,
     schemas.create_schemas,
     schemas.describe_schemas,
     schemas.describe_schema,

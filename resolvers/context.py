@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.access.documents import Describe, TrustedDocuments, any_text
 from contextgraph.resolvers.access.keys import Keyring, ensure_bootstrap
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.conditions import Conditions
@@ -41,7 +42,7 @@ from contextgraph.resolvers.settings import DomainSettings
 from contextgraph.resolvers.store import idempotency_keys
 from contextgraph.resolvers.store.database import Database, one_at_a_time
 from contextgraph.resolvers.store.reader import Rows
-from contextgraph.resolvers.store.versions import KEYS, METADATA, read_versions
+from contextgraph.resolvers.store.versions import DOCUMENTS, KEYS, METADATA, read_versions
 from contextgraph.resolvers.timefmt import now_ms
 
 log = logging.getLogger("contextgraph")
@@ -64,6 +65,11 @@ class Runtime:
     # Called with the new registry after every reload (the GraphQL schema builder listens).
     listeners: list[Callable[[MetadataRegistry], None]] = field(default_factory=list)
     purged_at: float = 0.0  # when this process last forgot expired idempotency keys (monotonic s)
+    trusted: TrustedDocuments = field(default_factory=TrustedDocuments)
+    # Called after every reload of the trusted documents (the GraphQL surface checks them).
+    document_listeners: list[Callable[[TrustedDocuments], None]] = field(default_factory=list)
+    # What the GraphQL surface says a text is (its operation name), given by the app.
+    describe_document: Describe = any_text
 
     @classmethod
     def create(cls, db: Database, settings: DomainSettings) -> Runtime:
@@ -103,6 +109,16 @@ class Runtime:
             except Exception:  # the change is committed; a listener's failure must not undo the answer
                 log.exception("a metadata listener failed for version %s", registry.version)
 
+    async def reload_documents(self) -> None:
+        """Reload the trusted documents from the database (after a change, or a version bump)."""
+        async with self.db.read(snapshot=False) as conn:
+            await self.trusted.load(conn)
+        for listener in self.document_listeners:
+            try:
+                listener(self.trusted)
+            except Exception:  # as for metadata: the change is committed
+                log.exception("a trusted-documents listener failed for version %s", self.trusted.version)
+
     async def bootstrap(self, secret: str | None) -> None:
         """Ensure the all-roles key of CONTEXTGRAPH_BOOTSTRAP_KEY, if the operator gave one."""
         if secret is not None:
@@ -121,14 +137,16 @@ class Runtime:
 
     async def refresh(self) -> None:
         """Take changes other workers made: the server mode, the API keys, the encryption keys (a
-        rotation) and, if its version moved, the metadata.
+        rotation) and, if their versions moved, the trusted documents and the metadata.
         """
         self.cipher.reload()
         await self.server.read_mode()
         async with self.db.read(snapshot=False) as conn:
-            versions = await read_versions(conn, METADATA, KEYS)
+            versions = await read_versions(conn, METADATA, KEYS, DOCUMENTS)
             if versions[KEYS] != self.keyring.version:
                 await self.keyring.load(conn)
+        if versions[DOCUMENTS] != self.trusted.version:
+            await self.reload_documents()
         version = versions[METADATA]
         if version != self.metadata.version:
             log.info("metadata version %s -> %s: reloading extension schemas", self.metadata.version, version)

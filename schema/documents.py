@@ -1,6 +1,12 @@
-"""The documents one schema has seen: each query text parsed and validated once, with what running
-it needs again — its guard measure (when no variable moves it) and its compiled plans. Held per
-schema (a rebuilt schema starts empty, and its plans die with it), bounded.
+"""The one document store of a schema: each document it has seen, keyed by the sha256 of its text
+(as Apollo's clients compute it), parsed and validated once, with what running it needs again — its
+guard measure (when no variable moves it) and its compiled plans. Held per schema (a rebuilt schema
+starts empty, and its plans die with it), bounded (`graphql_documents`, `graphql_documents_chars`).
+
+The same store answers Apollo's automatic persisted queries (a hash alone runs the document the
+store holds under it, or is answered `PersistedQueryNotFound`, after which the client sends the
+text with its hash) and, in trusted-documents mode, refuses any document not registered ahead of
+time before it is even parsed (schema/persisted.py).
 
 A parsed document takes ~80 times its text in memory (a 16 KiB query: ~1.3 MB of nodes and tokens,
 linked in cycles only the collector frees), so 128 large distinct queries pinned ~170 MB when the
@@ -26,6 +32,7 @@ from typing import Any, Generic, TypeVar
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, validate
 from graphql.validation import ASTValidationRule
 
+from contextgraph.resolvers.access.documents import document_hash
 from contextgraph.schema.plans import Plan, directive_variables
 
 V = TypeVar("V")
@@ -97,15 +104,28 @@ class Document:
 class Documents:
     """One schema's documents, parsed with at most `max_tokens` tokens and validated with `rules`."""
 
-    def __init__(self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], max_tokens: int) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        rules: tuple[type[ASTValidationRule], ...],
+        max_tokens: int,
+        entries: int = ENTRIES,
+        size: int = TEXT,
+    ) -> None:
         self.schema, self.rules, self.max_tokens = schema, rules, max_tokens
-        self.held: Bounded[Document] = Bounded()
+        self.held: Bounded[Document] = Bounded(entries, size)
 
-    async def get(self, query: str) -> Document:
-        found = self.held.get(query)
+    def known(self, key: str) -> Document | None:
+        """The document held under the hash `key`, if the store still holds it."""
+        return self.held.get(key)
+
+    async def get(self, query: str, key: str | None = None) -> Document:
+        """The document of `query` (whose hash is `key` when the caller has it already)."""
+        key = key or document_hash(query)
+        found = self.held.get(key)
         if found is None:
             found = await asyncio.to_thread(self._read, query) if len(query) > OFF_LOOP else self._read(query)
-            self.held.put(query, found, len(query))
+            self.held.put(key, found, len(query))
         return found
 
     def _read(self, query: str) -> Document:

@@ -1,8 +1,9 @@
 """The one way in for every GraphQL operation — a POST or GET over HTTP, a websocket message, a
 stream — in the order each request takes it:
 
-1. the document: parsed (at most `graphql_max_tokens` tokens) and validated once per text, kept
-   with the schema (schema/documents.py);
+1. the document: its text, or the hash of an Apollo persisted query; in trusted-documents mode only
+   a registered one (schema/persisted.py); parsed (at most `graphql_max_tokens` tokens) and
+   validated once per text, kept with the schema under its hash (schema/documents.py);
 2. the operation the request names, if its transport allows that kind (Strawberry's own 400s);
 3. the guard (schema/guard.py): the roles its fields need, its depth, aliases and cost — refused
    before anything runs;
@@ -30,6 +31,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
+from contextgraph.resolvers.access.documents import TrustedDocuments
 from contextgraph.resolvers.errors import ContextError, Unavailable
 from contextgraph.schema.admission import admit, until_revoked
 from contextgraph.schema.documents import Document, Documents
@@ -45,6 +47,7 @@ from contextgraph.schema.internals import (
     is_awaitable,
     strawberry_validation_rules,
 )
+from contextgraph.schema.persisted import Refused, find_document, report_broken
 from contextgraph.schema.plans import compile_plan
 from contextgraph.schema.settings import SchemaSettings
 
@@ -77,7 +80,17 @@ class ContextSchema(strawberry.Schema):
         rules = (*specified_rules, *strawberry_validation_rules())
         if not settings.graphql_introspection:
             rules = (*rules, NoSchemaIntrospectionCustomRule)
-        self.documents = Documents(graphql_schema(self), rules, settings.graphql_max_tokens)
+        self.documents = Documents(
+            graphql_schema(self),
+            rules,
+            settings.graphql_max_tokens,
+            settings.graphql_documents,
+            settings.graphql_documents_chars,
+        )
+
+    def check_trusted(self, trusted: TrustedDocuments) -> list[str]:
+        """The trusted documents this schema no longer validates (logged and on /metrics)."""
+        return report_broken(self.documents.schema, self.documents.rules, trusted.texts)
 
     # -- the views' entry points
 
@@ -95,7 +108,12 @@ class ContextSchema(strawberry.Schema):
         ready: _Ready | ExecutionResult | None = None
         try:
             ready = await self._prepare(
-                query, variable_values, context_value, operation_name, allowed_operation_types or _ALL
+                query,
+                variable_values,
+                context_value,
+                operation_name,
+                allowed_operation_types or _ALL,
+                operation_extensions,
             )
             if isinstance(ready, ExecutionResult):
                 return ready
@@ -155,7 +173,7 @@ class ContextSchema(strawberry.Schema):
         allowed: Iterable[StrawberryOperationType],
     ) -> AsyncGenerator[ExecutionResult, None]:
         try:
-            ready = await self._prepare(query, variables, context, operation_name, allowed)
+            ready = await self._prepare(query, variables, context, operation_name, allowed, operation_extensions)
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError) as error:
             yield PreExecutionError(data=None, errors=self._shaped([_refusal(error)], context))
             return
@@ -202,11 +220,14 @@ class ContextSchema(strawberry.Schema):
         context: Any,
         operation_name: str | None,
         allowed: Iterable[StrawberryOperationType],
+        extensions: dict[str, Any] | None = None,
     ) -> _Ready | ExecutionResult:
         """Steps 1 to 3: the operation ready to run, or the answer that refuses it."""
-        if not query:
-            raise MissingQueryError
-        document = await self.documents.get(query)
+        try:
+            document = await find_document(self.documents, query, extensions, self._trusted(context))
+        except Refused as refusal:
+            _label(context, "refused", operation_name)
+            return PreExecutionError(data=None, errors=self._shaped([refusal.error], context))
         if document.node is None or document.errors:
             label = "invalid" if document.node is None else None
             if label is not None:
@@ -230,6 +251,14 @@ class ContextSchema(strawberry.Schema):
         if found is not None:
             found.ctx.reads.snapshot = measure is None or measure.loads > 1
         return _Ready(document, document.node, operation_name, kind, measure, context)
+
+    def _trusted(self, context: Any) -> TrustedDocuments | None:
+        """In trusted-documents mode, the documents that may run (none without a runtime to ask)."""
+        if not self.settings.graphql_trusted_documents:
+            return None
+        runtime = context.get("runtime") if isinstance(context, dict) else None
+        found: TrustedDocuments = getattr(runtime, "trusted", None) or TrustedDocuments()
+        return found
 
     def _guard(
         self, document: Document, operation_name: str | None, variables: dict[str, Any] | None, context: Any

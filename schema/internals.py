@@ -59,6 +59,7 @@ __all__ = [
     "Path",
     "PreExecutionError",
     "TextFrames",
+    "StreamWhenPreferred",
     "build_from_input",
     "complete_leaf",
     "exact_classes",
@@ -178,3 +179,33 @@ class TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
         except RuntimeError as exc:  # Starlette's "send once a close message has been sent"
             raise WebSocketDisconnected from exc
+
+
+def _prefers_event_stream(accept: str) -> bool:
+    """Whether an Accept header prefers text/event-stream to JSON (by q, then by order)."""
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (p.strip().lower() for p in part.split(";"))
+        if media not in ("text/event-stream", "application/json", "application/graphql-response+json", "*/*"):
+            continue
+        q = next((p[2:] for p in params if p.startswith("q=")), "1")
+        try:
+            weight = float(q)
+        except ValueError:
+            weight = 0.0
+        if best is None or (weight, -position) > (best[0], best[1]):
+            best = (weight, -position, media)
+    return best is not None and best[2] == "text/event-stream" and best[0] > 0
+
+
+class StreamWhenPreferred:
+    """Strawberry's view (`_get_stream_transport_from_headers`) answers with Server-Sent Events
+    whenever Accept lists text/event-stream anywhere; urql and others list it after the JSON types on
+    every query. A stream is chosen only when the client prefers it to JSON.
+    """
+
+    def _get_stream_transport_from_headers(self, headers: Mapping[str, str]) -> Any:
+        accept = next((value for key, value in headers.items() if key.lower() == "accept"), "")
+        if not _prefers_event_stream(accept):
+            return None
+        return super()._get_stream_transport_from_headers(headers)  # type: ignore[misc]

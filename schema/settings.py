@@ -28,6 +28,12 @@ class GraphQLSettings(BaseModel):
     graphql_introspection: bool = True
     # "Did you mean …?" in validation errors tells strangers the schema: off unless asked for.
     graphql_suggestions: bool = False
+    # Documents (known, persisted by APQ) each schema holds, and the characters of text they may
+    # add up to (schema/documents.py): the least recently used go first.
+    graphql_documents: int = Field(default=128, ge=1)
+    graphql_documents_chars: int = Field(default=65_536, ge=1024)
+    # Trusted-documents mode: only documents registered ahead of time run (README "Persisted queries").
+    graphql_trusted_documents: bool = False
     # Queries run their compiled plans (schema/plans.py); off: graphql-core's field walk alone.
     graphql_compiled: bool = True
 

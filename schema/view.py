@@ -21,6 +21,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_
 from strawberry.tools import create_type
 from strawberry.types.unset import UNSET
 
+from contextgraph.resolvers.access.documents import TrustedDocuments
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.context import Runtime
@@ -28,14 +29,16 @@ from contextgraph.resolvers.errors import ContextError, MalformedBody, Unsupport
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.schema import extension_inputs, inputs
 from contextgraph.schema.caching import revalidated
+from contextgraph.schema.document_ops import DocumentMutation, DocumentQuery
 from contextgraph.schema.errors import graphql_error_body
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.front_door import ContextSchema
-from contextgraph.schema.internals import HTTPRefusal, TextFrames
+from contextgraph.schema.internals import HTTPRefusal, StreamWhenPreferred, TextFrames
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.nodes import NodeQuery
+from contextgraph.schema.persisted import describe
 from contextgraph.schema.profile_ops import ProfileMutation, ProfileQuery
 from contextgraph.schema.query import Query
 from contextgraph.schema.scalars import SCALARS
@@ -73,8 +76,8 @@ def build_schema(registry: MetadataRegistry, settings: Settings) -> ContextSchem
     install(registry)
     _install_inputs(registry)
     config = StrawberryConfig(scalar_map=SCALARS)
-    query = _merged("Query", (Query, NodeQuery, ExtensionQuery, ProfileQuery))
-    mutation = _merged("Mutation", (Mutation, ExtensionMutation, ProfileMutation))
+    query = _merged("Query", (Query, NodeQuery, ExtensionQuery, ProfileQuery, DocumentQuery))
+    mutation = _merged("Mutation", (Mutation, ExtensionMutation, ProfileMutation, DocumentMutation))
     schema = ContextSchema(query=query, mutation=mutation, subscription=Subscription, config=config)
     schema.open(settings)
     return schema
@@ -83,7 +86,7 @@ def build_schema(registry: MetadataRegistry, settings: Settings) -> ContextSchem
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
-class ContextGraphQL(GraphQL):
+class ContextGraphQL(StreamWhenPreferred, GraphQL):
     websocket_adapter_class = TextFrames  # type: ignore[assignment]
     graphql_transport_ws_handler_class = TransportWSHandler  # type: ignore[assignment]
     graphql_ws_handler_class = LegacyWSHandler  # type: ignore[assignment]
@@ -94,6 +97,10 @@ class ContextGraphQL(GraphQL):
     # How a websocket's connection_init names its key: (scope, Authorization value) -> principal or
     # None; NotAuthorized or TooManyRequests refuse it. The app factory gives the HTTP's own check.
     authenticate: Callable[[Any, str | None], Principal | None]
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET of a persisted query: it names its document in `extensions`, not `query`."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if self.ide_html is None:
@@ -229,7 +236,7 @@ def graphql_app(settings: Settings, connection_init_timeout: float) -> ContextGr
     return app
 
 
-def follow_metadata(app: ContextGraphQL, settings: Settings) -> Callable[[MetadataRegistry], None]:
+def follow_metadata(app: ContextGraphQL, settings: Settings, runtime: Runtime) -> Callable[[MetadataRegistry], None]:
     """A metadata listener that swaps a rebuilt schema into the endpoint; requests already running
     finish on the schema they started with.
     """
@@ -237,5 +244,19 @@ def follow_metadata(app: ContextGraphQL, settings: Settings) -> Callable[[Metada
     def rebuild(registry: MetadataRegistry) -> None:
         app.schema = build_schema(registry, settings)
         SCHEMA_REBUILDS.inc()
+        if runtime.trusted.texts:  # a change that breaks a trusted document is reported
+            app.schema.check_trusted(runtime.trusted)
 
     return rebuild
+
+
+def follow_documents(app: ContextGraphQL, runtime: Runtime) -> None:
+    """Trusted documents registered or removed are checked against the schema being served, and
+    registering one parses it first (the domain asks this surface what a text is).
+    """
+
+    def check(trusted: TrustedDocuments) -> None:
+        app.schema.check_trusted(trusted)
+
+    runtime.describe_document = describe
+    runtime.document_listeners.append(check)

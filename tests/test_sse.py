@@ -119,3 +119,22 @@ async def test_a_revoked_key_ends_its_sse_streams(server: str, database_url: str
     error = received[0][1]["errors"][0]
     assert (error["message"], error["extensions"]["status"]) == ("the API key was revoked", 401)
     assert ended < 1.0
+
+
+async def test_a_query_from_a_client_that_prefers_json_is_answered_in_json(client: httpx.AsyncClient) -> None:
+    """urql (and others) list text/event-stream after the JSON types on every query: JSON it is. A
+    client that prefers the stream (graphql-sse sends only text/event-stream) gets the stream."""
+    urql = "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+    for accept, expected in (
+        (urql, "application/graphql-response+json"),
+        ("application/json;q=0.5, text/event-stream", "text/event-stream"),
+        ("text/event-stream;q=0.2, application/json", "application/json"),
+    ):
+        for request in (
+            client.build_request("GET", "/graphql", params={"query": "{ serverStatus }"}, headers={"accept": accept}),
+            client.build_request("POST", "/graphql", json={"query": "{ serverStatus }"}, headers={"accept": accept}),
+        ):
+            response = await client.send(request)
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"].startswith(expected), (accept, response.headers["content-type"])
+            assert "serverStatus" in response.text

@@ -275,6 +275,17 @@ class IdempotencyKey(SQLModel, table=True):
     expires_ms: int = Field(sa_type=sa.BigInteger)
 
 
+class TrustedDocument(SQLModel, table=True):
+    """A GraphQL document registered ahead of time: in trusted-documents mode only these run."""
+
+    __tablename__ = "trusted_document"
+
+    hash: str = Field(primary_key=True, max_length=64)  # sha256 hex of the UTF-8 text, as Apollo's
+    body: str = Field(sa_type=sa.Text)
+    name: str | None = Field(default=None, max_length=256)  # its first operation's name, for listing
+    created_ms: int = Field(sa_type=sa.BigInteger)
+
+
 customer_t: sa.Table = Customer.__table__  # type: ignore[attr-defined]
 service_t: sa.Table = Service.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = State.__table__  # type: ignore[attr-defined]
@@ -289,4 +300,5 @@ service_interaction_t: sa.Table = ServiceInteraction.__table__  # type: ignore[a
 api_key_t: sa.Table = ApiKey.__table__  # type: ignore[attr-defined]
 encryption_key_t: sa.Table = EncryptionKey.__table__  # type: ignore[attr-defined]
 idempotency_key_t: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
+trusted_document_t: sa.Table = TrustedDocument.__table__  # type: ignore[attr-defined]
 metadata = SQLModel.metadata

@@ -1,5 +1,5 @@
 """The versions every worker watches: of the metadata (bumped by every schema or identification-key
-change) and of the API keys.
+change), of the API keys and of the trusted documents.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.store.tables import server_state_t
 
-METADATA, KEYS = "metadata_version", "keys_version"
+METADATA, KEYS, DOCUMENTS = "metadata_version", "keys_version", "documents_version"
 
 
 async def read_versions(conn: AsyncConnection, *names: str) -> dict[str, int]:

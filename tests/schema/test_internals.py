@@ -16,7 +16,7 @@ from graphql.validation import ASTValidationRule
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
-from contextgraph.schema import internals
+from contextgraph.schema import internals, view
 from contextgraph.schema.internals import Executor, Path
 
 
@@ -205,3 +205,11 @@ def test_replace_arguments_changes_the_next_schema_built() -> None:
     finally:
         internals.replace_arguments(field, before)
     assert [a.python_name for a in before] == ["pair", "extra"]
+
+
+def test_strawberry_picks_a_stream_transport_from_the_accept_header() -> None:
+    # StreamWhenPreferred narrows this method; if Strawberry renames it, urql's queries become streams.
+    from strawberry.http.async_base_view import AsyncBaseHTTPView
+
+    assert callable(AsyncBaseHTTPView._get_stream_transport_from_headers)
+    assert issubclass(view.ContextGraphQL, internals.StreamWhenPreferred)

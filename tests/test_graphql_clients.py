@@ -1,0 +1,73 @@
+"""Real GraphQL clients from Node (tests/graphql_http/clients.mjs, npm packages `make test` installs):
+Apollo Client's persisted-queries link hashes every operation, retries with the text on
+PersistedQueryNotFound and sends hashed queries over GET; urql's graphcache keeps a normalised
+cache that a mutation's answer updates.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.servers import AUTH, KEY, free_port, wait_ready
+from tests.test_operations import _metric
+
+CLIENTS = Path(__file__).with_name("graphql_http")
+
+
+def _sent(step: dict[str, Any]) -> list[tuple[str, bool, int]]:
+    return [(request["method"], request["query"], request["status"]) for request in step["sent"]]
+
+
+def test_apollo_persisted_queries_and_urql_graphcache(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'clients.db'}")
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url, process)
+    customer = httpx.post(f"{url}/profiles", json={"FirstName": "Ada"}, headers=AUTH).json()["customer_id"]
+    result = subprocess.run(
+        ["node", "clients.mjs", f"{url}/graphql", customer],
+        cwd=CLIENTS,
+        env=os.environ | {"CONTEXTGRAPH_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    # `id` is the Relay global id (what the clients' caches key on); the document's own is customerId
+    global_id = base64.urlsafe_b64encode(f"Customer:{customer}".encode()).rstrip(b"=").decode()
+    ada = {"__typename": "Customer", "id": global_id, "customerId": customer, "attributes": {"FirstName": "Ada"}}
+
+    # Apollo: hash alone, PersistedQueryNotFound (graphql-response+json: a 400 the link reads), the text
+    assert seen["apolloPost"]["data"] == {"customer": ada}
+    assert _sent(seen["apolloPost"]) == [("POST", False, 400), ("POST", True, 200)]
+    hashes = {request["hash"] for request in seen["apolloPost"]["sent"]}
+    assert len(hashes) == 1
+    assert len(hashes.pop()) == 64
+    # another client: the hash alone, once
+    assert seen["apolloPostAgain"]["data"] == {"customer": ada}
+    assert _sent(seen["apolloPostAgain"]) == [("POST", False, 200)]
+    # GET for hashed queries: not found, the text by POST, then GET by hash alone
+    assert _sent(seen["apolloGet"]) == [("GET", False, 400), ("POST", True, 200)]
+    assert _sent(seen["apolloGetAgain"]) == [("GET", False, 200)]
+    assert seen["apolloGetAgain"]["data"]["customer"]["services"] == []
+    # mutations go by POST, never GET
+    assert _sent(seen["apolloMutation"]) == [("POST", False, 400), ("POST", True, 200)]
+    assert seen["apolloMutation"]["data"]["startService"]["serviceType"] == 42
+
+    urql = seen["urql"]
+    assert urql["error"] is None
+    assert [s["serviceType"] for s in urql["before"]["customer"]["services"]] == [42]
+    assert [s["serviceType"] for s in urql["cached"]["customer"]["services"]] == [42, 43]
+    assert urql["requestsForCachedRead"] == 0  # answered from the normalised cache
+
+    metrics = httpx.get(f"{url}/metrics", headers=AUTH).text
+    assert _metric(metrics, "contextgraph_graphql_documents_refused_total", reason="not_found") == 3
