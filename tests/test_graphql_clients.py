@@ -7,7 +7,6 @@ cache that a mutation's answer updates.
 from __future__ import annotations
 
 import base64
-
 import json
 import os
 import subprocess
