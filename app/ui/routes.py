@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 STATIC = Path(__file__).with_name("static")
 
@@ -28,7 +28,7 @@ class _Revalidated(StaticFiles):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def revalidated(message: dict) -> None:  # type: ignore[type-arg]
+        async def revalidated(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"cache-control", b"no-cache")]
             await send(message)
