@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NewType
 
 from contextgraph.resolvers.errors import BadParameter, MalformedBody
-from contextgraph.resolvers.timefmt import format_ms, parse_ms
+from contextgraph.resolvers.timefmt import OutOfRange, format_ms, parse_ms
 
 _INT64 = 2**63
 Check = Callable[[str, Any], Any]
@@ -69,8 +69,15 @@ def identifier(limit: int) -> Check:
 def timestamp(name: str, value: Any) -> str:
     try:
         return format_ms(parse_ms(value))
-    except (TypeError, ValueError):
-        raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
+    except (TypeError, ValueError) as exc:
+        raise not_a_time(name, value, exc) from None
+
+
+def not_a_time(name: str, value: Any, exc: Exception) -> BadParameter:
+    """The 400 for a value that is no ISO 8601 date/time, or one outside years 1-9999 in UTC."""
+    if isinstance(exc, OutOfRange):
+        return BadParameter(name, f"'{value}' is out of range: {exc}")
+    return BadParameter(name, f"'{value}' is not an ISO 8601 date/time")
 
 
 def flag(name: str, value: Any) -> bool:
@@ -98,8 +105,8 @@ def time_param(name: str, value: str | None) -> int | None:
         return None
     try:
         return parse_ms(value)
-    except (TypeError, ValueError):
-        raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
+    except (TypeError, ValueError) as exc:
+        raise not_a_time(name, value, exc) from None
 
 
 def _json_kind(value: Any) -> str:
