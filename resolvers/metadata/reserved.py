@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from contextgraph.resolvers.errors import BadParameter
 
 _CONTEXT_SERVICES = "extension none profile service state task"
@@ -16,19 +18,38 @@ _TYPES = (
     "string time timestamp tinyint varbinary varchar varchar2"
 )
 RESERVED_WORDS = frozenset(f"{_CONTEXT_SERVICES} {_DATABASE} {_TYPES}".split())
+# A longer value can still fold to a word (padding of invisible characters), but not past this:
+# the check stays cheap on a 10 MB value.
+_LONGEST = 4096
 
 
 def _refuse(parameter: str, word: str) -> BadParameter:
     return BadParameter(parameter, f"'{word}' keyword is not authorized.")
 
 
+def _invisible(char: str) -> bool:
+    """Format characters (zero-width space, joiners, BOM, soft hyphen…) and controls: not seen."""
+    return unicodedata.category(char) in ("Cf", "Cc")
+
+
+def folded(text: str) -> str:
+    """The word a reader sees: NFKC (full-width SELECT is SELECT), case-folded (a long s folds to
+    s), without invisible characters, trimmed."""
+    visible = "".join(char for char in unicodedata.normalize("NFKC", text) if not _invisible(char))
+    return visible.casefold().strip()
+
+
 def check_name(parameter: str, name: str) -> None:
-    """A name (extension, attribute, key) may never be a reserved word, whatever its case."""
-    if name.lower() in RESERVED_WORDS:
+    """A name (extension, attribute, key) may never be a reserved word, however it is disguised,
+    nor hold an invisible character (two names that look alike would be two identifiers)."""
+    if any(_invisible(char) for char in name):
+        raise BadParameter(parameter, "a name may not hold invisible or control characters")
+    if folded(name) in RESERVED_WORDS:
         raise _refuse(parameter, name)
 
 
 def check_value(parameter: str, value: object) -> None:
-    """A whole string value may not be a reserved word (case-insensitive); parts of it may."""
-    if isinstance(value, str) and value.strip().lower() in RESERVED_WORDS:
+    """A whole string value may not be a reserved word, however it is disguised (case, full-width
+    or compatibility letters, invisible characters); parts of it may."""
+    if isinstance(value, str) and len(value) <= _LONGEST and folded(value) in RESERVED_WORDS:
         raise _refuse(parameter, value)
