@@ -101,8 +101,8 @@ class ProfileMutation:
         metadata=binds(bulk_import.import_profiles),
     )
     async def import_profiles(self, info: strawberry.Info, csv: Upload, description: JSON) -> JSON:
-        options = {"format": "csv"} | dict(description)  # type: ignore[call-overload]
+        options = bulk_import.parse_options(description, assumed_format="csv")
         upload: Any = csv
-        text = io.TextIOWrapper(upload.file, encoding=bulk_import.parse_options(options).encoding, newline="")
+        text = io.TextIOWrapper(upload.file, encoding=options.encoding, newline="")
         report = await bulk_import.import_profiles(loaders(info).ctx, {"description": options, "lines": text})
         return JSON(report.describe())

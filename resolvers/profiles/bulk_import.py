@@ -9,6 +9,7 @@ reported in `ambiguous`. Memory stays flat: one batch of rows is held at a time.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +22,7 @@ from pydantic import BeforeValidator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.bounds import IMPORT_BATCH, check_text
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, ContextError, Forbidden
 from contextgraph.resolvers.extensions.values import Checked, check_extensions, write_extensions
@@ -75,8 +77,9 @@ class ImportReport:
         }
 
 
-def parse_options(description: Any) -> ImportOptions:
-    """The JSON `description` part of the request (or options made already: the CLI's)."""
+def parse_options(description: Any, *, assumed_format: str | None = None) -> ImportOptions:
+    """The JSON `description` part of the request, or the command line's flags in its words
+    (options made already pass through). `assumed_format` is the format when none is given."""
     if isinstance(description, ImportOptions):
         return description
     if not isinstance(description, Mapping):
@@ -84,26 +87,49 @@ def parse_options(description: Any) -> ImportOptions:
     unknown = set(description) - _OPTIONS
     if unknown:
         raise BadParameter(sorted(unknown)[0], "not a parameter of Bulk Profile Import")
-    if str(description.get("format", "")).lower() != "csv":
+    if str(description.get("format", assumed_format or "")).lower() != "csv":
         raise BadParameter("format", 'only "CSV" is supported')
     options = ImportOptions()
-    delimiter = description.get("delimiter", ",")
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+    delimiter = _name("delimiter", description.get("delimiter", ","), 1)
+    if len(delimiter) != 1 or delimiter in '"\r\n':
         raise BadParameter("delimiter", "expected one character (not a quote or a line break)")
     options.delimiter = delimiter
-    encoding = description.get("encoding", "utf-8")
-    try:
-        "".encode(encoding)
-    except (LookupError, TypeError):
-        raise BadParameter("encoding", f"unknown encoding '{encoding}'") from None
-    options.encoding = encoding
-    options.batch_size = whole_number("batch-size", description.get("batch-size", 64), 1)
+    options.encoding = _encoding(description.get("encoding", "utf-8"))
+    options.batch_size = whole_number("batch-size", description.get("batch-size", 64), 1, IMPORT_BATCH)
     if description.get("max-errors") is not None:
         options.max_errors = whole_number("max-errors", description["max-errors"], 0)
     options.start_from_index = whole_number("start-from-index", description.get("start-from-index", 0), 0)
-    options.id_key = description.get("id-key")
-    options.path = description.get("profiles")
+    if description.get("id-key") is not None:
+        options.id_key = _name("id-key", description["id-key"], 64)
+    if description.get("profiles") is not None:
+        options.path = _name("profiles", description["profiles"], 1024)
     return options
+
+
+def _name(option: str, value: Any, limit: int) -> str:
+    """A non-empty string option (a file name, a key name, a delimiter) of at most `limit` characters."""
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise BadParameter(option, f"expected a non-empty string of at most {limit} characters")
+    return check_text(option, value)
+
+
+def _encoding(value: Any) -> str:
+    """A text encoding Python can decode with (not "undefined", nor a bytes-to-bytes codec)."""
+    name = _name("encoding", value, 64)
+    try:
+        known = codecs.lookup(name)
+        ",".encode(name).decode(name)
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        known = None
+    if known is None or not getattr(known, "_is_text_encoding", True):
+        raise BadParameter("encoding", f"'{name}' is not a text encoding")
+    return name
+
+
+def check_id_key(ctx: Context, options: ImportOptions) -> None:
+    """The `id-key` names an identification key that exists (known before any row is read)."""
+    if options.id_key is not None and not any(k.name.lower() == options.id_key.lower() for k in ctx.metadata.keys):
+        raise BadParameter("id-key", f"no identification key '{options.id_key}'")
 
 
 # -- rows -------------------------------------------------------------------------------------
@@ -126,7 +152,7 @@ class _Row:
 def _columns(ctx: Context, header: list[str]) -> list[_Column]:
     columns = []
     for raw in header:
-        name = raw.strip()
+        name = check_text("the CSV header", raw).strip()
         match = _POSITION.fullmatch(name)
         field = profile_field(ctx, match.group(1) if match else name)
         if match and field.extension is not None:
@@ -158,6 +184,7 @@ def _row(ctx: Context, index: int, columns: list[_Column], fields: list[str]) ->
     for column, text in zip(columns, fields, strict=True):
         if text == "":
             continue
+        check_text(column.name, text)  # PostgreSQL cannot store it, SQLite could: refused on both
         if column.extension is not None:
             try:
                 extensions.setdefault(column.extension, {})[column.name] = _typed(column.type, text)
@@ -323,6 +350,7 @@ async def import_profiles(ctx: Context, input: ImportProfiles) -> ImportReport:
     async with ctx.metadata_write():
         if not ctx.principal.is_operator and await ctx.server.mode() != "maintenance":
             raise Forbidden("bulk profile import runs only in maintenance mode")
+        check_id_key(ctx, options)
         try:
             if input.lines is not None:
                 return await import_rows(ctx, input.lines, options, input.progress)
@@ -331,5 +359,6 @@ async def import_profiles(ctx: Context, input: ImportProfiles) -> ImportReport:
             # Read line by line between batches, like a spooled upload.
             with open(server_file(ctx, options.path), encoding=options.encoding, newline="") as local:  # noqa: ASYNC230
                 return await import_rows(ctx, local, options, input.progress)
-        except UnicodeDecodeError as exc:
-            raise BadParameter("encoding", f"the file is not {options.encoding}: {exc.reason}") from None
+        except UnicodeError as exc:  # a decoding error, or "UTF-16 stream does not start with BOM"
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise BadParameter("encoding", f"the file is not {options.encoding}: {reason}") from None
