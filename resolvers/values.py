@@ -5,6 +5,7 @@ raises BadParameter with the documented message.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, NewType
 
@@ -50,6 +51,28 @@ def text(limit: int) -> Check:
         if len(value) > limit:
             raise BadParameter(name, f"longer than {limit} characters")
         return value
+
+    return check
+
+
+# Characters a reader does not see: controls (CR, LF, NUL…), format characters (zero-width space,
+# joiners, BOM, soft hyphen…) and the line and paragraph separators.
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def unseen(char: str) -> bool:
+    return unicodedata.category(char) in _UNSEEN
+
+
+def visible_text(limit: int) -> Check:
+    """Text that names something in URLs and headers (an interaction id): no unseen characters."""
+    as_text = text(limit)
+
+    def check(name: str, value: Any) -> str:
+        checked: str = as_text(name, value)
+        if any(unseen(char) for char in checked):
+            raise BadParameter(name, "may not hold control or invisible characters")
+        return checked
 
     return check
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.values import unseen
 
 _CONTEXT_SERVICES = "extension none profile service state task"
 _DATABASE = (
@@ -27,22 +28,17 @@ def _refuse(parameter: str, word: str) -> BadParameter:
     return BadParameter(parameter, f"'{word}' keyword is not authorized.")
 
 
-def _invisible(char: str) -> bool:
-    """Format characters (zero-width space, joiners, BOM, soft hyphen…) and controls: not seen."""
-    return unicodedata.category(char) in ("Cf", "Cc")
-
-
 def folded(text: str) -> str:
     """The word a reader sees: NFKC (full-width SELECT is SELECT), case-folded (a long s folds to
     s), without invisible characters, trimmed."""
-    visible = "".join(char for char in unicodedata.normalize("NFKC", text) if not _invisible(char))
+    visible = "".join(char for char in unicodedata.normalize("NFKC", text) if not unseen(char))
     return visible.casefold().strip()
 
 
 def check_name(parameter: str, name: str) -> None:
     """A name (extension, attribute, key) may never be a reserved word, however it is disguised,
     nor hold an invisible character (two names that look alike would be two identifiers)."""
-    if any(_invisible(char) for char in name):
+    if any(unseen(char) for char in name):
         raise BadParameter(parameter, "a name may not hold invisible or control characters")
     if folded(name) in RESERVED_WORDS:
         raise _refuse(parameter, name)
