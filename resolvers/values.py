@@ -44,6 +44,14 @@ def non_negative(name: str, value: Any) -> int:
     return int(value)
 
 
+def seconds(name: str, value: Any) -> int:
+    """An estimated duration in seconds: not negative, and 32-bit as it is stored (PostgreSQL's
+    integer refused 2^31 with a 500)."""
+    if non_negative(name, value) >= 2**31:
+        raise BadParameter(name, f"at most {2**31 - 1} seconds")
+    return int(value)
+
+
 def text(limit: int) -> Check:
     def check(name: str, value: Any) -> str:
         if not isinstance(value, str):

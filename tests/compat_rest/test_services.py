@@ -245,3 +245,13 @@ async def test_undefined_extension_in_query_is_400(client: httpx.AsyncClient) ->
     assert_error(
         await client.get(f"/services/{service_id}?extensions=Feedback"), 400, method="GET", fragment="Feedback"
     )
+
+
+async def test_an_estimated_duration_beyond_32_bits_is_400(client: httpx.AsyncClient) -> None:
+    """It is stored in a 32-bit column: PostgreSQL answered 500 to 2^31 (found by test_hostile_values)."""
+    refused = await client.post("/services/start", json={"service_type": 1, "contact_key": "k", "est_duration": 2**31})
+    assert_error(refused, 400, method="POST", fragment="est_duration")
+    service_id = await new_service(client, est_duration=2**31 - 1)
+    state = await client.post(f"/services/{service_id}/states/start", json={"state_type": 1, "est_duration": 2**31})
+    assert_error(state, 400, method="POST", fragment="est_duration")
+    assert (await client.get(f"/services/{service_id}")).json()["est_duration"] == 2**31 - 1
