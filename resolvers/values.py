@@ -121,8 +121,9 @@ def flag(name: str, value: Any) -> bool:
 
 
 def whole_number(name: str, value: Any, low: int, high: int | None = None) -> int:
-    """An integer in a range, given as a JSON integer or as a string of digits ("10")."""
-    if isinstance(value, str) and value.strip().isdigit():
+    """An integer in a range, given as a JSON integer or as a string of ASCII digits ("10"; not "²",
+    which str.isdigit takes and int refuses, nor thousands of digits, which int refuses too)."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value) <= 40:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and low <= value and (high is None or value <= high):
         return value

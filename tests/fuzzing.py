@@ -111,6 +111,8 @@ HOSTILE_TEXT = [
     "\ufeff",
     "\ud800",  # a lone surrogate: no UTF-8 encodes it
     "\u00fc\u20ac/?#%",
+    "\u00b2",  # a digit to str.isdigit, not to int
+    "9" * 5000,  # more digits than int() takes from a string
     "x" * 70_000,
 ]
 HOSTILE_OTHER: list[Any] = [0, -1, 2**31, 2**63, -(2**63) - 1, 10**30, 1e308, True, [], {}, [1, "a"], {"a": {"b": 1}}]

@@ -145,3 +145,19 @@ def test_generated_hostile_bodies_are_answered(http: httpx.Client, ids: dict[str
         _send(http, method, path, body)
 
     each()
+
+
+def test_each_hostile_value_in_an_import_description_is_answered(http: httpx.Client) -> None:
+    description = {"format": "csv", "batch-size": 2, "encoding": "utf-8", "delimiter": ",", "id-key": "k1"}
+    description |= {"max-errors": 5, "start-from-index": 0}
+    assert http.post("/server/mode", json={"mode": "maintenance"}).status_code == 200
+    try:
+        for value in HOSTILE_VALUES:
+            for variant in _variants(description, value):
+                files = {
+                    "description": (None, json.dumps(variant), "application/json"),
+                    "profiles": ("p.csv", b"FirstName,LastName\r\nA\x00,B\r\nC,D\r\n", "text/csv"),
+                }
+                answered(http.post("/profiles/import", files=files))
+    finally:
+        assert http.post("/server/mode", json={"mode": "production"}).status_code == 200

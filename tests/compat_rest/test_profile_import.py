@@ -205,6 +205,8 @@ ILL_TYPED = [  # found by a red team: each was a 500 (issue 15, item 11)
     ('{"format": "csv", "delimiter": "\\u0000"}', "NUL"),
     ('{"format": "csv", "batch-size": 1000000000}', "batch-size"),
     ('{"format": "csv", "batch-size": 10001}', "from 1 to 10000"),
+    ('{"format": "csv", "batch-size": "\u00b2"}', "batch-size"),
+    ('{"format": "csv", "max-errors": "' + "9" * 5000 + '"}', "max-errors"),
     ("123", "description"),
     ('["format", "csv"]', "description"),
     ("true", "description"),
