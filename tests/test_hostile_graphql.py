@@ -184,6 +184,32 @@ def _corpus(tree: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]
             'mutation($e: JSON) { startService(input: {serviceType: 1, contactKey: "k", extensions: $e}) { id } }',
             {"e": {f"x{i}": {"y": "z" * 100} for i in range(5000)}},
         ),
+        *[
+            (
+                f"a start with the timestamp {stamp}",
+                'mutation($t: String) { startService(input: {serviceType: 1, contactKey: "k", timestamp: $t}) { id } }',
+                {"t": stamp},
+            )
+            for stamp in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00")
+        ],
+        (
+            "an interaction whose mime type breaks a header",
+            "mutation($i: JSON!) { recordInteraction(interaction: $i) { id } }",
+            {
+                "i": {
+                    "customer_id": customer,
+                    "interaction_id": "h\r\nX: 1",
+                    "entity_type": 2,
+                    "status": 0,
+                    "type": "t",
+                    "media_type": "chat",
+                    "creator_app_id": 1,
+                    "start_date": "2009-08-05T09:33:10Z",
+                    "structured_text": "<p/>",
+                    "structured_text_mime": 'text/html; charset="\u20ac"\r\n',
+                }
+            },
+        ),
         (
             "a composite start of 5 000 items",
             "mutation($i: [CompositeStartInput!]!) { compositeStart(services: $i) { serviceId serviceCreated } }",
