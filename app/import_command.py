@@ -16,13 +16,8 @@ from tqdm import tqdm
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.context import Runtime
-from contextgraph.resolvers.profiles.bulk_import import (
-    ImportOptions,
-    ImportProfiles,
-    ImportReport,
-    import_profiles,
-    parse_options,
-)
+from contextgraph.resolvers.profiles.bulk_import import ImportProfiles, ImportReport, import_profiles
+from contextgraph.resolvers.profiles.import_options import ImportOptions, parse_options
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
 

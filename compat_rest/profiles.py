@@ -14,7 +14,7 @@ from contextgraph.compat_rest.binding import Call
 from contextgraph.compat_rest.http import JSONResponse, created, names, no_content, ok_empty, read_json, runtime
 from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.errors import BadParameter, UnsupportedMedia
-from contextgraph.resolvers.profiles.bulk_import import parse_options
+from contextgraph.resolvers.profiles.import_options import parse_options
 
 
 async def create_profile(call: Call) -> Response:
