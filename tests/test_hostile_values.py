@@ -37,13 +37,22 @@ def ids(http: httpx.Client) -> dict[str, Any]:
     schema = {
         "name": "Notes",
         "type": "multi-valued",
-        "attributes": [{"name": "text", "type": "string"}, {"name": "at", "type": "datetime"}],
+        "attributes": [
+            {"name": "text", "type": "string"},
+            {"name": "at", "type": "datetime"},
+            {"name": "day", "type": "date"},
+            {"name": "n", "type": "integer"},
+            {"name": "l", "type": "long"},
+            {"name": "d", "type": "double"},
+            {"name": "b", "type": "boolean"},
+            {"name": "c", "type": "currency"},
+        ],
     }
     assert http.post("/metadata/services/extensions", json=schema).status_code == 201
     return {"customer": customer, "service": service, "state": state}
 
 
-def _requests(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+def _requests(ids: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(method, path, body) of the writes whose fields get the hostile values."""
     service, state, customer = ids["service"], ids["state"], ids["customer"]
     event = {"timestamp": "2009-05-07T12:05:20.157Z", "interaction_id": "i", "media_type": "voice"}
@@ -61,7 +70,8 @@ def _requests(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         "structured_text": "<p>hi</p>",
         "structured_text_mime": "text/html",
     }
-    notes = {"Notes": [{"text": "t", "at": "2009-05-07T12:05:20Z"}]}
+    record = {"text": "t", "at": "2009-05-07T12:05:20Z", "day": "2009-05-07", "n": 1, "l": 2, "d": 0.5, "b": True}
+    notes = {"Notes": [record | {"c": 1.25}]}
     return [
         ("POST", "/services/start", {"service_type": 1, "contact_key": "k", **event, **notes}),
         ("POST", f"/services/{service}/states/start", {"state_type": 2, "est_duration": 5, **event}),
@@ -77,6 +87,7 @@ def _requests(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
             {"services": [{"service": {"service_type": 1, "contact_key": "c"}, "state": {"state_type": 2}}]},
         ),
         ("POST", "/metadata/identification-keys", {"name": "k1", "attributes": ["LastName"]}),
+        ("PUT", f"/services/{service}/extensions/Notes", [record | {"c": 2}]),
     ]
 
 
@@ -97,8 +108,11 @@ def _send(http: httpx.Client, method: str, path: str, body: Any) -> httpx.Respon
     return response
 
 
-def _variants(body: dict[str, Any], value: Any) -> Iterator[dict[str, Any]]:
+def _variants(body: Any, value: Any) -> Iterator[Any]:
     """`body` with `value` in each of its fields in turn (nested objects and the first list item too)."""
+    if isinstance(body, list):
+        yield from ([inner] for inner in _variants(body[0], value))
+        return
     for key, original in body.items():
         yield {**body, key: value}
         if isinstance(original, dict):
@@ -141,7 +155,8 @@ def test_generated_hostile_bodies_are_answered(http: httpx.Client, ids: dict[str
     def each(which: int, values: list[Any]) -> None:
         method, path, body = requests[which]
         for value in values:
-            body = list(_variants(body, value))[len(ascii(value)) % len(body)]
+            variants = list(_variants(body, value))
+            body = variants[len(ascii(value)) % len(variants)]
         _send(http, method, path, body)
 
     each()
@@ -154,7 +169,7 @@ def test_each_hostile_value_in_an_import_description_is_answered(http: httpx.Cli
     try:
         for value in HOSTILE_VALUES:
             for variant in _variants(description, value):
-                files = {
+                files: dict[str, Any] = {
                     "description": (None, json.dumps(variant), "application/json"),
                     "profiles": ("p.csv", b"FirstName,LastName\r\nA\x00,B\r\nC,D\r\n", "text/csv"),
                 }
