@@ -19,8 +19,8 @@ _TYPES = (
     "string time timestamp tinyint varbinary varchar varchar2"
 )
 RESERVED_WORDS = frozenset(f"{_CONTEXT_SERVICES} {_DATABASE} {_TYPES}".split())
-# A longer value can still fold to a word (padding of invisible characters), but not past this:
-# the check stays cheap on a 10 MB value.
+# No attribute value may be longer than 4 000 characters (the longest `length`), so a value padded
+# with invisible characters past this is refused by its length anyway; the check stays cheap.
 _LONGEST = 4096
 
 
