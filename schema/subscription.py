@@ -57,9 +57,10 @@ class Subscription:
     ) -> AsyncGenerator[JourneyEvent, None]:
         found = loaders(info)
         request = info.context.get("request")
+        resume: int | str | None = after
         if after is None and isinstance(request, Request):  # an EventSource reconnecting
-            after = request.headers.get("last-event-id") or None
-        values = {"customer_id": customer_id, "service_id": service_id, "after": after}
+            resume = request.headers.get("last-event-id") or None
+        values = {"customer_id": customer_id, "service_id": service_id, "after": resume}
         try:
             events = await follow.follow_journey(found.ctx, values)
         finally:  # what it read to start (the subject exists) is read

@@ -71,7 +71,8 @@ async def test_gql_queries_and_mutates_over_http(server: str) -> None:
         # The server's own refusals reach the caller as gql's error, with our code and status.
         with pytest.raises(TransportQueryError) as refused:
             await session.execute(GraphQLRequest('mutation { startService(input: {serviceType: "x"}) { serviceId } }'))
-        assert refused.value.errors is not None and refused.value.errors[0]["extensions"]["status"] == 400
+        assert refused.value.errors is not None
+        assert refused.value.errors[0]["extensions"]["status"] == 400
 
 
 async def _next_event(subscription: Any) -> dict[str, Any]:

@@ -65,7 +65,8 @@ async def _message(socket: ClientConnection) -> dict[str, Any]:
 
 async def _next(socket: ClientConnection) -> dict[str, Any]:
     message = await _message(socket)
-    assert message["type"] == "next" and "errors" not in message["payload"], message
+    assert message["type"] == "next", message
+    assert "errors" not in message["payload"], message
     event: dict[str, Any] = message["payload"]["data"]["journey"]
     return event
 
@@ -93,7 +94,7 @@ async def test_a_websocket_subscriber_resumes_after_the_last_event_it_saw(
     socket = await _subscribe(reader, c=customer)
     first = await new_state(writer, service)
     seen = await _next(socket)
-    assert seen["stateId"] == first and seen["sequence"] > 0
+    assert (seen["stateId"], seen["sequence"] > 0) == (first, True)
     await socket.close()
 
     missed = [await new_state(writer, service) for _ in range(2)]
@@ -171,7 +172,8 @@ async def test_replaying_more_than_the_limit_is_refused_with_a_reason(
     error = await _refusal(socket)
     await socket.close()
     assert error["extensions"]["status"] == 410
-    assert "more than 5 events" in error["message"] and "reload" in error["message"]
+    assert "more than 5 events" in error["message"]
+    assert "reload" in error["message"]
     # From the newest it saw, the same client resumes (five events are within the bound).
     socket = await _subscribe(servers[0], s=service, after=seen["sequence"] + 1)
     try:
@@ -198,13 +200,14 @@ async def test_a_purged_or_unknown_sequence_is_refused(
         socket = await _subscribe(servers[0], s=service, after=after)
         error = await _refusal(socket)
         await socket.close()
-        assert error["extensions"]["status"] == 410 and fragment in error["message"], error
+        assert error["extensions"]["status"] == 410, error
+        assert fragment in error["message"], error
     async with httpx.AsyncClient(base_url=servers[0], headers=AUTH, timeout=10) as http:
         params = {"query": SUBSCRIPTION, "variables": json.dumps({"s": service})}
         for bad in ("-1", "abc", str(2**64)):  # a Last-Event-ID a client made up
             async with http.stream("GET", "/graphql", params=params, headers=SSE | {"Last-Event-ID": bad}) as stream:
                 _i, event, data = await anext(_sse_events(stream))
-            assert event == "next" and data["errors"][0]["extensions"]["status"] == 400, data
+            assert (event, data["errors"][0]["extensions"]["status"]) == ("next", 400), data
     # At the newest sequence, nothing is missing: the subscription goes on live.
     socket = await _subscribe(servers[0], s=service, after=newest)
     try:
