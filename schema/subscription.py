@@ -61,19 +61,24 @@ class Subscription:
         if after is None and isinstance(request, Request):  # an EventSource reconnecting
             resume = request.headers.get("last-event-id") or None
         values = {"customer_id": customer_id, "service_id": service_id, "after": resume}
+        events: live.Follower | None = None
         try:
-            events = await follow.follow_journey(found.ctx, values)
-        finally:  # what it read to start (the subject exists) is read
-            await found.ctx.reads.close()
-        async for event in events:
-            ctx = found.ctx.runtime.context(found.ctx.principal)  # each event reads the journey afresh
-            info.context["loaders"] = Loaders(ctx, found.settings)
-            if isinstance(request, Request):  # its SSE `next` message carries the sequence as its id
-                request.state.journey_sequence = event.sequence
             try:
-                yield _graphql_event(event)
-            finally:  # its fields are answered: the event's read session ends
-                await ctx.reads.close()
+                events = await follow.follow_journey(found.ctx, values)
+            finally:  # what it read to start (the subject exists) is read
+                await found.ctx.reads.close()
+            async for event in events:
+                ctx = found.ctx.runtime.context(found.ctx.principal)  # each event reads the journey afresh
+                info.context["loaders"] = Loaders(ctx, found.settings)
+                if isinstance(request, Request):  # its SSE `next` message carries the sequence as its id
+                    request.state.journey_sequence = event.sequence
+                try:
+                    yield _graphql_event(event)
+                finally:  # its fields are answered: the event's read session ends
+                    await ctx.reads.close()
+        finally:  # however it ends, even before its first event, it stops receiving
+            if events is not None:
+                events.close()
 
 
 def _graphql_event(event: live.JourneyEvent) -> JourneyEvent:

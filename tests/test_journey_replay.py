@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from websockets.asyncio.client import ClientConnection, connect
 
 from contextgraph.app.settings import load_settings
-from contextgraph.resolvers.server.live import LiveEvents, listen_dsn
+from contextgraph.resolvers.errors import Gone
+from contextgraph.resolvers.server.live import QUEUE, Follower, JourneyEvent, LiveEvents, listen_dsn
 from contextgraph.resolvers.store import journal
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.timefmt import now_ms
@@ -247,3 +248,30 @@ async def test_sequences_follow_commit_order(
     finally:
         await socket.close()
         await db.dispose()
+
+
+async def test_a_subscriber_that_falls_behind_is_told_where_to_resume(tmp_path: Any) -> None:
+    """Past its queue, a slow subscriber's events are not dropped silently: it ends with the
+    sequence to resume after."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    live = LiveEvents(db, None)
+    follower = live.follow(service_id=1)
+    for sequence in range(1, QUEUE + 2):
+        live._deliver(JourneyEvent("state", "started", 1, None, state_id=sequence, sequence=sequence))
+    received = await asyncio.wait_for(_collected(_until_refused(follower)), 5)
+    assert received[:-1] == list(range(1, QUEUE + 1))
+    assert received[-1] == f"subscribe again with after: {QUEUE}"
+    assert not live._subscribers  # it stopped receiving
+    await db.dispose()
+
+
+async def _until_refused(follower: Follower) -> AsyncIterator[Any]:
+    try:
+        async for event in follower:
+            yield event.sequence
+    except Gone as gone:
+        yield str(gone).split("; ")[-1]
+
+
+async def _collected(items: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in items]

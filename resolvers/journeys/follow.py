@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from pydantic import Field
@@ -14,7 +13,7 @@ from contextgraph.resolvers.errors import BadParameter, Gone
 from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys.records import ServiceRecord
 from contextgraph.resolvers.operation import Input, operation
-from contextgraph.resolvers.server.live import FellBehind, JourneyEvent
+from contextgraph.resolvers.server.live import Follower, JourneyEvent
 from contextgraph.resolvers.store import journal
 from contextgraph.resolvers.values import Id, Long
 
@@ -28,9 +27,10 @@ class FollowJourney(Input):
 
 
 @operation("followJourney", tasks=("UCS.Service.readService",), input=FollowJourney)
-async def follow_journey(ctx: Context, input: FollowJourney) -> AsyncIterator[JourneyEvent]:
+async def follow_journey(ctx: Context, input: FollowJourney) -> Follower:
     """The events of one customer's journey, or of one service's, from now on; with `after`, first
-    those since that sequence (at most `journey_replay_limit`, else 410: reload)."""
+    those since that sequence (at most `journey_replay_limit`, else 410: reload). The caller
+    closes the follower it gets when done."""
     if (input.customer_id is None) == (input.service_id is None):
         raise BadParameter("customerId", "give a customerId or a serviceId")
     rows = await ctx.rows(alone=True)  # the subject must exist (and the server be in production mode)
@@ -42,11 +42,12 @@ async def follow_journey(ctx: Context, input: FollowJourney) -> AsyncIterator[Jo
     # Registered before reading what it missed: what commits meanwhile is in one or both, never neither.
     follower = ctx.live.follow(customer_id=input.customer_id, service_id=input.service_id)
     try:
-        missed = [] if input.after is None else await _missed(ctx, input, input.after)
+        if input.after is not None:
+            follower.replay(await _missed(ctx, input, input.after))
     except BaseException:
         follower.close()
         raise
-    return _told_to_reconnect(follower.events(missed))
+    return follower
 
 
 async def _missed(ctx: Context, input: FollowJourney, after: int) -> list[JourneyEvent]:
@@ -64,11 +65,3 @@ async def _missed(ctx: Context, input: FollowJourney, after: int) -> list[Journe
     if len(found) > limit:
         raise Gone(f"more than {limit} events happened after {after}, more than a subscription replays; {_RELOAD}")
     return [JourneyEvent(**row) for row in found]
-
-
-async def _told_to_reconnect(events: AsyncIterator[JourneyEvent]) -> AsyncIterator[JourneyEvent]:
-    try:
-        async for event in events:
-            yield event
-    except FellBehind as behind:
-        raise Gone(f"this subscription fell behind; subscribe again with after: {behind.sequence}") from None

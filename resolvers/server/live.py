@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,13 +28,14 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.errors import Gone
 from contextgraph.resolvers.store import journal
 from contextgraph.resolvers.store.database import Database, asyncpg_dsn
 from contextgraph.resolvers.timefmt import format_ms, now_ms
 
 log = logging.getLogger("contextgraph")
 CHANNEL = "contextgraph_journey"
-QUEUE = 1000  # events a slow subscriber may fall behind before it is told to reconnect
+QUEUE = 1000  # events a slow subscriber may fall behind before it is told to resubscribe
 _NOTIFY = sa.text("SELECT pg_notify(:channel, :event)")
 
 
@@ -50,21 +52,16 @@ class JourneyEvent:
     sequence: int = 0  # global, in commit order (store/journal.py)
 
 
-class FellBehind(Exception):
-    """A subscriber's queue overflowed: it missed events after `sequence` and must reconnect."""
-
-    def __init__(self, sequence: int) -> None:
-        super().__init__(sequence)
-        self.sequence = sequence
-
-
 class Follower:
-    """One subscription's queue, registered from its creation (before it reads what it missed)."""
+    """One subscription: registered from its creation (before it reads what it missed), then the
+    events it missed (`replay`) and live ones, each sequence once. `close()` when done with it."""
 
     def __init__(self, live: LiveEvents, topic: str) -> None:
         self._live, self.topic = live, topic
         self.queue: asyncio.Queue[JourneyEvent] = asyncio.Queue(QUEUE)
         self.overflowed = False
+        self._missed: deque[JourneyEvent] = deque()
+        self._seen = 0
         live._subscribers.setdefault(topic, set()).add(self)
 
     def offer(self, event: JourneyEvent) -> None:
@@ -73,22 +70,26 @@ class Follower:
         else:
             self.queue.put_nowait(event)
 
-    async def events(self, missed: Iterable[JourneyEvent] = ()) -> AsyncIterator[JourneyEvent]:
-        """`missed` (oldest first), then live events, each sequence once; closes when it ends."""
-        seen = 0
-        try:
-            for event in missed:
-                seen = event.sequence
-                yield event
-            while True:
-                if self.overflowed and self.queue.empty():
-                    raise FellBehind(seen)
-                event = await self.queue.get()
-                if event.sequence > seen:  # live ones arrive in sequence order; lower ones were replayed
-                    seen = event.sequence
-                    yield event
-        finally:
-            self.close()
+    def replay(self, missed: Iterable[JourneyEvent]) -> None:
+        """Events before the live ones, oldest first."""
+        self._missed.extend(missed)
+
+    def __aiter__(self) -> Follower:
+        return self
+
+    async def __anext__(self) -> JourneyEvent:
+        if self._missed:
+            event = self._missed.popleft()
+            self._seen = event.sequence
+            return event
+        while True:
+            if self.overflowed and self.queue.empty():
+                self.close()
+                raise Gone(f"this subscription fell behind; subscribe again with after: {self._seen}")
+            event = await self.queue.get()
+            if event.sequence > self._seen:  # live ones arrive in sequence order; lower ones were replayed
+                self._seen = event.sequence
+                return event
 
     def close(self) -> None:
         followers = self._live._subscribers.get(self.topic)
