@@ -275,3 +275,28 @@ async def _until_refused(follower: Follower) -> AsyncIterator[Any]:
 
 async def _collected(items: AsyncIterator[Any]) -> list[Any]:
     return [item async for item in items]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_resuming_on_either_of_two_workers(serve, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """`serve --workers 2`: each reconnection may land on the other worker; it still resumes exactly."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url, serve("--port", str(port), "--database", database_url, "--workers", "2"))
+    async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=10) as http:
+        service = await new_service(http)
+        socket = await _subscribe(url, s=service)
+        await new_state(http, service)
+        after = (await _next(socket))["sequence"]
+        for _ in range(4):
+            await socket.close()
+            missed = [await new_state(http, service) for _ in range(2)]
+            socket = await _subscribe(url, s=service, after=after)
+            replayed = [await _next(socket) for _ in missed]
+            assert [e["stateId"] for e in replayed] == missed
+            live = await new_state(http, service)
+            now = await _next(socket)
+            assert now["stateId"] == live
+            await _quiet(socket)
+            after = now["sequence"]
+        await socket.close()
