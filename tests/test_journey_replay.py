@@ -300,3 +300,21 @@ async def test_resuming_on_either_of_two_workers(serve, database_url: str) -> No
             await _quiet(socket)
             after = now["sequence"]
         await socket.close()
+
+
+async def test_an_event_both_replayed_and_live_arrives_once(tmp_path: Any) -> None:
+    """Registered before it reads what it missed, a subscriber may get an event both ways."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    live = LiveEvents(db, None)
+    follower = live.follow(service_id=1)
+    events = [JourneyEvent("state", "started", 1, None, state_id=n, sequence=n) for n in (4, 5, 6)]
+    follower.replay(events[:2])
+    for event in events[1:]:  # committed while it read: 5 is in both
+        live._deliver(event)
+    received = [await asyncio.wait_for(anext(follower), 1) for _ in range(3)]
+    assert [e.sequence for e in received] == [4, 5, 6]
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(follower), 0.2)
+    follower.close()
+    assert not live._subscribers
+    await db.dispose()
