@@ -8,8 +8,7 @@ honoured by the domain: the entity tags it read (`If-Match`, versions.py) and an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -70,10 +69,8 @@ class Conditions:
     idempotency_key: str | None = None
     # Set by idempotency.py: the answer is the first result of this key, not a new write.
     replayed: bool = False
-    # The write transaction an idempotent start runs in (its own `ctx.write()` joins it), and the
-    # journey events it publishes once that transaction has committed.
+    # The write transaction an idempotent start runs in (its own `ctx.write()` joins it).
     held: AsyncConnection | None = None
-    deferred: list[tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
     def of(cls, *, if_match: str | None = None, idempotency_key_header: str | None = None) -> Conditions:
