@@ -19,9 +19,11 @@ from contextgraph.resolvers.journeys import tasks as task_ops
 from contextgraph.resolvers.journeys.query import ServiceFilter
 from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import profiles as profile_ops
+from contextgraph.resolvers.versions import Versioned, etag
 from contextgraph.schema import relay
 from contextgraph.schema.batched import COMPUTED, Batched, as_loaded
 from contextgraph.schema.connections import connection, sources
+from contextgraph.schema.loaders import loaders
 from contextgraph.schema.scalars import Long, LongOrString
 
 # Registers the resolvers' Status enum with GraphQL (strawberry.enum marks the class in place).
@@ -114,6 +116,16 @@ class Node:
         return strawberry.ID(global_id(self))
 
 
+_VERSION = (
+    "The version this answer was read at: the ETag REST answers for it, to send back as a mutation's "
+    "ifMatch (or REST's If-Match)."
+)
+
+
+def _version(info: strawberry.Info, version: int) -> str:
+    return etag(loaders(info).ctx, version)
+
+
 @strawberry.interface(description="What services, states and tasks share: a start and perhaps an end.")
 class Journey:
     est_duration: int | None = strawberry.field(description="Estimated duration in seconds.")
@@ -125,6 +137,10 @@ class Journey:
     active: bool
     started_at: str
     completed_at: str | None
+
+    @strawberry.field(name="version", description=_VERSION)
+    def etag(self, info: strawberry.Info) -> str:
+        return _version(info, self.version)  # type: ignore[attr-defined]  # the record's row version
 
 
 @strawberry.type(description="A task: a unit of work in a service, perhaps in one of its states.")
@@ -354,11 +370,16 @@ class Interaction(Node):
 class Customer(Node):
     id: strawberry.ID = strawberry.field(name="customerId", description="The customer's id, as REST names it.")
     attributes: JSON = strawberry.field(description="Profile attributes; an array's first value is the primary one.")
+    row_version: strawberry.Private[int]
 
     @classmethod
-    def of(cls, profile: dict[str, Any]) -> Customer:
+    def of(cls, profile: Versioned) -> Customer:
         attributes = {k: v for k, v in profile.items() if k != "customer_id"}
-        return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes))
+        return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes), row_version=profile.version)
+
+    @strawberry.field(name="version", description=_VERSION)
+    def etag(self, info: strawberry.Info) -> str:
+        return _version(info, self.row_version)
 
     @strawberry.field(
         description="The customer's interactions, oldest first.", metadata=_CUSTOMER_INTERACTIONS.metadata()
