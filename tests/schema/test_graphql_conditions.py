@@ -191,6 +191,9 @@ async def test_a_retried_start_answers_the_first_result(app: Starlette, client: 
     again = await gql(client, START, c=customer_id, t=100, k="b3f1c2d4-retry")
     assert again == first
     assert await snapshot(app) == before  # nothing written, not even the key again
+    service = first["data"]["startService"]  # `id` is its Relay global id, as ever
+    found = await gql(client, "query($s: ID!) { service(id: $s) { serviceId } }", s=service["id"])
+    assert found["data"]["service"] == {"serviceId": service["serviceId"]}
     changed = await gql(client, START, c=customer_id, t=200, k="b3f1c2d4-retry")
     refused(changed, 4090, "Idempotency-Key")
     assert await snapshot(app) == before
@@ -264,3 +267,15 @@ async def test_concurrent_duplicates_write_once(app: Starlette, client: httpx.As
     assert all("errors" not in a for a in answers), answers
     assert len({a["data"]["startService"]["serviceId"] for a in answers}) == 1
     assert await _services(app) == 1
+
+
+async def test_a_huge_if_match_is_400_not_a_database_error(app: Starlette, client: httpx.AsyncClient) -> None:
+    customer_id = await new_customer(client)
+    tag = await etag(client, f"/profiles/{customer_id}")
+    suffix = tag.split("-", 1)[1]
+    huge = ", ".join([*(f'"{n}-{suffix}' for n in range(2, 45_000)), tag])  # tens of thousands of versions
+    before = await snapshot(app)
+    refused(await gql(client, UPDATE, c=customer_id, a={"FirstName": "Z"}, v=huge), 4020, "longer than 8192")
+    assert await snapshot(app) == before
+    many = ", ".join([*(f'"{n}-{suffix}' for n in range(2, 400)), tag])  # a long list that fits: it passes
+    assert "errors" not in await gql(client, UPDATE, c=customer_id, a={"FirstName": "Z"}, v=many)
