@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from contextgraph.resolvers.store.tables import service_t
 from tests.conftest import snapshot
 from tests.helpers import OFFERS, new_customer, new_schema, new_service, new_state, new_task
+from tests.schema.test_compiled import _both_ways
 
 
 async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
@@ -74,6 +75,18 @@ async def test_the_version_read_over_graphql_is_rests_etag(client: httpx.AsyncCl
     )
     assert done["data"]["completeTask"]["version"] == await etag(client, f"/services/{service_id}/tasks/{task_id}")
     assert done["data"]["completeTask"]["version"] != service["tasks"][0]["version"]
+
+
+async def test_versions_are_built_by_the_compiled_plan_as_by_graphql_core(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    customer_id = await new_customer(client)
+    service_id = await new_service(client, customer_id=customer_id)
+    await new_task(client, service_id, state_id=await new_state(client, service_id))
+    query = TREE.replace("states {", "statesConnection { edges { cursor node { version } } } states {")
+    body = await _both_ways(app, client, query, {"c": customer_id}, "compiled")  # the same bytes both ways
+    service = body["data"]["customer"]["services"][0]
+    assert service["statesConnection"]["edges"][0]["node"]["version"] == service["states"][0]["version"]
 
 
 UPDATE = """mutation($c: ID!, $a: JSON!, $v: String) {
