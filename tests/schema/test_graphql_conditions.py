@@ -6,6 +6,7 @@ writes nothing; a start's `idempotencyKey` makes a retry answer the first result
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -16,6 +17,9 @@ from contextgraph.resolvers.store.tables import service_t
 from tests.conftest import snapshot
 from tests.helpers import OFFERS, new_customer, new_schema, new_service, new_state, new_task
 from tests.schema.test_compiled import _both_ways
+from tests.servers import AUTH
+from tests.test_subscriptions import _subscribe
+from tests.test_subscriptions import servers as two_servers  # noqa: F401 - a fixture: a reader's and a writer's server
 
 
 async def gql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
@@ -310,3 +314,33 @@ async def test_a_retried_conditional_start_replays_rather_than_412(app: Starlett
     again = await gql(client, start, s=service_id, v=await etag(client, f"/services/{service_id}"), k="after-412")
     assert "errors" not in again, again
     assert again["data"]["startState"]["stateId"] != first["data"]["startState"]["stateId"]
+
+
+async def test_a_subscription_shows_the_version_a_write_left(two_servers: tuple[str, str]) -> None:  # noqa: F811
+    reader, writer = two_servers
+    async with httpx.AsyncClient(base_url=writer, headers=AUTH) as http:
+        service_id = await new_service(http)
+        socket = await _subscribe(reader, s=service_id)
+        try:
+            await socket.send(
+                json.dumps(
+                    {
+                        "id": "2",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": "subscription($s: Long) { journey(serviceId: $s) { service { version } } }",
+                            "variables": {"s": service_id},
+                        },
+                    }
+                )
+            )
+            await asyncio.sleep(0.5)
+            await new_state(http, service_id)
+            shown = set()
+            for _ in range(2):  # one event for each subscription
+                message = json.loads(await asyncio.wait_for(socket.recv(), 5))
+                if message["id"] == "2":
+                    shown.add(message["payload"]["data"]["journey"]["service"]["version"])
+            assert shown == {await etag(http, f"/services/{service_id}")}
+        finally:
+            await socket.close()
