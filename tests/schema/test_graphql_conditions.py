@@ -344,3 +344,23 @@ async def test_a_subscription_shows_the_version_a_write_left(two_servers: tuple[
             assert shown == {await etag(http, f"/services/{service_id}")}
         finally:
             await socket.close()
+
+
+async def test_a_start_with_typed_extension_values_is_the_same_start_over_rest(client: httpx.AsyncClient) -> None:
+    await new_schema(client, "services", [OFFERS])
+    customer_id = await new_customer(client)
+    started = await gql(
+        client,
+        """mutation($c: ID!, $x: ServiceExtensionsInput) {
+          startService(input: {customerId: $c, serviceType: 1, extensions: $x}, idempotencyKey: "typed") {
+            serviceId extensions { relatedOffers { offer_name } } } }""",
+        c=customer_id,
+        x={"relatedOffers": [{"offer_name": "a"}]},
+    )
+    assert started["data"]["startService"]["extensions"] == {"relatedOffers": [{"offer_name": "a"}]}
+    body = {"customer_id": customer_id, "service_type": 1, "relatedOffers": [{"offer_name": "a"}]}
+    retried = await client.post("/services/start", json=body, headers={"Idempotency-Key": "typed"})
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert retried.json() == {"service_id": started["data"]["startService"]["serviceId"]}
+    body["relatedOffers"] = [{"offer_name": "b"}]
+    assert (await client.post("/services/start", json=body, headers={"Idempotency-Key": "typed"})).status_code == 409
