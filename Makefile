@@ -45,7 +45,7 @@ bench: $(STAMP)
 
 # Schemathesis at length against the REST layer's /openapi.json (operations alone, and in sequences that
 # follow its links) and the GraphQL endpoint, and hostile GraphQL (make test runs the same briefly).
-FUZZ_TESTS := tests/test_fuzz.py tests/test_fuzz_stateful.py tests/test_hostile_graphql.py
+FUZZ_TESTS := tests/test_fuzz.py tests/test_fuzz_stateful.py tests/test_hostile_graphql.py tests/test_hostile_values.py
 fuzz: $(STAMP)
 	CONTEXTGRAPH_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} scripts/with-postgres.sh $(PY) -m pytest $(FUZZ_TESTS) -q
 

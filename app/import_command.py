@@ -15,20 +15,23 @@ from contextgraph.app.import_progress import ImportProgress
 from contextgraph.app.settings import Settings
 from contextgraph.resolvers.access.roles import Principal
 from contextgraph.resolvers.context import Runtime
-from contextgraph.resolvers.profiles.bulk_import import ImportOptions, ImportProfiles, ImportReport, import_profiles
+from contextgraph.resolvers.profiles.bulk_import import ImportProfiles, ImportReport, import_profiles
+from contextgraph.resolvers.profiles.import_options import ImportOptions, parse_options
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
 
 
 def run_import(settings: Settings, args: argparse.Namespace) -> ImportReport:
-    options = ImportOptions(
-        delimiter=args.delimiter,
-        encoding=args.encoding,
-        batch_size=max(args.batch_size, 1),
-        max_errors=args.max_errors,
-        start_from_index=args.start_from_index,
-        id_key=args.id_key,
-    )
+    flags = {  # the flags in the description's words: checked by the same rules as over HTTP
+        "format": "csv",
+        "delimiter": args.delimiter,
+        "encoding": args.encoding,
+        "batch-size": args.batch_size,
+        "max-errors": args.max_errors,
+        "start-from-index": args.start_from_index,
+        "id-key": args.id_key,
+    }
+    options = parse_options(flags)
     progress = ImportProgress(sys.stderr, os.path.getsize(args.file), every=args.progress_every, quiet=args.quiet)
     with open(args.file, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=options.encoding, newline="")

@@ -5,6 +5,7 @@ the content URLs.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,13 +20,17 @@ _PATHS = {"text": "plain_text", "structured_text": "structured_text", "binary_co
 def _render(request: Request, interaction: Interaction) -> dict[str, Any]:
     """The documented representation: the fields, and URLs where the contents are."""
     base = f"{request.base_url}".rstrip("/") + request.scope.get("root_path", "")
-    urls = {name: f"{base}/interactions/{interaction.id}/{_PATHS[name]}" for name in interaction.contents}
+    urls = {
+        name: f"{base}/interactions/{quote(interaction.id, safe='')}/{_PATHS[name]}" for name in interaction.contents
+    }
     return interaction.fields | urls
 
 
 async def record(call: Call) -> Response:
     interaction_id = await call(body=await read_json(call.request))
-    return created(call.request, f"/interactions/{interaction_id}", {"interaction_id": interaction_id})
+    # Percent-encoded: a header is ASCII, and an id may hold any visible character (`ü`, `/`, `?`).
+    path = f"/interactions/{quote(interaction_id, safe='')}"
+    return created(call.request, path, {"interaction_id": interaction_id})
 
 
 async def get_one(call: Call) -> Response:

@@ -12,9 +12,10 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest.binding import Call
 from contextgraph.compat_rest.conditional import versioned
-from contextgraph.compat_rest.http import JSONResponse, created, names, no_content, ok_empty, read_json
+from contextgraph.compat_rest.http import JSONResponse, created, names, no_content, ok_empty, read_json, runtime
+from contextgraph.resolvers.bounds import check_json
 from contextgraph.resolvers.errors import BadParameter, UnsupportedMedia
-from contextgraph.resolvers.profiles.bulk_import import parse_options
+from contextgraph.resolvers.profiles.import_options import parse_options
 
 
 async def create_profile(call: Call) -> Response:
@@ -106,6 +107,7 @@ async def import_profiles(call: Call) -> Response:
             options = orjson.loads(description)
         except orjson.JSONDecodeError:
             raise BadParameter("description", "the part is not valid JSON") from None
+        check_json(options, runtime(request).settings.max_json_depth)  # no NUL, nested as a body may
         upload = form.get("profiles")
         lines = None
         if isinstance(upload, UploadFile):

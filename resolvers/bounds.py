@@ -1,15 +1,35 @@
 """Bounds every parsed input keeps, over REST and GraphQL alike: JSON nested no deeper than
-`max_json_depth`, and no NUL character in any string (PostgreSQL cannot store NUL in text and SQLite
-would: both refuse it alike).
+`max_json_depth`, no NUL character in any string (PostgreSQL cannot store NUL in text and SQLite
+would: both refuse it alike), and no more items in one request than one short transaction holds.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from contextgraph.resolvers.errors import MalformedBody
+from contextgraph.resolvers.errors import BadParameter, MalformedBody
 
 NUL = "\x00"
+
+# Items one request may write: one transaction stays short (a composite start of 5 000 items held
+# its transaction ~8 s; 100 take ~0.2 s). The README's "Keys, roles and limits" lists them.
+COMPOSITE_ITEMS = 100  # Composite Start Events in one composite start
+COMPOSITE_RECORDS = 100  # extension records one composite item writes (its service, state and task)
+IMPORT_BATCH = 10_000  # a bulk import's `batch-size`: profiles per transaction
+
+
+def check_count(name: str, count: int, limit: int, what: str) -> None:
+    """BadParameter (400) naming `name` when a request carries more than `limit` of `what`."""
+    if count > limit:
+        raise BadParameter(name, f"at most {limit} {what} in one request, got {count}")
+
+
+def check_text(name: str, value: str) -> str:
+    """`value` unchanged, or BadParameter when it holds a NUL character (text that is no JSON string:
+    a CSV field, a multipart part)."""
+    if NUL in value:
+        raise BadParameter(name, "holds a NUL character (\\u0000)")
+    return value
 
 
 def check_json(value: Any, depth_limit: int) -> Any:

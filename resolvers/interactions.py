@@ -28,7 +28,7 @@ from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.statements import Statement, any_of
 from contextgraph.resolvers.store.tables import interaction_t, read_json, service_interaction_t
 from contextgraph.resolvers.timefmt import parse_ms
-from contextgraph.resolvers.values import Id, Long, integer, text, timestamp
+from contextgraph.resolvers.values import Id, Long, integer, text, timestamp, visible_text
 
 Check = Callable[[str, Any], Any]
 ENTITY_TYPES = {
@@ -78,10 +78,14 @@ def addresses(name: str, value: Any) -> list[dict[str, str]]:
 
 
 _STRING = text(256)
+_ID = visible_text(64)  # shown in URLs and the Location header
 # A media type as RFC 9110 spells it (`type/subtype`, optional `; name=value` parameters), so a stored
 # one can never break the header it is served in (no CR, LF or other control characters).
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|"[^"\x00-\x1f\x7f]*"))*')
+# A quoted value holds visible ASCII only (RFC 9110 qdtext and quoted-pair, no obs-text): a header
+# is sent as ASCII/latin-1, so a `€` there could not be served.
+_QUOTED = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
+MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|{_QUOTED}))*")
 
 
 def media_type(name: str, value: Any) -> str:
@@ -188,7 +192,7 @@ def check_interaction(body: Any) -> _Checked:
         raise BadParameter("body", "an interaction must be a JSON object")
     entity_type: int = one_of(tuple(ENTITY_TYPES))("entity_type", body.get("entity_type"))
     specific, specific_required = _SPECIFIC[entity_type]
-    spec = _COMMON | specific | {"customer_id": text(16), "interaction_id": text(64), "service_id": integer}
+    spec = _COMMON | specific | {"customer_id": text(16), "interaction_id": _ID, "service_id": integer}
     fields: dict[str, Any] = {}
     for key, value in body.items():
         check = spec.get(key)

@@ -5,11 +5,12 @@ raises BadParameter with the documented message.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, NewType
 
 from contextgraph.resolvers.errors import BadParameter, MalformedBody
-from contextgraph.resolvers.timefmt import format_ms, parse_ms
+from contextgraph.resolvers.timefmt import OutOfRange, format_ms, parse_ms
 
 _INT64 = 2**63
 Check = Callable[[str, Any], Any]
@@ -43,6 +44,14 @@ def non_negative(name: str, value: Any) -> int:
     return int(value)
 
 
+def seconds(name: str, value: Any) -> int:
+    """An estimated duration in seconds: not negative, and 32-bit as it is stored (PostgreSQL's
+    integer refused 2^31 with a 500)."""
+    if non_negative(name, value) >= 2**31:
+        raise BadParameter(name, f"at most {2**31 - 1} seconds")
+    return int(value)
+
+
 def text(limit: int) -> Check:
     def check(name: str, value: Any) -> str:
         if not isinstance(value, str):
@@ -50,6 +59,28 @@ def text(limit: int) -> Check:
         if len(value) > limit:
             raise BadParameter(name, f"longer than {limit} characters")
         return value
+
+    return check
+
+
+# Characters a reader does not see: controls (CR, LF, NUL…), format characters (zero-width space,
+# joiners, BOM, soft hyphen…) and the line and paragraph separators.
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def unseen(char: str) -> bool:
+    return unicodedata.category(char) in _UNSEEN
+
+
+def visible_text(limit: int) -> Check:
+    """Text that names something in URLs and headers (an interaction id): no unseen characters."""
+    as_text = text(limit)
+
+    def check(name: str, value: Any) -> str:
+        checked: str = as_text(name, value)
+        if any(unseen(char) for char in checked):
+            raise BadParameter(name, "may not hold control or invisible characters")
+        return checked
 
     return check
 
@@ -69,8 +100,15 @@ def identifier(limit: int) -> Check:
 def timestamp(name: str, value: Any) -> str:
     try:
         return format_ms(parse_ms(value))
-    except (TypeError, ValueError):
-        raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
+    except (TypeError, ValueError) as exc:
+        raise not_a_time(name, value, exc) from None
+
+
+def not_a_time(name: str, value: Any, exc: Exception) -> BadParameter:
+    """The 400 for a value that is no ISO 8601 date/time, or one outside years 1-9999 in UTC."""
+    if isinstance(exc, OutOfRange):
+        return BadParameter(name, f"'{value}' is out of range: {exc}")
+    return BadParameter(name, f"'{value}' is not an ISO 8601 date/time")
 
 
 def flag(name: str, value: Any) -> bool:
@@ -83,8 +121,9 @@ def flag(name: str, value: Any) -> bool:
 
 
 def whole_number(name: str, value: Any, low: int, high: int | None = None) -> int:
-    """An integer in a range, given as a JSON integer or as a string of digits ("10")."""
-    if isinstance(value, str) and value.strip().isdigit():
+    """An integer in a range, given as a JSON integer or as a string of ASCII digits ("10"; not "²",
+    which str.isdigit takes and int refuses, nor thousands of digits, which int refuses too)."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value) <= 40:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and low <= value and (high is None or value <= high):
         return value
@@ -98,8 +137,8 @@ def time_param(name: str, value: str | None) -> int | None:
         return None
     try:
         return parse_ms(value)
-    except (TypeError, ValueError):
-        raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
+    except (TypeError, ValueError) as exc:
+        raise not_a_time(name, value, exc) from None
 
 
 def _json_kind(value: Any) -> str:

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from contextgraph.resolvers import system
 from contextgraph.resolvers.paging import page
-from contextgraph.resolvers.profiles import bulk_import, identification, merge, profiles
+from contextgraph.resolvers.profiles import bulk_import, identification, import_options, merge, profiles
 from contextgraph.schema.binding import binds
 from contextgraph.schema.conditions import IfMatch, conditioned
 from contextgraph.schema.extension_inputs import ProfileExtensionsInput, profile_body
@@ -113,8 +113,8 @@ class ProfileMutation:
         metadata=binds(bulk_import.import_profiles),
     )
     async def import_profiles(self, info: strawberry.Info, csv: Upload, description: JSON) -> JSON:
-        options = {"format": "csv"} | dict(description)  # type: ignore[call-overload]
+        options = import_options.parse_options(description, assumed_format="csv")
         upload: Any = csv
-        text = io.TextIOWrapper(upload.file, encoding=bulk_import.parse_options(options).encoding, newline="")
+        text = io.TextIOWrapper(upload.file, encoding=options.encoding, newline="")
         report = await bulk_import.import_profiles(loaders(info).ctx, {"description": options, "lines": text})
         return JSON(report.describe())

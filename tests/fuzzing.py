@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from tests.conftest import _pg_admin, _pg_database_url
 from tests.servers import COMMAND, KEY, free_port, wait_ready
@@ -82,3 +83,42 @@ def graphql_answered(response: Any) -> None:
             error,
         )
         assert MASKED not in error.get("message", ""), ((response.request.content or b"")[:500], error)
+
+
+# Values that once broke a write (issue 15): times outside years 1-9999 after their offset, NUL,
+# CR/LF and non-ASCII where a header carries the value, reserved words in Unicode disguise,
+# invisible characters, a lone surrogate, and values of the wrong JSON type. `hostile_values()`
+# draws them for generated requests; test_hostile_values.py puts each into every field it knows.
+HOSTILE_TIMES = [
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59.999-00:01",
+    "0000-01-01T00:00:00Z",
+    "2009-02-30T00:00:00Z",
+    "2009-05-07T24:00:01",
+    "2009-05-07T12:00:00+24:00",
+    "1e9",
+    "",
+]
+HOSTILE_TEXT = [
+    "a\x00b",
+    "text/html\r\nSet-Cookie: a=b",
+    'text/html; charset="\u20ac"',
+    "text/\u2028html",
+    "\u017felect",  # select with a long s
+    "\uff33\uff25\uff2c\uff25\uff23\uff34",  # full-width SELECT
+    "select\u200b",
+    "\ufeff",
+    "\ud800",  # a lone surrogate: no UTF-8 encodes it
+    "\u00fc\u20ac/?#%",
+    "\u00b2",  # a digit to str.isdigit, not to int
+    "9" * 5000,  # more digits than int() takes from a string
+    "x" * 70_000,
+]
+HOSTILE_OTHER: list[Any] = [0, -1, 2**31, 2**63, -(2**63) - 1, 10**30, 1e308, True, [], {}, [1, "a"], {"a": {"b": 1}}]
+HOSTILE_VALUES: list[Any] = HOSTILE_TIMES + HOSTILE_TEXT + HOSTILE_OTHER
+
+
+def hostile_values() -> st.SearchStrategy[Any]:
+    """One of HOSTILE_VALUES, or hypothesis's own text (which finds surrogates and controls too)."""
+    return st.sampled_from(HOSTILE_VALUES) | st.text(max_size=12)

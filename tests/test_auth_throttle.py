@@ -149,8 +149,9 @@ def test_a_trusted_proxy_forwards_for_its_clients_on_a_served_process(
         except InvalidStatus as refused:
             return refused.response.status_code
 
-    # The throttled address cannot name even the right key in a websocket's connection_init, nor
-    # in the handshake's header (refused before the upgrade); another address can.
-    assert asyncio.run(websocket("127.0.0.2")) == 4403
-    assert asyncio.run(websocket("127.0.0.2", additional_headers=AUTH)) == 403
+    # The throttled address cannot name even the right key in a websocket's connection_init (closed
+    # with 4429, too many requests), nor in the handshake's header (a 429 before the upgrade);
+    # another address can.
+    assert asyncio.run(websocket("127.0.0.2")) == 4429
+    assert asyncio.run(websocket("127.0.0.2", additional_headers=AUTH)) == 429
     assert asyncio.run(websocket("127.0.0.3")) == "connection_ack"

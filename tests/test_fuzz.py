@@ -17,13 +17,18 @@ from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
 from tests import fuzzing
-from tests.fuzzing import FUZZ, answered, graphql_answered
+from tests.fuzzing import FUZZ, HOSTILE_TEXT, HOSTILE_TIMES, answered, graphql_answered
 from tests.servers import AUTH
 
 fuzz_server = fuzzing.fuzz_server  # the module's server: one on SQLite, one on PostgreSQL
 
+# Hostile strings a GraphQL document can carry (a lone surrogate cannot be sent as UTF-8 at all).
+_HOSTILE = [v for v in HOSTILE_TIMES + HOSTILE_TEXT if v != "\ud800" and len(v) < 1000]
 schemathesis.graphql.scalar(
-    "LongOrString", st.integers(0, 2**40).map(nodes.Int) | st.text(max_size=8).map(nodes.String)
+    "LongOrString",
+    st.integers(0, 2**40).map(nodes.Int)
+    | st.text(max_size=8).map(nodes.String)
+    | st.sampled_from(_HOSTILE).map(nodes.String),
 )
 schemathesis.graphql.scalar(
     "JSON",

@@ -29,15 +29,13 @@ def _directives(response: httpx.Response) -> dict[str, str]:
     return {part.strip().split(" ", 1)[0]: part.strip() for part in policy.split(";") if part.strip()}
 
 
-def _assert_page_headers(response: httpx.Response, *, revalidated: bool = False) -> None:
+def _assert_page_headers(response: httpx.Response, *, cache: str = "no-store") -> None:
     assert response.headers["x-frame-options"] == "DENY", response.request.url
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
-    if revalidated:  # a resource with an ETag: the client may keep it, never a shared cache
-        assert response.headers["cache-control"] == "private"
+    assert response.headers["cache-control"] == cache, response.request.url
+    if cache == "private":  # a resource with an ETag: the client may keep it, never a shared cache
         assert "Authorization" in response.headers["vary"]
-    else:
-        assert response.headers["cache-control"] == "no-store"
     assert len(response.headers.get_list("content-security-policy")) == 1
     directives = _directives(response)
     assert directives["default-src"] == "default-src 'self'"
@@ -76,8 +74,12 @@ async def test_every_kind_of_answer_carries_the_headers(client: httpx.AsyncClien
         await client.post("/profiles", json={}, headers={"origin": "https://evil.example"}),  # 403 cross-site
     ]
     assert [r.status_code for r in answers] == [200] * 10 + [404, 404, 405, 400, 413, 401, 401, 403]
+    caching = {2: "no-cache", 3: "no-cache", 4: "private", 5: "private"}  # shipped assets; the profile's ETag
     for n, answer in enumerate(answers):
-        _assert_page_headers(answer, revalidated=n in (4, 5))  # the profile has an ETag
+        _assert_page_headers(answer, cache=caching.get(n, "no-store"))
+    asset = answers[3]
+    again = await client.get("/static/vendor/graphiql.min.css", headers={"if-none-match": asset.headers["etag"]})
+    assert again.status_code == 304  # a browser asks again and keeps what it has
 
 
 async def test_stored_content_is_sandboxed_with_nothing_allowed(client: httpx.AsyncClient) -> None:

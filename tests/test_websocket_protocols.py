@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from tests.servers import AUTH, free_port, wait_ready
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-START = 'mutation { startService(input: {contactKey: "k", serviceType: "100"}) { id } }'
+START = 'mutation { startService(input: {contactKey: "k", serviceType: "100"}) { id: serviceId } }'
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ async def test_mutations_and_queries_run_over_both_protocols(server: str, protoc
     started = await _answer(socket, "m")
     assert started["type"] in ("data", "next"), started
     service_id = started["payload"]["data"]["startService"]["id"]
-    query = "query($s: Long!) { service(id: $s) { id active } }"
+    query = "query($s: ID!) { service(id: $s) { id: serviceId active } }"
     await socket.send(
         json.dumps({"id": "q", "type": kind, "payload": {"query": query, "variables": {"s": service_id}}})
     )
@@ -60,7 +60,7 @@ async def test_mutations_and_queries_run_over_both_protocols(server: str, protoc
     await socket.send(json.dumps({"id": "e", "type": kind, "payload": {"query": query, "variables": {"s": 999999}}}))
     missing = (await _answer(socket, "e"))["payload"]
     assert missing["errors"][0]["extensions"]["status"] == 404, missing
-    bad = 'mutation { startService(input: {contactKey: "k"}) { id } }'
+    bad = 'mutation { startService(input: {contactKey: "k"}) { id: serviceId } }'
     await socket.send(json.dumps({"id": "b", "type": kind, "payload": {"query": bad}}))
     refused = (await _answer(socket, "b"))["payload"]
     errors = refused if isinstance(refused, list) else refused.get("errors", [refused])

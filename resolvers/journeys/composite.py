@@ -4,7 +4,8 @@ A service matches when it is active, has the given service type and the given cu
 no customer, none) and, when one is given, the contact key. A state or task matches when it is
 active in that service with the given type (a task also in the state, with associate_state_task).
 The newest match wins. Extension values given replace those of the found or created item. The whole
-array is one transaction.
+array is one transaction, so it is bounded (resolvers/bounds.py): at most COMPOSITE_ITEMS items, each
+writing at most COMPOSITE_RECORDS extension records.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import model_validator
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.bounds import COMPOSITE_ITEMS, COMPOSITE_RECORDS, check_count
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.extensions.values import Checked, check_extensions, write_extensions
@@ -53,6 +55,7 @@ class CompositeStart(Input):
         services = require_object(value).get("services")
         if not isinstance(services, list) or not services:
             raise BadParameter("services", "expected a non-empty array of Composite Start Events")
+        check_count("services", len(services), COMPOSITE_ITEMS, "Composite Start Events")
         return handler({"services": [_item(index, raw) for index, raw in enumerate(services)]})
 
 
@@ -66,6 +69,8 @@ def _item(index: int, raw: Any) -> CompositeItem:
             raise BadParameter(f"services[{index}].{part}", "mandatory field is missing")
     service, state = ServiceStartEvent.parse(item["service"], "service"), StateStartEvent.parse(item["state"], "state")
     task = TaskStartEvent.parse(item["task"], "task") if item.get("task") is not None else None
+    records = sum(_records(part.extensions) for part in (service, state, task) if part is not None)
+    check_count(f"services[{index}]", records, COMPOSITE_RECORDS, "extension records per Composite Start Event")
     associate = flag("associate_state_task", item.get("associate_state_task") or False)
     return CompositeItem.model_construct(
         service=_as(ServiceStartEvent, service),
@@ -73,6 +78,11 @@ def _item(index: int, raw: Any) -> CompositeItem:
         task=_as(TaskStartEvent, task) if task else None,
         associate_state_task=associate,
     )
+
+
+def _records(extensions: dict[str, Any]) -> int:
+    """How many extension records these values write (a multi-valued extension takes a list)."""
+    return sum(len(value) if isinstance(value, list) else 1 for value in extensions.values())
 
 
 def _as(model: Any, event: Event) -> Any:

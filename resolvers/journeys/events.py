@@ -28,8 +28,8 @@ from contextgraph.resolvers.values import (
     int32,
     integer,
     long_or_string,
-    non_negative,
     require_object,
+    seconds,
     text,
 )
 from contextgraph.resolvers.values import (
@@ -153,7 +153,7 @@ class ServiceUpdateEvent(Disposition):
 
     STAMP = False
     service_type: Annotated[LongOrString | None, Spec(long_or_string)] = None
-    est_duration: Annotated[int | None, Spec(non_negative)] = None
+    est_duration: Annotated[int | None, Spec(seconds)] = None
 
 
 class ServiceStartEvent(ServiceUpdateEvent):
@@ -181,7 +181,7 @@ class StateStartEvent(EventFields):
     REQUIRED = ("state_type",)
     state_type: Annotated[LongOrString | None, Spec(long_or_string)] = None
     previous_state_id: Annotated[int | None, Spec(int32)] = None
-    est_duration: Annotated[int | None, Spec(non_negative)] = None
+    est_duration: Annotated[int | None, Spec(seconds)] = None
 
 
 class TaskStartEvent(EventFields):
@@ -190,7 +190,7 @@ class TaskStartEvent(EventFields):
     REQUIRED = ("task_type",)
     task_type: Annotated[LongOrString | None, Spec(long_or_string)] = None
     state_id: Annotated[int | None, Spec(int32)] = None
-    est_duration: Annotated[int | None, Spec(non_negative)] = None
+    est_duration: Annotated[int | None, Spec(seconds)] = None
 
 
 class TransitionFrom(EventBody):
@@ -211,7 +211,7 @@ class TransitionTo(EventBody):
     STAMP = False
     WHAT = "'to'"
     state_type: Annotated[LongOrString | None, Spec(long_or_string)] = None
-    est_duration: Annotated[int | None, Spec(non_negative)] = None
+    est_duration: Annotated[int | None, Spec(seconds)] = None
 
 
 class TransitionEvent(EventFields):

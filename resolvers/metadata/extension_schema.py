@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.metadata import reserved
-from contextgraph.resolvers.timefmt import format_ms, parse_ms
-from contextgraph.resolvers.values import flag, whole_number
+from contextgraph.resolvers.timefmt import OutOfRange, format_ms, parse_ms
+from contextgraph.resolvers.values import flag, not_a_time, whole_number
 
 if TYPE_CHECKING:
     from contextgraph.resolvers.encryption.cipher import Cipher
@@ -180,6 +180,8 @@ def check_attribute_value(extension: str, attribute: AttributeSchema, value: Any
         raise BadParameter(where, "expected an ISO 8601 date (YYYY-MM-DD)")
     try:  # datetime
         return format_ms(parse_ms(value))
+    except OutOfRange as exc:
+        raise not_a_time(where, value, exc) from None
     except (TypeError, ValueError):
         raise BadParameter(where, "expected an ISO 8601 date/time") from None
 

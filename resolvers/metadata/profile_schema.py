@@ -14,6 +14,7 @@ from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.metadata import reserved
 from contextgraph.resolvers.settings import ProfileAttribute
 from contextgraph.resolvers.timefmt import format_ms, parse_ms
+from contextgraph.resolvers.values import not_a_time
 
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,29}")
 
@@ -84,8 +85,8 @@ class ProfileSchema:
         if attribute.type == "datetime":
             try:
                 return format_ms(parse_ms(value))
-            except ValueError:
-                raise BadParameter(name, f"'{value}' is not an ISO 8601 date/time") from None
+            except ValueError as exc:
+                raise not_a_time(name, value, exc) from None
         if len(value) > attribute.length:
             raise BadParameter(name, f"longer than {attribute.length} characters")
         if self._check_values:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,40 +21,20 @@ from pydantic import BeforeValidator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contextgraph.resolvers.bounds import check_text
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, ContextError, Forbidden
 from contextgraph.resolvers.extensions.values import Checked, check_extensions, write_extensions
 from contextgraph.resolvers.ids import new_customer_id
 from contextgraph.resolvers.operation import Input, operation
 from contextgraph.resolvers.profiles.identification import identify_ids, profile_field, reindex
+from contextgraph.resolvers.profiles.import_options import ImportOptions, check_id_key, parse_options
 from contextgraph.resolvers.store.reader import InTransaction
 from contextgraph.resolvers.store.tables import customer_t
 from contextgraph.resolvers.timefmt import now_ms
-from contextgraph.resolvers.values import flag, whole_number
+from contextgraph.resolvers.values import flag
 
 _POSITION = re.compile(r"(.+)\[(\d+)\]")
-_OPTIONS = {
-    "format",
-    "profiles",
-    "id-key",
-    "delimiter",
-    "batch-size",
-    "max-errors",
-    "encoding",
-    "start-from-index",
-    "create-log",
-}
-
-
-@dataclass
-class ImportOptions:
-    delimiter: str = ","
-    encoding: str = "utf-8"
-    batch_size: int = 64
-    max_errors: int | None = None
-    start_from_index: int = 0
-    id_key: str | None = None
-    path: str | None = None  # a server-side file, instead of an uploaded part
 
 
 @dataclass
@@ -73,37 +53,6 @@ class ImportReport:
             "skipped": self.skipped,
             "stopped": self.stopped,
         }
-
-
-def parse_options(description: Any) -> ImportOptions:
-    """The JSON `description` part of the request (or options made already: the CLI's)."""
-    if isinstance(description, ImportOptions):
-        return description
-    if not isinstance(description, Mapping):
-        raise BadParameter("description", "expected a JSON object")
-    unknown = set(description) - _OPTIONS
-    if unknown:
-        raise BadParameter(sorted(unknown)[0], "not a parameter of Bulk Profile Import")
-    if str(description.get("format", "")).lower() != "csv":
-        raise BadParameter("format", 'only "CSV" is supported')
-    options = ImportOptions()
-    delimiter = description.get("delimiter", ",")
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
-        raise BadParameter("delimiter", "expected one character (not a quote or a line break)")
-    options.delimiter = delimiter
-    encoding = description.get("encoding", "utf-8")
-    try:
-        "".encode(encoding)
-    except (LookupError, TypeError):
-        raise BadParameter("encoding", f"unknown encoding '{encoding}'") from None
-    options.encoding = encoding
-    options.batch_size = whole_number("batch-size", description.get("batch-size", 64), 1)
-    if description.get("max-errors") is not None:
-        options.max_errors = whole_number("max-errors", description["max-errors"], 0)
-    options.start_from_index = whole_number("start-from-index", description.get("start-from-index", 0), 0)
-    options.id_key = description.get("id-key")
-    options.path = description.get("profiles")
-    return options
 
 
 # -- rows -------------------------------------------------------------------------------------
@@ -126,7 +75,7 @@ class _Row:
 def _columns(ctx: Context, header: list[str]) -> list[_Column]:
     columns = []
     for raw in header:
-        name = raw.strip()
+        name = check_text("the CSV header", raw).strip()
         match = _POSITION.fullmatch(name)
         field = profile_field(ctx, match.group(1) if match else name)
         if match and field.extension is not None:
@@ -158,6 +107,7 @@ def _row(ctx: Context, index: int, columns: list[_Column], fields: list[str]) ->
     for column, text in zip(columns, fields, strict=True):
         if text == "":
             continue
+        check_text(column.name, text)  # PostgreSQL cannot store it, SQLite could: refused on both
         if column.extension is not None:
             try:
                 extensions.setdefault(column.extension, {})[column.name] = _typed(column.type, text)
@@ -326,6 +276,7 @@ async def import_profiles(ctx: Context, input: ImportProfiles) -> ImportReport:
     async with ctx.metadata_write():
         if not ctx.principal.is_operator and await ctx.server.mode() != "maintenance":
             raise Forbidden("bulk profile import runs only in maintenance mode")
+        check_id_key(ctx, options)
         try:
             if input.lines is not None:
                 return await import_rows(ctx, input.lines, options, input.progress)
@@ -334,5 +285,6 @@ async def import_profiles(ctx: Context, input: ImportProfiles) -> ImportReport:
             # Read line by line between batches, like a spooled upload.
             with open(server_file(ctx, options.path), encoding=options.encoding, newline="") as local:  # noqa: ASYNC230
                 return await import_rows(ctx, local, options, input.progress)
-        except UnicodeDecodeError as exc:
-            raise BadParameter("encoding", f"the file is not {options.encoding}: {exc.reason}") from None
+        except UnicodeError as exc:  # a decoding error, or "UTF-16 stream does not start with BOM"
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise BadParameter("encoding", f"the file is not {options.encoding}: {reason}") from None

@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
+from contextgraph.resolvers.bounds import COMPOSITE_ITEMS, COMPOSITE_RECORDS
 from tests.conftest import snapshot
-from tests.helpers import assert_error, new_customer
+from tests.helpers import OFFERS, assert_error, new_customer, new_schema
 
 PATH = "/genesys/1/cs/services_composite/start"
 
@@ -132,3 +133,32 @@ async def test_a_task_needs_the_start_task_role_over_rest_and_graphql(
     allowed = await client.post(PATH, json={"services": [without_task]}, headers=headers)
     assert allowed.status_code == 200, allowed.text
     assert "task" not in allowed.json()["services"][0]
+
+
+async def test_items_per_request_are_bounded_over_rest_and_graphql(app: Starlette, client: httpx.AsyncClient) -> None:
+    """One composite start is one transaction: 5 000 items held it ~8 s. At most COMPOSITE_ITEMS
+    items, each writing at most COMPOSITE_RECORDS extension records; beyond, 400 and nothing written."""
+    customer_id = await new_customer(client)
+    await new_schema(client, "services", OFFERS)
+    before = await snapshot(app)
+    many = await client.post(PATH, json={"services": [_item(customer_id)] * (COMPOSITE_ITEMS + 1)})
+    assert_error(many, 400, method="POST", fragment=f"at most {COMPOSITE_ITEMS} Composite Start Events")
+    mutation = "mutation($i: [CompositeStartInput!]!) { compositeStart(services: $i) { serviceId } }"
+    item = {"service": {"customerId": customer_id, "serviceType": 1}, "state": {"stateType": 2}}
+    body = (
+        await client.post("/graphql", json={"query": mutation, "variables": {"i": [item] * (COMPOSITE_ITEMS + 1)}})
+    ).json()
+    assert body["errors"][0]["extensions"]["status"] == 400, body
+    assert f"at most {COMPOSITE_ITEMS}" in body["errors"][0]["message"]
+    offers = [{"offer_name": f"o{n}"} for n in range(COMPOSITE_RECORDS + 1)]
+    heavy = _item(customer_id)
+    heavy["service"] = heavy["service"] | {"relatedOffers": offers}
+    records = await client.post(PATH, json={"services": [heavy]})
+    assert_error(records, 400, method="POST", fragment=f"at most {COMPOSITE_RECORDS} extension records")
+    assert await snapshot(app) == before
+
+    heavy["service"]["relatedOffers"] = offers[:COMPOSITE_RECORDS]
+    most = [heavy] + [_item(customer_id, state={"state_type": n}) for n in range(COMPOSITE_ITEMS - 1)]
+    answer = await client.post(PATH, json={"services": most})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["services"]) == COMPOSITE_ITEMS

@@ -86,6 +86,14 @@ async def test_record_and_read_a_chat_with_its_contents(client: httpx.AsyncClien
             400,
             "media type",
         ),
+        ({"structured_text": "<x/>", "structured_text_mime": 'text/html; charset="\u20ac"'}, 400, "media type"),
+        ({"structured_text": "<x/>", "structured_text_mime": 'text/html; a="\x85"'}, 400, "media type"),
+        ({"structured_text": "<x/>", "structured_text_mime": 'text/html; a="\r\n"'}, 400, "media type"),
+        ({"structured_text": "<x/>", "structured_text_mime": "text/html\u2028"}, 400, "media type"),
+        ({"interaction_id": "a\r\nLocation: /evil"}, 400, "interaction_id"),
+        ({"interaction_id": "a\u2028b"}, 400, "interaction_id"),
+        ({"interaction_id": "a\u200bb"}, 400, "interaction_id"),
+        ({"interaction_id": "\x7f"}, 400, "interaction_id"),
         ({"phone_number": "555"}, 400, "phone_number"),
         ({"udata": {"a": {"nested": 1}}}, 400, "udata"),
         ({"customer_id": "0000000000000000"}, 404, "customer"),
@@ -233,8 +241,9 @@ async def test_contents_are_never_pages_of_this_server(client: httpx.AsyncClient
             assert response.headers["content-disposition"].startswith("attachment")
 
 
+@pytest.mark.parametrize("stored", ["text/html\r\nSet-Cookie: a=b", 'text/html; charset="\u20ac"', "text/\u2028html"])
 async def test_a_media_type_stored_before_it_was_checked_is_served_as_bytes(
-    app: Starlette, client: httpx.AsyncClient
+    app: Starlette, client: httpx.AsyncClient, stored: str
 ) -> None:
     """An older row whose media type holds a line break is served as octet-stream, not a broken answer."""
     customer_id = await new_customer(client)
@@ -246,10 +255,30 @@ async def test_a_media_type_stored_before_it_was_checked_is_served_as_bytes(
 
     async with app.state.runtime.db.write() as conn:
         fields = (await conn.execute(sa.select(interaction_t.c.fields).where(interaction_t.c.id == "old"))).scalar_one()
-        fields = fields | {"structured_text_mime": "text/html\r\nSet-Cookie: a=b"}
+        fields = fields | {"structured_text_mime": stored}
         await conn.execute(sa.update(interaction_t).where(interaction_t.c.id == "old").values(fields=fields))
     response = await client.get("/interactions/old/structured_text")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/octet-stream"
     assert "set-cookie" not in response.headers
     assert response.text == "<p>hi</p>"
+
+
+@pytest.mark.parametrize("interaction_id", ["\u00fc\u20ac", "a b", "a?b#c", "x%2Fy"])
+async def test_any_visible_interaction_id_gets_a_location_that_finds_it(
+    client: httpx.AsyncClient, interaction_id: str
+) -> None:
+    """A header is ASCII: the id is percent-encoded in Location and in the content URLs (a `\u20ac`
+    there was a 500)."""
+    customer_id = await new_customer(client)
+    body = chat(customer_id, interaction_id, structured_text="<p/>", structured_text_mime="text/html")
+    response = await client.post("/interactions", json=body)
+    assert response.status_code == 201, response.text
+    location = response.headers["location"]
+    assert location.isascii()
+    assert location.startswith("/interactions/")
+    found = await client.get(location)
+    assert found.status_code == 200, found.text
+    assert found.json()["interaction_id"] == interaction_id
+    content = await client.get(found.json()["structured_text"])
+    assert (content.status_code, content.text) == (200, "<p/>")
