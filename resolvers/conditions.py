@@ -16,6 +16,9 @@ from contextgraph.resolvers.errors import BadParameter
 
 IF_MATCH, IDEMPOTENCY_KEY = "If-Match", "Idempotency-Key"
 KEY_LENGTH = 255
+# An If-Match names the few versions a client read: past this, it is no client's (a GraphQL argument
+# is not bounded by the server's header limit, and each tag becomes a bound parameter).
+TAGS_LENGTH = 8192
 # RFC 9110 entity tags: an optional W/ and a quoted run of characters other than `"`, space, controls.
 _TAG = re.compile(r'\s*((?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 _KEY = re.compile(r"[\x21-\x7e]+")  # visible ASCII: a UUID, a ULID, a client's own scheme
@@ -24,6 +27,8 @@ _KEY = re.compile(r"[\x21-\x7e]+")  # visible ASCII: a UUID, a ULID, a client's 
 def entity_tags(header: str, name: str = IF_MATCH) -> frozenset[str]:
     """The tags of an `If-Match` or `If-None-Match` header (`*` stands for any); 400 when it is not
     a list of quoted tags (`"3-1-a4c2e1"`, `W/"x"`)."""
+    if len(header) > TAGS_LENGTH:
+        raise BadParameter(name, f"longer than {TAGS_LENGTH} characters")
     if header.strip() == "*":
         return frozenset({"*"})
     tags, at = [], 0

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -230,6 +230,11 @@ class Context:
     @property
     def metadata(self) -> MetadataRegistry:
         return self.runtime.metadata
+
+    def under(self, conditions: Conditions) -> Context:
+        """This context for one write with conditions of its own: a GraphQL mutation's `ifMatch` and
+        `idempotencyKey` (a document may hold several mutations, each with its own)."""
+        return replace(self, conditions=conditions)
 
     def require(self, *tasks: str) -> None:
         """Refuse (403) unless the principal holds every one of `tasks`."""
