@@ -9,6 +9,7 @@ ContextError
  ├── Conflict            409  completing what is completed, starting under a completed parent;
  │                            an Idempotency-Key reused with another request
  ├── PreconditionFailed  412  an If-Match that names an older version than the stored one
+ ├── RequestTimeout      408  a body that did not arrive within the body timeout
  ├── PayloadTooLarge     413  a body over the configured limit
  ├── UnsupportedMedia    415  a body that is not JSON where JSON is required
  ├── TooManyRequests     429  a key over its rate limit
@@ -98,6 +99,14 @@ class PreconditionFailed(ContextError):
     status = 412
     code = 4120
     title = "precondition failed"
+
+
+class RequestTimeout(ContextError):
+    """The request body did not arrive in time (a client trickling it to hold a worker)."""
+
+    status = 408
+    code = 4080
+    title = "request timeout"
 
 
 class PayloadTooLarge(ContextError):
