@@ -215,13 +215,7 @@ def _nested(depth: int) -> Any:
 
 NAMES = [name for name, _, _ in _corpus({"customer": "c", "service": 1})]
 # Found by this corpus, not fixed yet (each fails when fixed: xfail is strict): (corpus entry, database) -> why.
-KNOWN = {
-    ("a composite start of 5 000 items", "sqlite"): "takes ~8 s in one transaction: items per request are unbounded",
-    (
-        "a composite start of 5 000 items",
-        "postgresql",
-    ): "takes ~9 s in one transaction: items per request are unbounded",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("name", NAMES)

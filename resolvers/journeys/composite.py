@@ -40,8 +40,13 @@ class CompositeItem(Input):
     associate_state_task: bool = False
 
 
+MOST_ITEMS = 100  # items per request: 5 000 held one transaction (and its write lock) for ~8 s
+
+
 class CompositeStart(Input):
-    """The composite start's body: `{"services": [...]}`, one item per service to find or create."""
+    """The composite start's body: `{"services": [...]}`, one item per service to find or create
+    (at most MOST_ITEMS).
+    """
 
     services: list[CompositeItem]
 
@@ -53,6 +58,8 @@ class CompositeStart(Input):
         services = require_object(value).get("services")
         if not isinstance(services, list) or not services:
             raise BadParameter("services", "expected a non-empty array of Composite Start Events")
+        if len(services) > MOST_ITEMS:
+            raise BadParameter("services", f"at most {MOST_ITEMS} Composite Start Events per request")
         return handler({"services": [_item(index, raw) for index, raw in enumerate(services)]})
 
 

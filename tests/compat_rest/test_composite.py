@@ -132,3 +132,23 @@ async def test_a_task_needs_the_start_task_role_over_rest_and_graphql(
     allowed = await client.post(PATH, json={"services": [without_task]}, headers=headers)
     assert allowed.status_code == 200, allowed.text
     assert "task" not in allowed.json()["services"][0]
+
+
+async def test_at_most_100_items_per_request_over_rest_and_graphql(app: Starlette, client: httpx.AsyncClient) -> None:
+    """5 000 items once held one transaction (and SQLite's one writer) for ~8 s: over 100 is a 400
+    that writes nothing; 100 are served."""
+    customer_id = await new_customer(client)
+    before = await snapshot(app)
+    refused = await client.post(PATH, json={"services": [_item(customer_id)] * 101})
+    assert_error(refused, 400, method="POST", fragment="at most 100")
+    mutation = (
+        "mutation($i: [CompositeStartInput!]!) { compositeStart(services: $i) { serviceId } }",
+        {"i": [{"service": {"serviceType": 1, "contactKey": "k"}, "state": {"stateType": 2}}] * 101},
+    )
+    body = (await client.post("/graphql", json={"query": mutation[0], "variables": mutation[1]})).json()
+    assert body["errors"][0]["extensions"]["status"] == 400, body
+    assert "at most 100" in body["errors"][0]["message"]
+    assert await snapshot(app) == before
+    served = await client.post(PATH, json={"services": [_item(customer_id)] * 100})
+    assert served.status_code == 200, served.text
+    assert len(served.json()["services"]) == 100
