@@ -51,7 +51,7 @@ async def test_mutations_and_queries_run_over_both_protocols(server: str, protoc
     started = await _answer(socket, "m")
     assert started["type"] in ("data", "next"), started
     service_id = started["payload"]["data"]["startService"]["id"]
-    query = "query($s: Long!) { service(id: $s) { id active } }"
+    query = "query($s: ID!) { service(id: $s) { id active } }"
     await socket.send(
         json.dumps({"id": "q", "type": kind, "payload": {"query": query, "variables": {"s": service_id}}})
     )
