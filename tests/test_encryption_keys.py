@@ -175,13 +175,16 @@ def test_the_commands_name_a_bad_file_and_warn_of_a_key_file_others_can_read(tmp
     ]:
         done = _cli(tmp_path, database_url, *args, ok=False)
         assert "Traceback" not in done.stderr
-        assert says in done.stderr and str(tmp_path) in done.stderr, done.stderr
+        assert says in done.stderr, done.stderr
+        assert str(tmp_path) in done.stderr, done.stderr
     key_file = tmp_path / "contextgraph.keys"
     key_file.write_text(DataKeys.generate().dumps())
     refused = _cli(tmp_path, database_url, "export", "--output", str(tmp_path / "there.keys"), ok=False)
-    assert "Traceback" not in refused.stderr and "File exists" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "File exists" in refused.stderr, refused.stderr
     key_file.chmod(0o600)
     assert "warning" not in json.loads(_cli(tmp_path, database_url, "status").stdout)
     key_file.chmod(0o644)
     status = json.loads(_cli(tmp_path, database_url, "status").stdout)
-    assert "0644" in status["warning"] and "chmod 600" in status["warning"], status
+    assert "0644" in status["warning"], status
+    assert "chmod 600" in status["warning"], status
