@@ -197,8 +197,8 @@ async def test_graphql_writes_and_merges_keep_values_encrypted_and_readable(
 ) -> None:
     customer = await _setup(client)
     service = await new_service(client, customer_id=customer)
-    replace = """mutation($s: Long!) { replaceExtension(owner: {kind: SERVICE, serviceId: $s}, name: "Handling",
-                 value: {code: "gq-Ω-secret", level: 1}) }"""
+    replace = """mutation($s: Long!) { replaceExtension(owner: {kind: SERVICE, serviceId: $s},
+                 value: {service: {Handling: {code: "gq-Ω-secret", level: 1}}}) }"""
     answer = (await client.post("/graphql", json={"query": replace, "variables": {"s": service}})).json()
     assert answer == {"data": {"replaceExtension": True}}
     got = (await client.get(f"/services/{service}?extensions=Handling")).json()["Handling"]
