@@ -151,6 +151,6 @@ def test_a_trusted_proxy_forwards_for_its_clients_on_a_served_process(
 
     # The throttled address cannot name even the right key in a websocket's connection_init, nor
     # in the handshake's header (refused before the upgrade); another address can.
-    assert asyncio.run(websocket("127.0.0.2")) == 4403
-    assert asyncio.run(websocket("127.0.0.2", additional_headers=AUTH)) == 403
+    assert asyncio.run(websocket("127.0.0.2")) == 4429  # the close code README gives a throttled address
+    assert asyncio.run(websocket("127.0.0.2", additional_headers=AUTH)) == 429
     assert asyncio.run(websocket("127.0.0.3")) == "connection_ack"
