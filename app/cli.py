@@ -148,8 +148,11 @@ def _offline(args: argparse.Namespace, run: Callable[[Settings], T]) -> T | None
     """Run a command on the database without a server; None (after saying why) when it fails."""
     try:
         return run(load_settings(args.config, database=args.database))
-    except (ValidationError, ValueError, FileNotFoundError) as exc:
+    except (ValidationError, ValueError) as exc:
         print(f"contextgraph: {_reason(exc)}", file=sys.stderr)
+    except OSError as exc:  # a file named on the command line: missing, a folder, not ours to read, there already
+        where = f"'{exc.filename}'" if exc.filename is not None else "a file"
+        print(f"contextgraph: cannot use {where}: {exc.strerror or exc}", file=sys.stderr)
     except ContextError as exc:
         print(f"contextgraph: {exc.description}", file=sys.stderr)
     return None

@@ -119,13 +119,14 @@ async def _status(runtime: Runtime) -> dict[str, Any]:
     assert keys is not None
     async with runtime.db.read() as conn:
         known = await registered(conn)
+    warning = runtime.cipher.source.exposed()
     return {
         "source": runtime.cipher.source.describe(),
         "current": keys.current,
         "keys": list(keys.secrets),
         "listed_by_database": sorted(k for k in known if k != INDEX),
         "records_per_key": await _uses(runtime.db),
-    }
+    } | ({"warning": warning} if warning else {})
 
 
 async def _rotate(runtime: Runtime, settings: Settings, *, resume: bool, batch: int) -> dict[str, Any] | str:

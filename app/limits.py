@@ -1,20 +1,24 @@
-"""Bounded inputs: request bodies (413), JSON nesting and NUL characters (400).
+"""Bounded inputs: request bodies (413, or 408 when too slow), JSON nesting and NUL characters (400).
 
 `InputLimits` refuses a body over `max_body_bytes` — at once from its Content-Length, or as soon as
 a streamed body passes the limit — and allows `max_upload_bytes` to the bulk imports (REST
-`POST /profiles/import`, GraphQL multipart requests); and a path or query string with a NUL.
+`POST /profiles/import`, GraphQL multipart requests); a body still incomplete `body_timeout`
+seconds after the request reached the app (a client trickling it to hold the request open) is
+refused with 408 and the connection closed; and a path or query string with a NUL.
 Parsed bodies are checked by resolvers/bounds.py (JSON depth, NUL characters) wherever they are
 parsed; GraphQL arguments written in the document by schema/guard.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contextgraph.app.respond import send_error
 from contextgraph.compat_rest.http import header
 from contextgraph.resolvers.bounds import NUL
-from contextgraph.resolvers.errors import MalformedBody, PayloadTooLarge
+from contextgraph.resolvers.errors import MalformedBody, PayloadTooLarge, RequestTimeout
 
 _IMPORT_PATHS = (
     "/profiles/import",
@@ -27,8 +31,8 @@ _IMPORT_PATHS = (
 class InputLimits:
     """ASGI middleware; the limits come from the app's settings."""
 
-    def __init__(self, app: ASGIApp, max_body: int, max_upload: int) -> None:
-        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+    def __init__(self, app: ASGIApp, max_body: int, max_upload: int, body_timeout: float) -> None:
+        self.app, self.max_body, self.max_upload, self.body_timeout = app, max_body, max_upload, body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,11 +47,21 @@ class InputLimits:
             error = PayloadTooLarge(f"the body is {declared} bytes; this path accepts at most {limit}")
             await send_error(scope, send, error)
             return
-        received = 0
+        received, complete = 0, False
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
 
         async def counted() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # after the body, receive() only waits for the client to leave: no deadline
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise RequestTimeout(
+                    f"the request body did not arrive within {self.body_timeout:g} s of its headers"
+                ) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
             received += len(message.get("body", b""))
             if received > limit:
                 raise PayloadTooLarge(f"the body is over {limit} bytes, the most this path accepts")

@@ -36,7 +36,7 @@ from contextgraph.compat_rest.routes import rest_routes
 from contextgraph.resolvers import system
 from contextgraph.resolvers.context import Runtime
 from contextgraph.resolvers.encryption.registry import KeysRefused
-from contextgraph.resolvers.errors import ContextError, MethodNotAllowed, NotFound
+from contextgraph.resolvers.errors import ContextError, MethodNotAllowed, NotFound, RequestTimeout
 from contextgraph.resolvers.reseal import prepare_encryption
 from contextgraph.resolvers.store.database import Database
 from contextgraph.resolvers.store.migrate import migrate
@@ -49,7 +49,9 @@ REST_PREFIX = "/genesys/1/cs"
 
 async def _context_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ContextError)
-    return JSONResponse(error_body(request, exc), status_code=exc.status)
+    # A body refused half-way (too slow) is not read to its end: the connection cannot carry another request.
+    close = {"Connection": "close"} if isinstance(exc, RequestTimeout) else None
+    return JSONResponse(error_body(request, exc), status_code=exc.status, headers=close)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -138,7 +140,12 @@ def create_app(settings: Settings, *, server_process: bool = False) -> Starlette
     # One bucket per key: HTTP requests spend it at the door, websocket operations at GraphQL's.
     app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_burst)
     app.add_middleware(Authentication, limiter=app.state.limiter)
-    app.add_middleware(InputLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.add_middleware(
+        InputLimits,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        body_timeout=settings.body_timeout,
+    )
     app.add_middleware(RequestObservation, on_answer=_count)
     app.add_middleware(SecurityHeaders)  # outside the others: their refusals and masked 500s get them too
     # Outermost: the client a trusted proxy forwards for is the client of every layer (the access

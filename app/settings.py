@@ -50,6 +50,8 @@ class Settings(SchemaSettings, BaseSettings):
     # Seconds a connection may take to send a request's headers (from connecting, or from the
     # previous answer), and a websocket to send its connection_init; then it is closed.
     header_timeout: float = Field(default=10.0, gt=0)
+    # Seconds a request's body may take to arrive once its headers are complete; then 408.
+    body_timeout: float = Field(default=60.0, gt=0)
     # Open connections per process, websockets included; more are closed as soon as accepted.
     max_connections: int = Field(default=1000, ge=1)
     # Request bodies: most requests, and the bulk imports (REST /profiles/import, GraphQL multipart).

@@ -11,6 +11,7 @@ ContextError
  ├── Gone                410  journey events a reconnecting subscriber asks for are no longer
  │                            replayable (purged, too many, or it fell behind): reload
  ├── PreconditionFailed  412  an If-Match that names an older version than the stored one
+ ├── RequestTimeout      408  a body that did not arrive within the body timeout
  ├── PayloadTooLarge     413  a body over the configured limit
  ├── UnsupportedMedia    415  a body that is not JSON where JSON is required
  ├── TooManyRequests     429  a key over its rate limit
@@ -108,6 +109,14 @@ class PreconditionFailed(ContextError):
     status = 412
     code = 4120
     title = "precondition failed"
+
+
+class RequestTimeout(ContextError):
+    """The request body did not arrive in time (a client trickling it to hold a worker)."""
+
+    status = 408
+    code = 4080
+    title = "request timeout"
 
 
 class PayloadTooLarge(ContextError):

@@ -62,6 +62,7 @@ async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterat
     revoked = asyncio.Event()
     unwatch = context["runtime"].keyring.watch(principal.key_id, revoked.set)
     waiting = asyncio.ensure_future(revoked.wait())
+    coming: asyncio.Future[Any] | None = None
     try:
         while True:
             coming = asyncio.ensure_future(anext(events))
@@ -79,3 +80,8 @@ async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterat
     finally:
         unwatch()
         waiting.cancel()
+        # A client that vanishes cancels us while the next event is awaited: stop waiting for it too,
+        # or it waits forever (holding the subscription) and `events` cannot be closed ("already running").
+        if coming is not None and not coming.done():
+            coming.cancel()
+            await asyncio.wait({coming})

@@ -34,7 +34,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 from contextgraph.resolvers.access.documents import TrustedDocuments
 from contextgraph.resolvers.errors import ContextError, Unavailable
 from contextgraph.schema.admission import admit, until_revoked
-from contextgraph.schema.documents import Document, Documents
+from contextgraph.schema.documents import OFF_LOOP, Document, Documents
 from contextgraph.schema.errors import label_operation, shaped
 from contextgraph.schema.executor import PlannedExecutor
 from contextgraph.schema.guard import Measure, check_measure, check_operation
@@ -306,7 +306,13 @@ class ContextSchema(strawberry.Schema):
             except TypeError:  # a value that cannot be a key: compiled for this request alone
                 executor.plan = compile_plan(executor, self)
             else:
-                executor.plan = ready.document.plan(key, lambda: compile_plan(executor, self))
+                make = lambda: compile_plan(executor, self)  # noqa: E731
+                if key not in ready.document.plans and _long(ready.node):
+                    # Compiled in a worker thread, as a long text is parsed (schema/documents.py): a
+                    # 10 KiB query's plan took ~20-40 ms, which held every other request meanwhile.
+                    executor.plan = await asyncio.to_thread(ready.document.plan, key, make)
+                else:
+                    executor.plan = ready.document.plan(key, make)
         EXECUTIONS.labels("compiled" if executor.plan is not None else "graphql-core").inc()
         result: Any = executor.execute_operation()
         if is_awaitable(result):
@@ -331,6 +337,11 @@ class ContextSchema(strawberry.Schema):
         request = context.get("request") if isinstance(context, dict) else None
         request_id = request.scope.get("state", {}).get("request_id", "-") if request is not None else "-"
         return shaped(errors, self.settings.graphql_suggestions, request_id)
+
+
+def _long(node: DocumentNode) -> bool:
+    """Whether a document's text is longer than what is parsed and compiled on the event loop."""
+    return node.loc is not None and node.loc.end > OFF_LOOP
 
 
 def _refusal(error: Exception) -> GraphQLError:

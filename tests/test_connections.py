@@ -162,3 +162,53 @@ def test_a_websocket_that_never_names_its_key_is_closed_within_the_header_timeou
             return str(json.loads(await asyncio.wait_for(socket.recv(), 5))["type"])
 
     assert asyncio.run(prompt()) == "next"
+
+
+async def _trickled_body(port: int, path: str, give_up: float) -> tuple[float, bytes, int]:
+    """A request whose headers come at once and whose 100-byte body then comes one byte every 0.3 s:
+    seconds until the server closed the connection, what it answered, and the bytes it let through.
+    """
+    opened = time.monotonic()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH['Authorization']}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+    writer.write(head.encode())
+    answer, sent = b"", 0
+    try:
+        while time.monotonic() - opened < give_up:
+            try:
+                chunk = await asyncio.wait_for(reader.read(4096), 0.3)
+            except TimeoutError:
+                writer.write(b" ")
+                sent += 1
+                continue
+            if chunk == b"":
+                break
+            answer += chunk
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+    return time.monotonic() - opened, answer, sent
+
+
+def test_a_body_trickled_byte_by_byte_is_cut_off_with_408(serve: Callable[..., Popen[bytes]], tmp_path: Path) -> None:
+    _, base, port = _start(serve, tmp_path, body_timeout=str(TIMEOUT), header_timeout="30")
+
+    async def attack() -> list[tuple[float, bytes, int]]:
+        paths = ["/services/start", "/graphql", "/profiles"] * 10
+        return await asyncio.gather(*(_trickled_body(port, path, 15) for path in paths))
+
+    for lasted, answer, _ in asyncio.run(attack()):
+        assert lasted < TIMEOUT + SLACK, (lasted, answer[:300])
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408"), answer[:300]
+        assert b"connection: close" in head.lower()
+        assert json.loads(body)  # the documented error JSON (REST) or a GraphQL error (/graphql)
+    with httpx.Client(base_url=base, headers=AUTH) as http:  # nothing was written, real clients are served
+        started = http.post("/services/start", json={"service_type": 1, "contact_key": "after"})
+        assert started.status_code == 201, started.text
+        assert http.get("/server/status").status_code == 200
+    assert "Traceback" not in (tmp_path / "server-0.log").read_text()

@@ -163,3 +163,28 @@ def test_without_its_key_the_server_refuses_to_start_and_an_exported_key_restore
         assert _vault(url, service) == {"token": SECRET, "kind": "api"}
     finally:
         _stop(process)
+
+
+def test_the_commands_name_a_bad_file_and_warn_of_a_key_file_others_can_read(tmp_path: Path, database_url: str) -> None:
+    """A folder, a missing file or one there already is a one-line refusal (a folder was a traceback);
+    a key file others may read or change is reported by `encryption status`, with the fix."""
+    (tmp_path / "there.keys").write_text("x")
+    for args, says in [
+        (("import", str(tmp_path)), "Is a directory"),
+        (("import", str(tmp_path / "missing.keys")), "No such file"),
+    ]:
+        done = _cli(tmp_path, database_url, *args, ok=False)
+        assert "Traceback" not in done.stderr
+        assert says in done.stderr, done.stderr
+        assert str(tmp_path) in done.stderr, done.stderr
+    key_file = tmp_path / "contextgraph.keys"
+    key_file.write_text(DataKeys.generate().dumps())
+    refused = _cli(tmp_path, database_url, "export", "--output", str(tmp_path / "there.keys"), ok=False)
+    assert "Traceback" not in refused.stderr
+    assert "File exists" in refused.stderr, refused.stderr
+    key_file.chmod(0o600)
+    assert "warning" not in json.loads(_cli(tmp_path, database_url, "status").stdout)
+    key_file.chmod(0o644)
+    status = json.loads(_cli(tmp_path, database_url, "status").stdout)
+    assert "0644" in status["warning"], status
+    assert "chmod 600" in status["warning"], status

@@ -26,6 +26,7 @@ class KeySource:
         self.text = text
         self.path = Path(path) if path and text is None else None
         self._seen: tuple[int, int] | None = None  # the key file's (mtime, size) when last read
+        self._warned: int | None = None  # the too-open mode last warned about
 
     def describe(self) -> str:
         return f"the key file {self.path}" if self.path is not None else "the encryption_keys setting"
@@ -43,10 +44,31 @@ class KeySource:
         except OSError as exc:
             raise ValueError(f"cannot read {self.describe()}: {exc.strerror}") from None
         self._seen = (stat.st_mtime_ns, stat.st_size)
+        self._check_mode(stat.st_mode)
         try:
             return DataKeys.loads(data)
         except ValueError as exc:
             raise ValueError(f"{self.describe()}: {exc}") from None
+
+    def exposed(self) -> str | None:
+        """What is wrong with the key file's permissions (others may read or change it), if anything."""
+        if self.path is None:
+            return None
+        try:
+            mode = self.path.stat().st_mode
+        except OSError:
+            return None
+        if not mode & 0o077:
+            return None
+        return (
+            f"{self.describe()} has permissions {mode & 0o777:04o}: other users may read or change the "
+            f"keys; make it readable by the server's user only (chmod 600 {self.path})"
+        )
+
+    def _check_mode(self, mode: int) -> None:
+        if mode & 0o077 and self._warned != mode:
+            self._warned = mode
+            log.warning("%s", self.exposed())
 
     def changed(self) -> bool:
         """Whether the key file changed since it was last read (another process rotated)."""

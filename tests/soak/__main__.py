@@ -6,7 +6,8 @@ Prints the figures; exits 1 if, on either database:
 - RSS at the end exceeds RSS at half-time by more than 5 %;
 - the readiness probe's p99 exceeds 100 ms;
 - any answer is a 5xx, a normal request fails, or the server logs an unexpected error;
-- a slowloris connection outlives the header timeout (plus 2 s of slack).
+- a slowloris connection outlives the header timeout (plus 2 s of slack);
+- the guessing address gets more wrong keys answered 401 than the throttle allows one worker.
 
     python -m tests.soak [--seconds 250] [--databases sqlite,postgresql]
 """
@@ -31,6 +32,9 @@ from tests.soak import load
 
 GROWTH, PROBE_P99_MS, SLACK = 0.05, 100.0, 2.0
 HEADER_TIMEOUT = Settings.model_fields["header_timeout"].default
+# Wrong keys one address may send a minute, per worker process (each keeps its own buckets, README):
+# the soak's one worker lets through at most a full bucket plus what refills meanwhile.
+WRONG_KEYS = Settings.model_fields["auth_failures_per_minute"].default
 
 
 async def _fresh_postgres(admin_url: str) -> str:
@@ -118,7 +122,10 @@ def _report(
         f"   distinct queries: {events['valid queries']} valid, {events['refused queries']} refused; "
         f"abandoned subscriptions: {events['abandoned subscriptions']}; normal rounds: {events['normal rounds']}"
     )
-    print(f"   wrong keys: {events['wrong keys answered 401']} x 401, {events['wrong keys answered 429']} x 429")
+    print(
+        f"   wrong keys: {events['wrong keys answered 401']} x 401 (at most {WRONG_KEYS * (1 + seconds / 60):.0f} "
+        f"allowed), {events['wrong keys answered 429']} x 429"
+    )
     print(
         f"   slowloris: {events['slowloris opened']} opened, {len(closed)} closed by the server, {in_time} of "
         f"them within the header timeout ({HEADER_TIMEOUT:g} s + {SLACK:g} s); {len(still_open)} open at the end, "
@@ -146,8 +153,12 @@ def _report(
         )
     if not closed:
         problems.append(f"{name}: no slowloris connection was closed")
+    guessed, allowed = events["wrong keys answered 401"], WRONG_KEYS * (1 + seconds / 60) + 1
+    if guessed > allowed or not events["wrong keys answered 429"]:
+        problems.append(f"{name}: {guessed} wrong keys were answered 401 (the throttle allows {allowed:.0f})")
     if "unexpected error" in log or "Traceback" in log:
-        problems.append(f"{name}: the server logged an unexpected error (see its log)")
+        at = min(i for i in (log.find("unexpected error"), log.find("Traceback")) if i >= 0)
+        problems.append(f"{name}: the server logged an unexpected error:\n{log[max(0, at - 300) : at + 2500]}")
     return problems
 
 
