@@ -15,7 +15,6 @@ The time limit (`graphql_timeout`) is the front door's, around every query and m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -62,14 +61,12 @@ async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterat
     revoked = asyncio.Event()
     unwatch = context["runtime"].keyring.watch(principal.key_id, revoked.set)
     waiting = asyncio.ensure_future(revoked.wait())
+    coming: asyncio.Future[Any] | None = None
     try:
         while True:
             coming = asyncio.ensure_future(anext(events))
             await asyncio.wait({coming, waiting}, return_when=asyncio.FIRST_COMPLETED)
             if not coming.done():
-                coming.cancel()
-                with contextlib.suppress(BaseException):
-                    await coming
                 raise NotAuthorized(KEY_REVOKED)
             try:
                 event = coming.result()
@@ -79,3 +76,16 @@ async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterat
     finally:
         unwatch()
         waiting.cancel()
+        if coming is not None:
+            # The wait for the next event is a task of its own: left running when the client goes
+            # (the subscription cancelled), it would hold the event source, the socket and its
+            # context for as long as the source stays quiet, forever for a quiet service.
+            await _cancelled(coming)
+
+
+async def _cancelled(task: asyncio.Future[Any]) -> None:
+    """`task` cancelled and finished, its outcome read (whatever it was, nobody is waiting for it)."""
+    task.cancel()
+    await asyncio.wait({task})  # a cancellation of our own still reaches us
+    if not task.cancelled():
+        task.exception()
