@@ -85,6 +85,11 @@ class LiveEvents:
                 queue.put_nowait(event)
 
     # -- subscribing ------------------------------------------------------------------------
+    @property
+    def listening(self) -> int:
+        """How many subscriptions this process is listening for now."""
+        return sum(len(queues) for queues in self._subscribers.values())
+
     async def subscribe(
         self, *, customer_id: str | None = None, service_id: int | None = None
     ) -> AsyncIterator[JourneyEvent]:
