@@ -30,8 +30,7 @@ async def served(app: Starlette) -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
+    assert await _until(lambda: server.started), "the server did not start"
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await serving
