@@ -55,7 +55,23 @@ async def _abandon(url: str, service_id: int, n: int) -> None:
     socket.transport.abort()
 
 
-async def test_abandoned_subscriptions_leave_nothing_behind(app: Starlette, served: str) -> None:
+async def _abandon_stream(url: str, service_id: int, n: int) -> None:
+    """The same over Server-Sent Events (graphql-sse): the stream opened, then the connection reset."""
+    host, port = url.removeprefix("http://").split(":")
+    body = json.dumps({"query": SUBSCRIPTION, "variables": {"s": service_id}}).encode()
+    head = (
+        f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nAuthorization: {AUTH['Authorization']}\r\n"
+        f"Accept: text/event-stream\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head.encode() + body)
+    assert (await reader.readline()).startswith(b"HTTP/1.1 200"), n
+    await asyncio.sleep(0.2)  # the server starts the subscription
+    writer.transport.abort()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "event stream"])
+async def test_abandoned_subscriptions_leave_nothing_behind(app: Starlette, served: str, transport: str) -> None:
     async with httpx.AsyncClient(base_url=served, headers=AUTH) as http:
         customer = (await http.post("/profiles", json={"FirstName": "Ada"})).json()["customer_id"]
         started = await http.post("/services/start", json={"service_type": 1, "customer_id": customer})
@@ -64,7 +80,10 @@ async def test_abandoned_subscriptions_leave_nothing_behind(app: Starlette, serv
     tasks = len(asyncio.all_tasks())
 
     for n in range(ABANDONED):
-        await _abandon(served.replace("http", "ws") + "/graphql", service_id, n)
+        if transport == "websocket":
+            await _abandon(served.replace("http", "ws") + "/graphql", service_id, n)
+        else:
+            await _abandon_stream(served, service_id, n)
         await asyncio.sleep(0.05)
         assert live.listening <= n + 1
 
