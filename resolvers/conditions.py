@@ -8,8 +8,7 @@ honoured by the domain: the entity tags it read (`If-Match`, versions.py) and an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +16,9 @@ from contextgraph.resolvers.errors import BadParameter
 
 IF_MATCH, IDEMPOTENCY_KEY = "If-Match", "Idempotency-Key"
 KEY_LENGTH = 255
+# An If-Match names the few versions a client read: past this, it is no client's (a GraphQL argument
+# is not bounded by the server's header limit, and each tag becomes a bound parameter).
+TAGS_LENGTH = 8192
 # RFC 9110 entity tags: an optional W/ and a quoted run of characters other than `"`, space, controls.
 _TAG = re.compile(r'\s*((?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 _KEY = re.compile(r"[\x21-\x7e]+")  # visible ASCII: a UUID, a ULID, a client's own scheme
@@ -25,6 +27,8 @@ _KEY = re.compile(r"[\x21-\x7e]+")  # visible ASCII: a UUID, a ULID, a client's 
 def entity_tags(header: str, name: str = IF_MATCH) -> frozenset[str]:
     """The tags of an `If-Match` or `If-None-Match` header (`*` stands for any); 400 when it is not
     a list of quoted tags (`"3-1-a4c2e1"`, `W/"x"`)."""
+    if len(header) > TAGS_LENGTH:
+        raise BadParameter(name, f"longer than {TAGS_LENGTH} characters")
     if header.strip() == "*":
         return frozenset({"*"})
     tags, at = [], 0
@@ -70,10 +74,8 @@ class Conditions:
     idempotency_key: str | None = None
     # Set by idempotency.py: the answer is the first result of this key, not a new write.
     replayed: bool = False
-    # The write transaction an idempotent start runs in (its own `ctx.write()` joins it), and the
-    # journey events it publishes once that transaction has committed.
+    # The write transaction an idempotent start runs in (its own `ctx.write()` joins it).
     held: AsyncConnection | None = None
-    deferred: list[tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
     def of(cls, *, if_match: str | None = None, idempotency_key_header: str | None = None) -> Conditions:

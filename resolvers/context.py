@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -36,17 +36,17 @@ from contextgraph.resolvers.errors import Forbidden, Unavailable
 from contextgraph.resolvers.metadata.business import BusinessAttributes
 from contextgraph.resolvers.metadata.profile_schema import ProfileSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry, load_registry
-from contextgraph.resolvers.server.live import LiveEvents, listen_dsn
+from contextgraph.resolvers.server.live import JourneyEvent, LiveEvents, listen_dsn
 from contextgraph.resolvers.server.runtime import ServerRuntime
 from contextgraph.resolvers.settings import DomainSettings
-from contextgraph.resolvers.store import idempotency_keys
+from contextgraph.resolvers.store import idempotency_keys, journal
 from contextgraph.resolvers.store.database import Database, one_at_a_time
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.versions import DOCUMENTS, KEYS, METADATA, read_versions
 from contextgraph.resolvers.timefmt import now_ms
 
 log = logging.getLogger("contextgraph")
-PURGE_INTERVAL = 60.0  # seconds between a process's purges of expired idempotency keys
+PURGE_INTERVAL = 60.0  # seconds between a process's purges of expired idempotency keys and events
 
 
 @dataclass(eq=False)
@@ -155,6 +155,8 @@ class Runtime:
             self.purged_at = time.monotonic()
             async with self.db.write() as conn:
                 await idempotency_keys.purge(conn, now_ms())
+            async with self.db.write() as conn:
+                await journal.purge(conn, now_ms() - int(self.settings.journey_event_retention * 1000))
 
 
 class Reads:
@@ -198,6 +200,8 @@ class Context:
     principal: Principal
     reads: Reads
     conditions: Conditions = field(default_factory=Conditions)
+    # Journey events this request's write recorded, handed over once it commits (`write`).
+    recorded: list[JourneyEvent] = field(default_factory=list)
 
     @property
     def db(self) -> Database:
@@ -227,6 +231,11 @@ class Context:
     def metadata(self) -> MetadataRegistry:
         return self.runtime.metadata
 
+    def under(self, conditions: Conditions) -> Context:
+        """This context for one write with conditions of its own: a GraphQL mutation's `ifMatch` and
+        `idempotencyKey` (a document may hold several mutations, each with its own)."""
+        return replace(self, conditions=conditions)
+
     def require(self, *tasks: str) -> None:
         """Refuse (403) unless the principal holds every one of `tasks`."""
         self.principal.require(*tasks)
@@ -237,21 +246,26 @@ class Context:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction; the journey events it records reach subscribers once it commits."""
         held = self.conditions.held
         if held is not None:  # inside an idempotent start's transaction (idempotency.py): join it
             yield held
             return
         await self.reads.close()  # what the request reads next sees this write
-        async with self.server.operation(), self.db.write() as conn:
-            yield conn
+        try:
+            async with self.server.operation(), self.db.write() as conn:
+                yield conn
+        except BaseException:
+            self.recorded.clear()  # rolled back: nothing happened
+            raise
+        recorded = list(self.recorded)
+        self.recorded.clear()
+        await self.live.committed(recorded)
 
-    async def publish(self, kind: str, action: str, service_id: int, **ids: Any) -> None:
-        """Tell the journey's subscribers (after the write commits: an idempotent start's events
-        wait for its transaction)."""
-        if self.conditions.held is not None:
-            self.conditions.deferred.append(((kind, action, service_id), ids))
-        else:
-            await self.live.publish(kind, action, service_id, **ids)
+    async def publish(self, conn: AsyncConnection, kind: str, action: str, service_id: int, **ids: Any) -> None:
+        """Record a journey event in the write's transaction (`conn`): it exists if the write commits,
+        and reaches the journey's subscribers then."""
+        self.recorded.append(await self.live.record(conn, kind, action, service_id, **ids))
 
     @asynccontextmanager
     async def metadata_write(self) -> AsyncIterator[None]:

@@ -8,6 +8,8 @@ ContextError
  ├── MethodNotAllowed    405
  ├── Conflict            409  completing what is completed, starting under a completed parent;
  │                            an Idempotency-Key reused with another request
+ ├── Gone                410  journey events a reconnecting subscriber asks for are no longer
+ │                            replayable (purged, too many, or it fell behind): reload
  ├── PreconditionFailed  412  an If-Match that names an older version than the stored one
  ├── PayloadTooLarge     413  a body over the configured limit
  ├── UnsupportedMedia    415  a body that is not JSON where JSON is required
@@ -90,6 +92,14 @@ class Conflict(ContextError):
     status = 409
     code = 4090
     title = "conflict"
+
+
+class Gone(ContextError):
+    """What was asked for is no longer kept (journey events to replay): reload instead."""
+
+    status = 410
+    code = 4100
+    title = "gone"
 
 
 class PreconditionFailed(ContextError):

@@ -81,7 +81,6 @@ async def once(ctx: Context, operation: Start, given: Any, input: BaseModel) -> 
             if not await idempotency_keys.remember(conn, principal, key, mine, stored, until):
                 raise _Taken(None)
     except _Taken as taken:
-        conditions.deferred.clear()  # what this request wrote is rolled back: nothing happened
         found = taken.found
         if found is None:
             async with ctx.db.read(snapshot=False) as conn:
@@ -89,7 +88,4 @@ async def once(ctx: Context, operation: Start, given: Any, input: BaseModel) -> 
         if found is None:  # the first one's key expired in between: a retry starts afresh
             raise Conflict(f"the Idempotency-Key '{key}' was in use by another request; retry") from None
         return _replay(ctx, operation, found, mine)
-    deferred, conditions.deferred = conditions.deferred, []
-    for args, ids in deferred:
-        await ctx.publish(*args, **ids)
     return result

@@ -197,6 +197,10 @@ class DomainSettings(BaseModel):
     encryption_key_file: str | None = None
     # Seconds a start's Idempotency-Key is kept: a retry within answers the first result.
     idempotency_ttl: float = Field(default=86400.0, gt=0)
+    # Seconds journey events are kept for subscribers that reconnect (purged once a minute after).
+    journey_event_retention: float = Field(default=86400.0, gt=0)
+    # The most events one reconnecting subscription replays; past it, it is told to reload.
+    journey_replay_limit: int = Field(default=1000, ge=1, le=100_000)
 
     @field_validator("profile_attributes")
     @classmethod

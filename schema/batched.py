@@ -28,7 +28,8 @@ from contextgraph.schema.loaders import Loaders, loaders
 BATCHED = "contextgraph.batched"
 # Field metadata: the field's value is its object's item under this key (the object is a dict).
 ITEM = "contextgraph.item"
-# Field metadata: the field's value is this function of its object (no loading, no arguments).
+# Field metadata: the field's value is this function of its object and the request's Loaders (no
+# loading, no arguments): `(obj, found) -> value`.
 COMPUTED = "contextgraph.computed"
 
 

@@ -1,7 +1,7 @@
 """Generated code: for each selection set of a compiled plan, one function that builds the response
 objects of a whole level from the objects the level's load made —
 
-    def build(values):
+    def build(values, c):
         return [{K0: T, K1: (v if (v := p.id).__class__ is int and -2147483648 <= v <= 2147483647 else L1(v)),
                  K2: None, ...} for p in values]
 
@@ -11,7 +11,8 @@ is what graphql-core's output coercion answers unchanged; anything else goes thr
 executor fills in afterwards (nested lists, links, extensions).
 
 Generated code never holds client text: response keys, type names and coercions are constants of
-the function's namespace (K…, T, L…; F… the functions of computed fields); attribute names are
+the function's namespace (K…, T, L…; F… the functions of computed fields, given the object and
+`c`, the request's Loaders); attribute names are
 Python identifiers of our own schema. A
 value that cannot be built this way (a null in a non-null field, a value the scalar refuses) raises,
 and the executor builds that level field by field as graphql-core would, with its errors.
@@ -60,7 +61,7 @@ def _expression(n: int, plan: FieldPlan, namespace: dict[str, Any]) -> str | Non
         return "T"
     if plan.source == "computed" and not plan.is_list and plan.leaf is not None:
         namespace[f"F{n}"] = plan.compute
-        read = f"F{n}(p)"
+        read = f"F{n}(p, c)"
     elif plan.source not in ("attribute", "item") or plan.is_list or plan.leaf is None or plan.attribute is None:
         return None
     elif plan.source == "item":
@@ -96,7 +97,7 @@ def generated_builder(type_name: str, fields: Sequence[FieldPlan]) -> tuple[Call
         if expression is not None:
             built.append(plan)
         items.append(f"K{n}: {expression or 'None'}")
-    source = f"def build(values):\n    return [{{{', '.join(items)}}} for p in values]\n"
+    source = f"def build(values, c):\n    return [{{{', '.join(items)}}} for p in values]\n"
     exec(compile(source, f"<plan of {type_name}>", "exec"), namespace)  # our own text: see above
     build: Callable[..., Any] = namespace["build"]
     return build, built

@@ -42,7 +42,7 @@ class PageInfo:
     end_cursor: str | None
 
 
-def _itself(record: Any) -> Any:
+def _itself(record: Any, _found: Any) -> Any:
     return record
 
 
@@ -67,7 +67,7 @@ def connection(node: type, records: tuple[type, ...], cursor: Callable[[Any], st
                         resolver=edge_cursor,
                         graphql_type=str,
                         description="Pass it as after or before to page from here (the node's id).",
-                        metadata={COMPUTED: cursor},
+                        metadata={COMPUTED: lambda record, _found: cursor(record)},
                     ),
                     "node": strawberry.field(resolver=edge_node, graphql_type=node, metadata={COMPUTED: _itself}),
                 },

@@ -27,12 +27,12 @@ from contextgraph.schema.plans import FieldPlan, ObjectPlan, Plan
 _SKIP = object()  # a parent whose field already failed
 
 
-def _read(field: FieldPlan, value: Any) -> Any:
+def _read(field: FieldPlan, value: Any, found: Loaders) -> Any:
     if field.source == "item":
         return value.get(field.attribute)
     if field.source == "computed":
         assert field.compute is not None
-        return field.compute(value)
+        return field.compute(value, found)
     return getattr(value, field.attribute)  # type: ignore[arg-type]
 
 
@@ -137,7 +137,7 @@ class _Run:
                 exact is None or any(v.__class__ not in exact for v in level.values)
             ):
                 raise NotBuilt
-            level.dicts = plan.build(level.values)  # type: ignore[assignment]
+            level.dicts = plan.build(level.values, self.loaders)  # type: ignore[assignment]
         except Exception:  # built field by field, with graphql-core's errors
             level.dicts = [{f.key: None for f in plan.fields} for _ in level.values]
             self.place(level)
@@ -188,7 +188,7 @@ class _Run:
                 made[field.key] = plan.object_type.name
             elif field.source in ("attribute", "item", "computed") and field.child is None and not field.is_list:
                 try:
-                    found = _read(field, value)
+                    found = _read(field, value, self.loaders)
                     made[field.key] = self.leaf(field, found, field.non_null)
                 except Exception as raw:
                     self.field_failed(level, index, field, self.error(raw, field, level.field_path(index, field)))
@@ -226,7 +226,7 @@ class _Run:
                 values = [field.spec.value(p) for p in parents]
             elif source == "computed":
                 assert field.compute is not None
-                values = [field.compute(p) for p in parents]
+                values = [field.compute(p, self.loaders) for p in parents]
             elif source == "resolve":
                 values = await self.resolved(level, field)
             else:

@@ -18,6 +18,7 @@ from contextgraph.resolvers.journeys import extension_records as journey_records
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import extension_records as profile_records
 from contextgraph.schema.binding import binding_of, binds, kind_of
+from contextgraph.schema.conditions import IfMatch, conditioned
 from contextgraph.schema.extension_inputs import ExtensionRecordValueInput, ExtensionValueInput
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.mutation import written
@@ -66,11 +67,11 @@ UPDATE: dict[str, Operation] = {"profile": profile_records.UPDATE, **journey_rec
 DELETE: dict[str, Operation] = {"profile": profile_records.DELETE, **journey_records.DELETE}  # type: ignore[type-arg]
 
 
-async def _change(info: strawberry.Info, owner: OwnerInput, name: str, body: Any) -> bool:
+async def _change(info: strawberry.Info, owner: OwnerInput, if_match: str | None, name: str, body: Any) -> bool:
     binding = binding_of(info._field.metadata)
     assert binding is not None
     operation = binding.operations[owner.kind.value]
-    await operation(loaders(info).ctx, {**owner.input(), "name": name, "body": body})
+    await operation(conditioned(loaders(info).ctx, if_match=if_match), {**owner.input(), "name": name, "body": body})
     return True
 
 
@@ -100,22 +101,24 @@ class ExtensionMutation:
         description="Replace an extension's value (an object, or an array when multi-valued).",
         metadata=binds(REPLACE, by=_by_owner),
     )
-    async def replace_extension(self, info: strawberry.Info, owner: OwnerInput, value: ExtensionValueInput) -> bool:
-        return await _change(info, owner, *value.of(owner.kind.value))
+    async def replace_extension(
+        self, info: strawberry.Info, owner: OwnerInput, value: ExtensionValueInput, if_match: IfMatch = None
+    ) -> bool:
+        return await _change(info, owner, if_match, *value.of(owner.kind.value))
 
     @strawberry.mutation(
         description="Update the record its unique attributes name; they themselves stay.",
         metadata=binds(UPDATE, by=_by_owner),
     )
     async def update_extension_record(
-        self, info: strawberry.Info, owner: OwnerInput, record: ExtensionRecordValueInput
+        self, info: strawberry.Info, owner: OwnerInput, record: ExtensionRecordValueInput, if_match: IfMatch = None
     ) -> bool:
-        return await _change(info, owner, *record.of(owner.kind.value))
+        return await _change(info, owner, if_match, *record.of(owner.kind.value))
 
     @strawberry.mutation(
         description="Delete the record its unique attributes name.", metadata=binds(DELETE, by=_by_owner)
     )
     async def delete_extension_record(
-        self, info: strawberry.Info, owner: OwnerInput, unique: ExtensionRecordValueInput
+        self, info: strawberry.Info, owner: OwnerInput, unique: ExtensionRecordValueInput, if_match: IfMatch = None
     ) -> bool:
-        return await _change(info, owner, *unique.of(owner.kind.value))
+        return await _change(info, owner, if_match, *unique.of(owner.kind.value))

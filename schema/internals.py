@@ -22,7 +22,8 @@ for each name below, so an upgrade that moves one fails there, loudly, before an
   views answer with a 400 (`HTTPRefusal`, `CannotGetOperationTypeError`, `InvalidOperationTypeError`),
   `PreExecutionError` (what its websocket handlers send as an `error` message), `TextFrames` (its
   websocket adapter, sending text frames) and the view's hooks `get_sub_response`, `create_response`
-  and `parse_json` that schema/view.py overrides.
+  and `parse_json` that schema/view.py overrides; `SequencedEvents` (its `_stream_result` and
+  `SSETransport.encode_next`: a Server-Sent Event's `id`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.execution import optimized_is_awaitable as is_awaitable
 from strawberry.http.base import HTTPException as HTTPRefusal
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.streaming import SSETransport
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -58,6 +60,7 @@ __all__ = [
     "InvalidOperationTypeError",
     "Path",
     "PreExecutionError",
+    "SequencedEvents",
     "StreamWhenPreferred",
     "TextFrames",
     "build_from_input",
@@ -209,3 +212,30 @@ class StreamWhenPreferred:
         if not _prefers_event_stream(accept):
             return None
         return super()._get_stream_transport_from_headers(headers)  # type: ignore[misc]
+
+
+class SequencedEvents:
+    """Each Server-Sent Event of a journey subscription carries the event's sequence as its `id`, so
+    a browser's EventSource sends it back as Last-Event-ID when it reconnects. The subscription puts
+    the sequence of the event it yields in `request.state.journey_sequence`; Strawberry encodes the
+    answer to that event before it asks for the next one.
+    """
+
+    def _stream_result(self, request: Any, result: Any, transport: Any) -> Any:
+        if isinstance(transport, SSETransport):
+            transport = _SequencedSSE(request, transport.heartbeat_interval)
+        return super()._stream_result(request, result, transport)  # type: ignore[misc]
+
+
+class _SequencedSSE(SSETransport):
+    def __init__(self, request: Any, heartbeat_interval: float) -> None:
+        super().__init__(heartbeat_interval)
+        self._state = request.state
+
+    def encode_next(self, response: Any, encode_json: Any) -> str:
+        sequence = getattr(self._state, "journey_sequence", None)
+        text = super().encode_next(response, encode_json)
+        if sequence is None:
+            return text
+        del self._state.journey_sequence
+        return f"id: {int(sequence)}\r\n{text}"

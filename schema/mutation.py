@@ -16,6 +16,7 @@ from contextgraph.resolvers.journeys import composite, services, states, tasks
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import profiles
 from contextgraph.schema.binding import binds
+from contextgraph.schema.conditions import IdempotencyKey, IfMatch, conditioned
 from contextgraph.schema.extension_inputs import ProfileExtensionsInput, profile_body
 from contextgraph.schema.inputs import (
     CompositeStartInput,
@@ -76,9 +77,12 @@ class Mutation:
         return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
     @strawberry.mutation(description=services.start_service.summary, metadata=binds(services.start_service))
-    async def start_service(self, info: strawberry.Info, input: ServiceStartInput) -> Service:
+    async def start_service(
+        self, info: strawberry.Info, input: ServiceStartInput, idempotency_key: IdempotencyKey = None
+    ) -> Service:
         ctx = _ctx(info)
-        return await _service(ctx, await services.start_service(ctx, {"body": body_of(input)}))
+        write = conditioned(ctx, idempotency_key=idempotency_key)
+        return await _service(ctx, await services.start_service(write, {"body": body_of(input)}))
 
     @strawberry.mutation(description=services.associate_service.summary, metadata=binds(services.associate_service))
     async def associate_service(
@@ -87,60 +91,107 @@ class Mutation:
         customer_id: strawberry.ID,
         service_id: Long,
         input: ServiceUpdateInput | None = None,
+        if_match: IfMatch = None,
     ) -> Service:
         ctx = _ctx(info)
         await services.associate_service(
-            ctx, {"customer_id": customer_id, "service_id": service_id, "body": body_of(input) or {}}
+            conditioned(ctx, if_match=if_match),
+            {"customer_id": customer_id, "service_id": service_id, "body": body_of(input) or {}},
         )
         return await _service(ctx, service_id)
 
     @strawberry.mutation(description=services.complete_service.summary, metadata=binds(services.complete_service))
     async def complete_service(
-        self, info: strawberry.Info, service_id: Long, input: ServiceEndInput | None = None
+        self,
+        info: strawberry.Info,
+        service_id: Long,
+        input: ServiceEndInput | None = None,
+        if_match: IfMatch = None,
     ) -> Service:
         ctx = _ctx(info)
-        await services.complete_service(ctx, {"service_id": service_id, "body": body_of(input) or {}})
+        await services.complete_service(
+            conditioned(ctx, if_match=if_match), {"service_id": service_id, "body": body_of(input) or {}}
+        )
         return await _service(ctx, service_id)
 
     @strawberry.mutation(description=states.start_state.summary, metadata=binds(states.start_state))
-    async def start_state(self, info: strawberry.Info, service_id: Long, input: StateStartInput) -> State:
+    async def start_state(
+        self,
+        info: strawberry.Info,
+        service_id: Long,
+        input: StateStartInput,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> State:
         ctx = _ctx(info)
-        state_id = await states.start_state(ctx, {"service_id": service_id, "body": body_of(input)})
+        write = conditioned(ctx, if_match=if_match, idempotency_key=idempotency_key)
+        state_id = await states.start_state(write, {"service_id": service_id, "body": body_of(input)})
         return await _state(ctx, service_id, state_id)
 
     @strawberry.mutation(description=states.complete_state.summary, metadata=binds(states.complete_state))
     async def complete_state(
-        self, info: strawberry.Info, service_id: Long, state_id: int, input: StateEndInput | None = None
+        self,
+        info: strawberry.Info,
+        service_id: Long,
+        state_id: int,
+        input: StateEndInput | None = None,
+        if_match: IfMatch = None,
     ) -> State:
         ctx = _ctx(info)
-        await states.complete_state(ctx, {"service_id": service_id, "state_id": state_id, "body": body_of(input) or {}})
+        write = conditioned(ctx, if_match=if_match)
+        await states.complete_state(
+            write, {"service_id": service_id, "state_id": state_id, "body": body_of(input) or {}}
+        )
         return await _state(ctx, service_id, state_id)
 
     @strawberry.mutation(description=states.transition.summary, metadata=binds(states.transition))
-    async def transition_state(self, info: strawberry.Info, service_id: Long, input: TransitionInput) -> State:
+    async def transition_state(
+        self,
+        info: strawberry.Info,
+        service_id: Long,
+        input: TransitionInput,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> State:
         ctx = _ctx(info)
-        state_id = await states.transition(ctx, {"service_id": service_id, "body": body_of(input)})
+        write = conditioned(ctx, if_match=if_match, idempotency_key=idempotency_key)
+        state_id = await states.transition(write, {"service_id": service_id, "body": body_of(input)})
         return await _state(ctx, service_id, state_id)
 
     @strawberry.mutation(description=tasks.start_task.summary, metadata=binds(tasks.start_task))
-    async def start_task(self, info: strawberry.Info, service_id: Long, input: TaskStartInput) -> Task:
+    async def start_task(
+        self,
+        info: strawberry.Info,
+        service_id: Long,
+        input: TaskStartInput,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Task:
         ctx = _ctx(info)
-        task_id = await tasks.start_task(ctx, {"service_id": service_id, "body": body_of(input)})
+        write = conditioned(ctx, if_match=if_match, idempotency_key=idempotency_key)
+        task_id = await tasks.start_task(write, {"service_id": service_id, "body": body_of(input)})
         return await _task(ctx, service_id, task_id)
 
     @strawberry.mutation(description=tasks.complete_task.summary, metadata=binds(tasks.complete_task))
     async def complete_task(
-        self, info: strawberry.Info, service_id: Long, task_id: int, input: TaskEndInput | None = None
+        self,
+        info: strawberry.Info,
+        service_id: Long,
+        task_id: int,
+        input: TaskEndInput | None = None,
+        if_match: IfMatch = None,
     ) -> Task:
         ctx = _ctx(info)
-        await tasks.complete_task(ctx, {"service_id": service_id, "task_id": task_id, "body": body_of(input) or {}})
+        write = conditioned(ctx, if_match=if_match)
+        await tasks.complete_task(write, {"service_id": service_id, "task_id": task_id, "body": body_of(input) or {}})
         return await _task(ctx, service_id, task_id)
 
     @strawberry.mutation(description=composite.composite_start.summary, metadata=binds(composite.composite_start))
     async def composite_start(
-        self, info: strawberry.Info, services: list[CompositeStartInput]
+        self, info: strawberry.Info, services: list[CompositeStartInput], idempotency_key: IdempotencyKey = None
     ) -> list[CompositeStartResult]:
-        results = await composite.composite_start(_ctx(info), {"services": body_of(services)})
+        write = conditioned(_ctx(info), idempotency_key=idempotency_key)
+        results = await composite.composite_start(write, {"services": body_of(services)})
         return [CompositeStartResult(**vars(r)) for r in results]
 
     @strawberry.mutation(

@@ -66,7 +66,7 @@ class FieldPlan:
     source: str  # attribute | item | computed | batched | deferred | value | resolve | typename
     attribute: str | None = None  # the Python attribute of an `attribute` field, the key of an `item`
     spec: Batched | None = None
-    compute: Callable[[Any], Any] | None = None  # a `computed` field's function of its object
+    compute: Callable[[Any, Any], Any] | None = None  # a `computed` field's function of its object (and Loaders)
     # graphql-core's argument values when no variable decides them (else computed per request)
     raw_arguments: dict[str, Any] | None = None
     python_arguments: dict[str, Any] | None = None  # the same, as Strawberry gives them to Python
@@ -85,7 +85,7 @@ class FieldPlan:
 class ObjectPlan:
     object_type: GraphQLObjectType
     fields: list[FieldPlan]
-    build: Callable[[list[Any]], list[dict[str, Any]]] = field(init=False)
+    build: Callable[[list[Any], Any], list[dict[str, Any]]] = field(init=False)  # (objects, Loaders)
     # the class Strawberry's is_type_of accepts instances of (checked once per level), if known
     exact: frozenset[type] | None = field(init=False)
     later: list[FieldPlan] = field(init=False)  # the fields `build` leaves to the executor

@@ -15,6 +15,7 @@ from contextgraph.resolvers import system
 from contextgraph.resolvers.paging import page
 from contextgraph.resolvers.profiles import bulk_import, identification, import_options, merge, profiles
 from contextgraph.schema.binding import binds
+from contextgraph.schema.conditions import IfMatch, conditioned
 from contextgraph.schema.extension_inputs import ProfileExtensionsInput, profile_body
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.mutation import written
@@ -68,10 +69,11 @@ class ProfileMutation:
         customer_id: strawberry.ID,
         attributes: JSON,
         extensions: ProfileExtensionsInput | None = None,
+        if_match: IfMatch = None,
     ) -> Customer:
         ctx = loaders(info).ctx
         body = profile_body(ctx.metadata, attributes, extensions)
-        await profiles.update_profile(ctx, {"customer_id": customer_id, "body": body})
+        await profiles.update_profile(conditioned(ctx, if_match=if_match), {"customer_id": customer_id, "body": body})
         return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
     @strawberry.mutation(description=profiles.delete_profile.summary, metadata=binds(profiles.delete_profile))
@@ -87,10 +89,12 @@ class ProfileMutation:
         source_id: strawberry.ID,
         keep_uniq_from_src: bool = False,
         keep_active_service_only: bool = False,
+        if_match: IfMatch = None,
     ) -> Customer:
         ctx = loaders(info).ctx
         options = {"keep_uniq_from_src": keep_uniq_from_src, "keep_active_service_only": keep_active_service_only}
-        await merge.merge_profiles(ctx, {"customer_id": customer_id, "source_id": source_id, "options": options})
+        write = conditioned(ctx, if_match=if_match)
+        await merge.merge_profiles(write, {"customer_id": customer_id, "source_id": source_id, "options": options})
         return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
     @strawberry.mutation(description=identification.create_key.summary, metadata=binds(identification.create_key))

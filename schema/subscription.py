@@ -5,8 +5,10 @@ service's journey (the catalog's followJourney), each with the resource it conce
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
+from starlette.requests import Request
 
 from contextgraph.resolvers.journeys import follow
 from contextgraph.resolvers.server import live
@@ -26,6 +28,10 @@ class JourneyEvent:
     task_id: int | None
     extension: str | None
     at: str = strawberry.field(description="When the server published it.")
+    sequence: Long = strawberry.field(
+        description="Its place among all journey events, in commit order: pass the last one seen as "
+        "`after` (or, over Server-Sent Events, it is the event's id: Last-Event-ID) to resume."
+    )
 
     @strawberry.field(description="The service as it is now.", metadata=_SERVICE.metadata())
     async def service(self, info: strawberry.Info) -> Service | None:
@@ -37,20 +43,42 @@ class JourneyEvent:
 class Subscription:
     @strawberry.subscription(description=follow.follow_journey.summary, metadata=binds(follow.follow_journey))
     async def journey(
-        self, info: strawberry.Info, customer_id: strawberry.ID | None = None, service_id: Long | None = None
+        self,
+        info: strawberry.Info,
+        customer_id: strawberry.ID | None = None,
+        service_id: Long | None = None,
+        after: Annotated[
+            Long | None,
+            strawberry.argument(
+                description="The sequence of the last event seen: the events since come first (over "
+                "Server-Sent Events, a Last-Event-ID header says the same)."
+            ),
+        ] = None,
     ) -> AsyncGenerator[JourneyEvent, None]:
         found = loaders(info)
+        request = info.context.get("request")
+        resume: int | str | None = after
+        if after is None and isinstance(request, Request):  # an EventSource reconnecting
+            resume = request.headers.get("last-event-id") or None
+        values = {"customer_id": customer_id, "service_id": service_id, "after": resume}
+        events: live.Follower | None = None
         try:
-            events = await follow.follow_journey(found.ctx, {"customer_id": customer_id, "service_id": service_id})
-        finally:  # what it read to start (the subject exists) is read
-            await found.ctx.reads.close()
-        async for event in events:
-            ctx = found.ctx.runtime.context(found.ctx.principal)  # each event reads the journey afresh
-            info.context["loaders"] = Loaders(ctx, found.settings)
             try:
-                yield _graphql_event(event)
-            finally:  # its fields are answered: the event's read session ends
-                await ctx.reads.close()
+                events = await follow.follow_journey(found.ctx, values)
+            finally:  # what it read to start (the subject exists) is read
+                await found.ctx.reads.close()
+            async for event in events:
+                ctx = found.ctx.runtime.context(found.ctx.principal)  # each event reads the journey afresh
+                info.context["loaders"] = Loaders(ctx, found.settings)
+                if isinstance(request, Request):  # its SSE `next` message carries the sequence as its id
+                    request.state.journey_sequence = event.sequence
+                try:
+                    yield _graphql_event(event)
+                finally:  # its fields are answered: the event's read session ends
+                    await ctx.reads.close()
+        finally:  # however it ends, even before its first event, it stops receiving
+            if events is not None:
+                events.close()
 
 
 def _graphql_event(event: live.JourneyEvent) -> JourneyEvent:
@@ -63,4 +91,5 @@ def _graphql_event(event: live.JourneyEvent) -> JourneyEvent:
         task_id=event.task_id,
         extension=event.extension,
         at=event.at,
+        sequence=Long(event.sequence),
     )

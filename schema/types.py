@@ -19,9 +19,11 @@ from contextgraph.resolvers.journeys import tasks as task_ops
 from contextgraph.resolvers.journeys.query import ServiceFilter
 from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, Status, TaskRecord
 from contextgraph.resolvers.profiles import profiles as profile_ops
+from contextgraph.resolvers.versions import Versioned, etag
 from contextgraph.schema import relay
 from contextgraph.schema.batched import COMPUTED, Batched, as_loaded
 from contextgraph.schema.connections import connection, sources
+from contextgraph.schema.loaders import Loaders, loaders
 from contextgraph.schema.scalars import Long, LongOrString
 
 # Registers the resolvers' Status enum with GraphQL (strawberry.enum marks the class in place).
@@ -108,10 +110,21 @@ class Node:
     @strawberry.field(
         name="id",
         description="The global id (opaque): root fields take it as they take the document's id.",
-        metadata={COMPUTED: global_id},
+        metadata={COMPUTED: lambda obj, _found: global_id(obj)},
     )
     def global_id(self) -> strawberry.ID:
         return strawberry.ID(global_id(self))
+
+
+_VERSION = (
+    "The version this answer was read at: the ETag REST answers for it, to send back as a mutation's "
+    "ifMatch (or REST's If-Match)."
+)
+
+
+def _version(obj: Any, found: Loaders) -> str:
+    """The ETag of a Customer, Service, State or Task (each has the `version` its read loaded)."""
+    return etag(found.ctx, obj.version)
 
 
 @strawberry.interface(description="What services, states and tasks share: a start and perhaps an end.")
@@ -125,6 +138,10 @@ class Journey:
     active: bool
     started_at: str
     completed_at: str | None
+
+    @strawberry.field(name="version", description=_VERSION, metadata={COMPUTED: _version})
+    def etag(self, info: strawberry.Info) -> str:
+        return _version(self, loaders(info))
 
 
 @strawberry.type(description="A task: a unit of work in a service, perhaps in one of its states.")
@@ -354,11 +371,16 @@ class Interaction(Node):
 class Customer(Node):
     id: strawberry.ID = strawberry.field(name="customerId", description="The customer's id, as REST names it.")
     attributes: JSON = strawberry.field(description="Profile attributes; an array's first value is the primary one.")
+    version: strawberry.Private[int]  # the profile's row version, as its read loaded it
 
     @classmethod
-    def of(cls, profile: dict[str, Any]) -> Customer:
+    def of(cls, profile: Versioned) -> Customer:
         attributes = {k: v for k, v in profile.items() if k != "customer_id"}
-        return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes))
+        return cls(id=strawberry.ID(profile["customer_id"]), attributes=JSON(attributes), version=profile.version)
+
+    @strawberry.field(name="version", description=_VERSION, metadata={COMPUTED: _version})
+    def etag(self, info: strawberry.Info) -> str:
+        return _version(self, loaders(info))
 
     @strawberry.field(
         description="The customer's interactions, oldest first.", metadata=_CUSTOMER_INTERACTIONS.metadata()

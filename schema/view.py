@@ -34,7 +34,7 @@ from contextgraph.schema.errors import graphql_error_body
 from contextgraph.schema.extension_ops import ExtensionMutation, ExtensionQuery
 from contextgraph.schema.extension_types import install
 from contextgraph.schema.front_door import ContextSchema
-from contextgraph.schema.internals import HTTPRefusal, StreamWhenPreferred, TextFrames
+from contextgraph.schema.internals import HTTPRefusal, SequencedEvents, StreamWhenPreferred, TextFrames
 from contextgraph.schema.loaders import Loaders
 from contextgraph.schema.mutation import Mutation
 from contextgraph.schema.nodes import NodeQuery
@@ -86,7 +86,7 @@ def build_schema(registry: MetadataRegistry, settings: Settings) -> ContextSchem
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
-class ContextGraphQL(StreamWhenPreferred, GraphQL):
+class ContextGraphQL(SequencedEvents, StreamWhenPreferred, GraphQL):
     websocket_adapter_class = TextFrames  # type: ignore[assignment]
     graphql_transport_ws_handler_class = TransportWSHandler  # type: ignore[assignment]
     graphql_ws_handler_class = LegacyWSHandler  # type: ignore[assignment]

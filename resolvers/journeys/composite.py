@@ -181,12 +181,12 @@ async def composite_start(ctx: Context, input: CompositeStart) -> list[Composite
     items = [_checked(ctx, item) for item in input.services]
     async with ctx.write() as conn:
         results = [await _start_one(conn, item, ctx.db.is_sqlite) for item in items]
-    for item, r in zip(items, results, strict=True):
-        if r.service_created:
-            await ctx.publish("service", "started", r.service_id)
-        if r.state_created:
-            await ctx.publish("state", "started", r.service_id, state_id=r.state_id)
-        if r.task_created:
-            state_id = item.task.fields.get("state_id") if item.task is not None else None
-            await ctx.publish("task", "started", r.service_id, task_id=r.task_id, state_id=state_id)
+        for item, r in zip(items, results, strict=True):  # recorded last: see store/journal.py
+            if r.service_created:
+                await ctx.publish(conn, "service", "started", r.service_id)
+            if r.state_created:
+                await ctx.publish(conn, "state", "started", r.service_id, state_id=r.state_id)
+            if r.task_created:
+                state_id = item.task.fields.get("state_id") if item.task is not None else None
+                await ctx.publish(conn, "task", "started", r.service_id, task_id=r.task_id, state_id=state_id)
     return results

@@ -54,7 +54,7 @@ def _operation(kind: str, action: str, change: Any, summary: str) -> Operation[J
             await touch(ctx, conn, _journey(kind, input.service_id, input.owner_id))
             ids = await _lock(conn, kind, input.service_id, input.owner_id)
             await apply(conn, str(ids.get(f"{kind}_id", input.service_id)))
-        await ctx.publish(kind, "extension_changed", input.service_id, extension=schema.name, **ids)
+            await ctx.publish(conn, kind, "extension_changed", input.service_id, extension=schema.name, **ids)
 
     task = extension_task("delete" if action == "delete" else "update", kind)
     name = f"{action}{kind.capitalize()}Extension" + ("Record" if action != "replace" else "")

@@ -103,7 +103,7 @@ async def start_service(ctx: Context, input: StartService) -> int:
     async with ctx.write() as conn:
         service_id = await insert_service(conn, event)
         await write_extensions(conn, service_id, checked)
-    await ctx.publish("service", "started", service_id)
+        await ctx.publish(conn, "service", "started", service_id)
     return service_id
 
 
@@ -131,7 +131,7 @@ async def associate_service(ctx: Context, input: AssociateService) -> None:
         await conn.execute(sa.update(service_t).where(service_t.c.id == service_id).values(values))
         await journeys.link_interaction(conn, service_id, event)
         await write_extensions(conn, service_id, checked)
-    await ctx.publish("service", "associated", service_id)
+        await ctx.publish(conn, "service", "associated", service_id)
 
 
 @operation("completeService", tasks=("UCS.Service.completeService",), input=CompleteService)
@@ -144,7 +144,7 @@ async def complete_service(ctx: Context, input: CompleteService) -> None:
         service = await journeys.fetch_service(conn, service_id, lock=True)
         await journeys.complete(conn, "service", service, event)
         await write_extensions(conn, service_id, checked)
-    await ctx.publish("service", "completed", service_id)
+        await ctx.publish(conn, "service", "completed", service_id)
 
 
 # -- queries ----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ async def start_state(ctx: Context, input: StartState) -> int:
         await touch(ctx, conn, Journey(service_id))
         state_id = await insert_state(conn, service_id, event)
         await write_extensions(conn, state_id, checked)
-    await ctx.publish("state", "started", service_id, state_id=state_id)
+        await ctx.publish(conn, "state", "started", service_id, state_id=state_id)
     return state_id
 
 
@@ -108,7 +108,7 @@ async def complete_state(ctx: Context, input: CompleteState) -> None:
         state = await journeys.fetch_state(conn, service_id, state_id, lock=True)
         await journeys.complete(conn, "state", state, event)
         await write_extensions(conn, state_id, checked)
-    await ctx.publish("state", "completed", service_id, state_id=state_id)
+        await ctx.publish(conn, "state", "completed", service_id, state_id=state_id)
 
 
 @operation("transitionState", tasks=("UCS.Service.transitionState",), input=TransitionState, replay=int)
@@ -129,7 +129,7 @@ async def transition(ctx: Context, input: TransitionState) -> int:
         await write_extensions(conn, state_id, ending_extensions)
         new_state_id = await insert_state(conn, service_id, starting)
         await write_extensions(conn, new_state_id, starting_extensions)
-    await ctx.publish("state", "transitioned", service_id, state_id=new_state_id)
+        await ctx.publish(conn, "state", "transitioned", service_id, state_id=new_state_id)
     return new_state_id
 
 

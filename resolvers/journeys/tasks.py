@@ -69,7 +69,7 @@ async def start_task(ctx: Context, input: StartTask) -> int:
         await touch(ctx, conn, Journey(service_id, event.fields.get("state_id"), named="service"))
         task_id = await insert_task(conn, service_id, event)
         await write_extensions(conn, task_id, checked)
-    await ctx.publish("task", "started", service_id, task_id=task_id, state_id=event.fields.get("state_id"))
+        await ctx.publish(conn, "task", "started", service_id, task_id=task_id, state_id=event.fields.get("state_id"))
     return task_id
 
 
@@ -87,8 +87,8 @@ async def complete_task(ctx: Context, input: CompleteTask) -> None:
             columns["state_id"] = (await journeys.fetch_state(conn, service_id, event.fields["state_id"])).id
         await journeys.complete(conn, "task", task, event, **columns)
         await write_extensions(conn, task_id, checked)
-    state_id = columns.get("state_id", task.state_id)
-    await ctx.publish("task", "completed", service_id, task_id=task_id, state_id=state_id)
+        state_id = columns.get("state_id", task.state_id)
+        await ctx.publish(conn, "task", "completed", service_id, task_id=task_id, state_id=state_id)
 
 
 @dataclass

@@ -286,6 +286,30 @@ class TrustedDocument(SQLModel, table=True):
     created_ms: int = Field(sa_type=sa.BigInteger)
 
 
+class JourneyEventRow(SQLModel, table=True):
+    """A journey event, written in the transaction of the write that caused it: `sequence` is
+    global and in commit order, so a reconnecting subscriber replays what it missed."""
+
+    __tablename__ = "journey_event"
+    __table_args__ = (
+        sa.Index("ix_journey_event_customer", "customer_id", "sequence"),
+        sa.Index("ix_journey_event_service", "service_id", "sequence"),
+        sa.Index("ix_journey_event_created", "created_ms"),
+        {"sqlite_autoincrement": True},  # never reuse a sequence, even after a purge
+    )
+
+    sequence: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    created_ms: int = Field(sa_type=sa.BigInteger)
+    kind: str = Field(max_length=16)
+    action: str = Field(max_length=32)
+    service_id: int = Field(sa_type=sa.BigInteger)
+    customer_id: str | None = Field(default=None, max_length=16)
+    state_id: int | None = Field(default=None)
+    task_id: int | None = Field(default=None)
+    extension: str | None = Field(default=None, max_length=256)
+    at: str = Field(sa_type=sa.String(32))
+
+
 customer_t: sa.Table = Customer.__table__  # type: ignore[attr-defined]
 service_t: sa.Table = Service.__table__  # type: ignore[attr-defined]
 state_t: sa.Table = State.__table__  # type: ignore[attr-defined]
@@ -298,6 +322,7 @@ identity_index_t: sa.Table = IdentityIndex.__table__  # type: ignore[attr-define
 interaction_t: sa.Table = Interaction.__table__  # type: ignore[attr-defined]
 service_interaction_t: sa.Table = ServiceInteraction.__table__  # type: ignore[attr-defined]
 api_key_t: sa.Table = ApiKey.__table__  # type: ignore[attr-defined]
+journey_event_t: sa.Table = JourneyEventRow.__table__  # type: ignore[attr-defined]
 encryption_key_t: sa.Table = EncryptionKey.__table__  # type: ignore[attr-defined]
 idempotency_key_t: sa.Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
 trusted_document_t: sa.Table = TrustedDocument.__table__  # type: ignore[attr-defined]

@@ -213,3 +213,20 @@ def test_strawberry_picks_a_stream_transport_from_the_accept_header() -> None:
 
     assert callable(AsyncBaseHTTPView._get_stream_transport_from_headers)
     assert issubclass(view.ContextGraphQL, internals.StreamWhenPreferred)
+
+
+def test_sse_events_carry_the_sequence_strawberry_encodes_them_with() -> None:
+    # SequencedEvents swaps the transport _stream_result is given; if Strawberry renames either, SSE
+    # events lose their id and a reconnecting EventSource cannot resume.
+    from strawberry.http.async_base_view import AsyncBaseHTTPView
+    from strawberry.http.streaming import SSETransport
+
+    assert callable(AsyncBaseHTTPView._stream_result)
+    assert issubclass(view.ContextGraphQL, internals.SequencedEvents)
+    request = type("Request", (), {"state": type("State", (), {})()})()
+    transport = internals._SequencedSSE(request, 15.0)
+    request.state.journey_sequence = 7
+    assert transport.encode_next({"data": {}}, lambda d: "{}") == "id: 7\r\n" + SSETransport().encode_next(
+        {"data": {}}, lambda d: "{}"
+    )
+    assert not hasattr(request.state, "journey_sequence")  # one event, one id
