@@ -15,7 +15,7 @@ The time limit (`graphql_timeout`) is the front door's, around every query and m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Protocol
 
 from contextgraph.resolvers.access.keys import KEY_REVOKED
@@ -50,7 +50,7 @@ def admit(context: Any) -> Any:
     return context | {"principal": current, "loaders": Loaders(runtime.context(current), context["settings"])}
 
 
-async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterator[Any]:
+async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncGenerator[Any, None]:
     """A subscription's events until its key is revoked; then NotAuthorized (the stream's last
     answer), within the keyring's refresh of the revocation."""
     principal: Principal | None = context.get("principal") if isinstance(context, dict) else None
