@@ -15,8 +15,7 @@ The time limit (`graphql_timeout`) is the front door's, around every query and m
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Protocol
 
 from contextgraph.resolvers.access.keys import KEY_REVOKED
@@ -51,7 +50,7 @@ def admit(context: Any) -> Any:
     return context | {"principal": current, "loaders": Loaders(runtime.context(current), context["settings"])}
 
 
-async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterator[Any]:
+async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncGenerator[Any, None]:
     """A subscription's events until its key is revoked; then NotAuthorized (the stream's last
     answer), within the keyring's refresh of the revocation."""
     principal: Principal | None = context.get("principal") if isinstance(context, dict) else None
@@ -68,9 +67,6 @@ async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterat
             coming = asyncio.ensure_future(anext(events))
             await asyncio.wait({coming, waiting}, return_when=asyncio.FIRST_COMPLETED)
             if not coming.done():
-                coming.cancel()
-                with contextlib.suppress(BaseException):
-                    await coming
                 raise NotAuthorized(KEY_REVOKED)
             try:
                 event = coming.result()
@@ -80,8 +76,16 @@ async def until_revoked(events: AsyncIterator[Any], context: Any) -> AsyncIterat
     finally:
         unwatch()
         waiting.cancel()
-        # A client that vanishes cancels us while the next event is awaited: stop waiting for it too,
-        # or it waits forever (holding the subscription) and `events` cannot be closed ("already running").
-        if coming is not None and not coming.done():
-            coming.cancel()
-            await asyncio.wait({coming})
+        if coming is not None:
+            # The wait for the next event is a task of its own: left running when the client goes
+            # (the subscription cancelled), it would hold the event source, the socket and its
+            # context for as long as the source stays quiet, forever for a quiet service.
+            await _cancelled(coming)
+
+
+async def _cancelled(task: asyncio.Future[Any]) -> None:
+    """`task` cancelled and finished, its outcome read (whatever it was, nobody is waiting for it)."""
+    task.cancel()
+    await asyncio.wait({task})  # a cancellation of our own still reaches us
+    if not task.cancelled():
+        task.exception()

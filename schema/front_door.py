@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,8 +205,9 @@ class ContextSchema(strawberry.Schema):
             yield PreExecutionError(data=None, errors=self._shaped(events.errors or [], context))
             return
         try:
-            async for event in until_revoked(events, context):
-                yield self._answer(event, context)
+            async with aclosing(until_revoked(events, context)) as stream:  # closed now, not when collected
+                async for event in stream:
+                    yield self._answer(event, context)
         except Exception as error:  # graphql-core leaves an event source's own failure to us
             yield self._answer(GraphQLResult(None, [GraphQLError(str(error), original_error=error)]), context)
         finally:

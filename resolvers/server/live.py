@@ -154,6 +154,11 @@ class LiveEvents:
                 follower.offer(event)
 
     # -- subscribing ------------------------------------------------------------------------
+    @property
+    def listening(self) -> int:
+        """How many subscriptions this process is listening for now."""
+        return sum(len(followers) for followers in self._subscribers.values())
+
     def follow(self, *, customer_id: str | None = None, service_id: int | None = None) -> Follower:
         """A subscription to one customer's or one service's events, registered now."""
         return Follower(self, f"customer:{customer_id}" if customer_id is not None else f"service:{service_id}")
