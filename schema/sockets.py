@@ -17,6 +17,7 @@ key and roles of now: schema/admission.py); queries and mutations run over both 
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 from collections.abc import Callable
@@ -38,9 +39,9 @@ def close_reason(text: str) -> str:
     return text.encode()[:_MOST_REASON].decode(errors="ignore")
 
 
-class _Connection:
+class _Connection(abc.ABC):
     """What both protocols' handlers share: the key named at `connection_init`, and the watch
-    over its revocation."""
+    over its revocation (from the socket's start to its end)."""
 
     context: dict[str, Any]
     view: Any
@@ -65,6 +66,13 @@ class _Connection:
         self.view.authenticated(self.context, principal)
         return None
 
+    async def handle(self) -> None:
+        self._watch()
+        try:
+            await super().handle()  # type: ignore[misc]  # the protocol's own handler, next in line
+        finally:
+            self._stop_watching()
+
     def _watch(self) -> None:
         principal = self.context.get("principal")
         if principal is not None and self._unwatch is None:
@@ -82,8 +90,9 @@ class _Connection:
         await self._stop_operations()
         await self.websocket.close(REVOKED, KEY_REVOKED)
 
+    @abc.abstractmethod
     async def _stop_operations(self) -> None:
-        raise NotImplementedError
+        """End every operation the socket runs (each protocol keeps them its own way)."""
 
 
 def _refusal_code(refusal: ContextError) -> int:
@@ -105,13 +114,6 @@ def _subscribe_problem(message: dict[str, Any]) -> str | None:
 
 class TransportWSHandler(_Connection, BaseGraphQLTransportWSHandler[dict[str, Any], Any]):
     """graphql-transport-ws."""
-
-    async def handle(self) -> None:
-        self._watch()
-        try:
-            await super().handle()
-        finally:
-            self._stop_watching()
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -145,13 +147,6 @@ class TransportWSHandler(_Connection, BaseGraphQLTransportWSHandler[dict[str, An
 
 class LegacyWSHandler(_Connection, BaseGraphQLWSHandler[dict[str, Any], Any]):
     """graphql-ws (subscriptions-transport-ws), which Apollo's older clients speak."""
-
-    async def handle(self) -> None:
-        self._watch()
-        try:
-            await super().handle()
-        finally:
-            self._stop_watching()
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
