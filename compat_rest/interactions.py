@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from contextgraph.compat_rest.binding import Call
 from contextgraph.compat_rest.http import JSONResponse, created, read_json
-from contextgraph.resolvers.interactions import Interaction
+from contextgraph.resolvers.interaction_reads import Interaction
 
 _PATHS = {"text": "plain_text", "structured_text": "structured_text", "binary_content": "binary_content"}
 

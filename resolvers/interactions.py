@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,13 +19,19 @@ import sqlalchemy as sa
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
+from contextgraph.resolvers.interaction_reads import (
+    CONTENTS,
+    Interaction,
+    get_interactions,
+    interactions_of_customers,
+    interactions_of_services,
+)
 from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys import records as journeys
 from contextgraph.resolvers.journeys.records import ServiceRecord, require_customer
 from contextgraph.resolvers.operation import Input, JsonObject, operation
-from contextgraph.resolvers.store.reader import Rows
-from contextgraph.resolvers.store.statements import Statement, any_of
-from contextgraph.resolvers.store.tables import interaction_t, read_json, service_interaction_t
+from contextgraph.resolvers.store.statements import Statement
+from contextgraph.resolvers.store.tables import interaction_t, read_json
 from contextgraph.resolvers.timefmt import parse_ms
 from contextgraph.resolvers.values import Id, Long, integer, text, timestamp, visible_text
 
@@ -166,16 +171,6 @@ _SPECIFIC: dict[int, tuple[dict[str, Check], tuple[str, ...]]] = {
     6: ({}, ()),
     7: ({}, ()),
 }
-CONTENTS = ("text", "structured_text", "binary_content")
-
-
-@dataclass
-class Interaction:
-    id: str
-    customer_id: str
-    service_id: int | None
-    fields: dict[str, Any]
-    contents: frozenset[str]  # which of CONTENTS it has
 
 
 @dataclass
@@ -272,59 +267,6 @@ async def record_interaction(ctx: Context, input: RecordInteraction) -> str:
 
 
 # -- reads ------------------------------------------------------------------------------------
-_LISTED = [
-    interaction_t.c.id,
-    interaction_t.c.customer_id,
-    interaction_t.c.service_id,
-    read_json(interaction_t.c.fields),
-    (interaction_t.c.text.is_not(None)).label("has_text"),
-    (interaction_t.c.structured_text.is_not(None)).label("has_structured_text"),
-    (interaction_t.c.binary_content.is_not(None)).label("has_binary_content"),
-]
-
-
-def _interaction(row: Sequence[Any]) -> Interaction:
-    contents = frozenset(name for name, has in zip(CONTENTS, row[4:7], strict=True) if has)
-    return Interaction(row[0], row[1], row[2], row[3], contents)
-
-
-def _ordered(found: list[Interaction]) -> list[Interaction]:
-    return sorted(found, key=lambda i: (i.fields.get("start_date", ""), i.id))
-
-
-_OF_CUSTOMERS = Statement(lambda d: sa.select(*_LISTED).where(any_of(d, interaction_t.c.customer_id, "ids")))
-# Recorded with the service, or named by its events (the link rows).
-_OF_SERVICES = Statement(
-    lambda d: sa.union(
-        sa.select(service_interaction_t.c.service_id.label("owner"), *_LISTED)
-        .join(
-            interaction_t,
-            interaction_t.c.id == service_interaction_t.c.interaction_id,
-        )
-        .where(any_of(d, service_interaction_t.c.service_id, "ids")),
-        sa.select(interaction_t.c.service_id.label("owner"), *_LISTED).where(
-            any_of(d, interaction_t.c.service_id, "ids")
-        ),
-    )
-)
-_BY_IDS = Statement(lambda d: sa.select(*_LISTED).where(any_of(d, interaction_t.c.id, "ids")))
-
-
-async def interactions_of_customers(rows: Rows, customer_ids: Sequence[str]) -> dict[str, list[Interaction]]:
-    grouped: dict[str, list[Interaction]] = defaultdict(list)
-    for row in await rows.fetch(_OF_CUSTOMERS, ids=list(customer_ids)):
-        grouped[row[1]].append(_interaction(row))
-    return {owner: _ordered(found) for owner, found in grouped.items()}
-
-
-async def interactions_of_services(rows: Rows, service_ids: Sequence[int]) -> dict[int, list[Interaction]]:
-    """Recorded with the service, or named by its events: one statement for any number of services."""
-    grouped: dict[int, list[Interaction]] = defaultdict(list)
-    for row in await rows.fetch(_OF_SERVICES, ids=list(service_ids)):
-        grouped[row[0]].append(_interaction(row[1:]))
-    return {owner: _ordered(found) for owner, found in grouped.items()}
-
-
 @operation("readCustomerInteractions", tasks=("UCS.Interaction.readInteraction",), input=CustomerInteractions)
 async def customer_interactions(ctx: Context, input: CustomerInteractions) -> list[Interaction]:
     """A customer's interactions, oldest first."""
@@ -339,10 +281,6 @@ async def service_interactions(ctx: Context, input: ServiceInteractions) -> list
     rows = await ctx.rows()
     await loads.one(rows, ServiceRecord, input.service_id)
     return (await interactions_of_services(rows, [input.service_id])).get(input.service_id, [])
-
-
-async def get_interactions(rows: Rows, interaction_ids: Sequence[str]) -> dict[str, Interaction]:
-    return {row[0]: _interaction(row) for row in await rows.fetch(_BY_IDS, ids=list(interaction_ids))}
 
 
 @operation("readInteraction", tasks=("UCS.Interaction.readInteraction",), input=InteractionId)

@@ -54,19 +54,22 @@ class Page:
 
 @dataclass(frozen=True)
 class Keyset:
-    """Each parent's rows after and/or before an id, in id order: the `first` of them, or the `last`
+    """Each parent's rows after and/or before a row, in the list's order (ids; interactions: start time,
+    then id): the `first` of them, or the `last`
     (`cap` without either). The statement reads one row more than the page, in the page's direction,
     to tell whether more follow (`first`) or precede (`last`) — cut in SQL, no offset scan, so a page
     stays put while rows are inserted before or after it."""
 
     first: int | None = None
     last: int | None = None
-    after: int | None = None
-    before: int | None = None
+    after: int | str | None = None  # a key: an id, or what a list's rows are ordered by names (interactions)
+    before: int | str | None = None
     cap: int = 1000
 
     @classmethod
-    def of(cls, first: int | None, last: int | None, after: int | None, before: int | None, cap: int) -> Keyset:
+    def of(
+        cls, first: int | None, last: int | None, after: int | str | None, before: int | str | None, cap: int
+    ) -> Keyset:
         check_keyset(first, last, cap)
         return cls(first, last, after, before, cap)
 
@@ -79,7 +82,7 @@ class Keyset:
         return self.last if self.last is not None else self.first if self.first is not None else self.cap
 
     def cut(self, rows: Sequence[T]) -> tuple[list[T], bool, bool]:
-        """(the page, whether rows precede it, whether rows follow it) from the rows read in id order;
+        """(the page, whether rows precede it, whether rows follow it) from the rows read in list order;
         as Relay's reference does, only the side the page was read from is known (the other: false)."""
         more = len(rows) > self.size
         if self.backward:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from contextgraph.resolvers import interactions
+from contextgraph.resolvers import interaction_reads
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.extensions.values import records_by_schema
-from contextgraph.resolvers.interactions import Interaction
+from contextgraph.resolvers.interaction_reads import Interaction
 from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys.query import ServiceFilter
 from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, Status, TaskRecord
@@ -69,7 +69,7 @@ async def tasks(ctx: Context, task_ids: Sequence[int]) -> list[TaskRecord | None
 
 
 async def interactions_by_id(ctx: Context, interaction_ids: Sequence[str]) -> list[Interaction | None]:
-    found = await interactions.get_interactions(await ctx.rows(), interaction_ids)
+    found = await interaction_reads.get_interactions(await ctx.rows(), interaction_ids)
     return [found.get(i) for i in interaction_ids]
 
 
@@ -82,11 +82,15 @@ async def extension_records(ctx: Context, keys: Sequence[tuple[ExtensionSchema, 
     ]
 
 
-async def interactions_of_customers(ctx: Context, customer_ids: Sequence[str]) -> list[list[Interaction]]:
-    found = await interactions.interactions_of_customers(await ctx.rows(), customer_ids)
+async def interactions_of_customers(
+    ctx: Context, customer_ids: Sequence[str], page: Page | Keyset
+) -> list[list[Interaction]]:
+    found = await interaction_reads.interactions_of_customers(await ctx.rows(), customer_ids, page)
     return [found.get(i, []) for i in customer_ids]
 
 
-async def interactions_of_services(ctx: Context, service_ids: Sequence[int]) -> list[list[Interaction]]:
-    found = await interactions.interactions_of_services(await ctx.rows(), service_ids)
+async def interactions_of_services(
+    ctx: Context, service_ids: Sequence[int], page: Page | Keyset
+) -> list[list[Interaction]]:
+    found = await interaction_reads.interactions_of_services(await ctx.rows(), service_ids, page)
     return [found.get(i, []) for i in service_ids]

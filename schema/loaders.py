@@ -62,8 +62,6 @@ class Loaders:
     interaction = _on_first_use(reads.interactions_by_id)
     # Keys are (extension schema, owner id): every extension of a level in one statement.
     extension = _on_first_use(reads.extension_records)
-    customer_interactions = _on_first_use(reads.interactions_of_customers)
-    service_interactions = _on_first_use(reads.interactions_of_services)
 
     def _loader(
         self, key: tuple[Any, ...], load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -88,6 +86,16 @@ class Loaders:
         t = tuple(types) if types is not None else None
         return self._loader(
             ("tasks", status, t, page), lambda ids: reads.tasks_of_services(self.ctx, ids, status, t, page)
+        )
+
+    def interactions_of_customer(self, page: Page | Keyset) -> DataLoader[str, Any]:
+        return self._loader(
+            ("customer-interactions", page), lambda ids: reads.interactions_of_customers(self.ctx, ids, page)
+        )
+
+    def interactions_of_service(self, page: Page | Keyset) -> DataLoader[int, Any]:
+        return self._loader(
+            ("service-interactions", page), lambda ids: reads.interactions_of_services(self.ctx, ids, page)
         )
 
     def tasks_of_state(self, status: Status, types: list[str] | None, page: Page | Keyset) -> DataLoader[int, Any]:

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from contextgraph.resolvers import interactions as interaction_ops
-from contextgraph.resolvers.interactions import Interaction as InteractionRecord
+from contextgraph.resolvers.interaction_reads import Interaction as InteractionRecord
 from contextgraph.resolvers.journeys import services as service_ops
 from contextgraph.resolvers.journeys import states as state_ops
 from contextgraph.resolvers.journeys import tasks as task_ops
@@ -72,17 +72,17 @@ _SERVICE_TASKS = Batched(
 )
 _SERVICE_INTERACTIONS = Batched(
     interaction_ops.service_interactions,
-    lambda found: found.service_interactions,
+    lambda found, page: found.interactions_of_service(page),
     lambda service: service.id,
-    lambda records: [Interaction.of(i) for i in records],
-    paged="python",
+    lambda records: [Interaction.of(i) for i in records] if records else [],
+    paged="sql",
 )
 _CUSTOMER_INTERACTIONS = Batched(
     interaction_ops.customer_interactions,
-    lambda found: found.customer_interactions,
+    lambda found, page: found.interactions_of_customer(page),
     lambda customer: str(customer.id),
-    lambda records: [Interaction.of(i) for i in records],
-    paged="python",
+    lambda records: [Interaction.of(i) for i in records] if records else [],
+    paged="sql",
 )
 _CUSTOMER_SERVICES = Batched(
     service_ops.customer_services,
@@ -218,6 +218,80 @@ class State(Journey, Node):
 StateConnection, _SERVICE_STATE_PAGES = _connection_of(_SERVICE_STATES, State, StateRecord)
 
 
+@strawberry.type(description="A chat, e-mail, phone call, callback or open-media interaction.")
+class Interaction(Node):
+    id: str = strawberry.field(name="interactionId", description="The interaction's id, as recorded.")
+    customer_id: strawberry.ID
+    service_id: Long | None
+    entity_type: int = strawberry.field(description="0 e-mail in, 1 e-mail out, 2 chat, 3 phone call, 5 callback, …")
+    media_type: str
+    type: str
+    status: int
+    start_date: str
+    end_date: str | None
+    subject: str | None
+    fields: JSON = strawberry.field(description="Every recorded field (udata included), as GET /interactions/{id}.")
+    text_url: str | None = strawberry.field(description="Where the plain text is, if any.")
+    structured_text_url: str | None
+    binary_content_url: str | None
+
+    @classmethod
+    def of(cls, i: InteractionRecord) -> Interaction:
+        f = i.fields
+        urls = {
+            name: f"/interactions/{i.id}/{path}" if name in i.contents else None
+            for name, path in (
+                ("text", "plain_text"),
+                ("structured_text", "structured_text"),
+                ("binary_content", "binary_content"),
+            )
+        }
+        return cls(
+            id=i.id,
+            customer_id=strawberry.ID(i.customer_id),
+            service_id=Long(i.service_id) if i.service_id else None,
+            entity_type=f["entity_type"],
+            media_type=f["media_type"],
+            type=f["type"],
+            status=f["status"],
+            start_date=f["start_date"],
+            end_date=f.get("end_date"),
+            subject=f.get("subject"),
+            fields=JSON(f),
+            text_url=urls["text"],
+            structured_text_url=urls["structured_text"],
+            binary_content_url=urls["binary_content"],
+        )
+
+    @strawberry.field(description="The customer.", metadata=_CUSTOMER.metadata())
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        found: Customer | None = await _CUSTOMER.one(self, info)
+        return found
+
+    @strawberry.field(description="The service it was recorded with, if any.", metadata=_SERVICE.metadata())
+    async def service(self, info: strawberry.Info) -> Service | None:
+        found: Service | None = await _SERVICE.one(self, info)
+        return found
+
+
+InteractionConnection, _interaction_page = connection(Interaction, (Interaction,), global_id)
+
+
+def _interaction_window(window: tuple[list[InteractionRecord], bool, bool]) -> Any:
+    """The connection of a page of interaction records (its nodes the GraphQL objects made of them)."""
+    records, previous, following = window
+    return _interaction_page(([Interaction.of(i) for i in records], previous, following))
+
+
+def _interaction_pages(spec: Batched) -> Batched:
+    """An interaction list's spec as a connection: its keyset pages ordered by start time, then id."""
+    return Batched(spec.operation, spec.loader, spec.key, _interaction_window, paged="keyset", node="Interaction")
+
+
+_SERVICE_INTERACTION_PAGES = _interaction_pages(_SERVICE_INTERACTIONS)
+_CUSTOMER_INTERACTION_PAGES = _interaction_pages(_CUSTOMER_INTERACTIONS)
+
+
 @strawberry.type(description="A service: a promise made to a customer (or to a contact key, while anonymous).")
 @sources(ServiceRecord)
 class Service(Journey, Node):
@@ -234,12 +308,22 @@ class Service(Journey, Node):
         return found
 
     @strawberry.field(
-        description="The interactions of this service (recorded with it, or named by its events).",
+        description="The interactions of this service (recorded with it, or named by its events), oldest first.",
         metadata=_SERVICE_INTERACTIONS.metadata(),
     )
     async def interactions(self, info: strawberry.Info, first: FIRST = None, offset: OFFSET = 0) -> list[Interaction]:
         found: list[Interaction] = await _SERVICE_INTERACTIONS.one(self, info, first=first, offset=offset)
         return found
+
+    @strawberry.field(
+        description="The interactions of this service, a page at a time, oldest first (Relay).",
+        metadata=_SERVICE_INTERACTION_PAGES.metadata(),
+        graphql_type=InteractionConnection,
+    )
+    async def interactions_connection(
+        self, info: strawberry.Info, first: FIRST = None, after: AFTER = None, last: LAST = None, before: BEFORE = None
+    ) -> Any:
+        return await _SERVICE_INTERACTION_PAGES.one(self, info, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="The states of this service, oldest first.", metadata=_SERVICE_STATES.metadata())
     async def states(
@@ -311,62 +395,6 @@ class Service(Journey, Node):
 ServiceConnection, _CUSTOMER_SERVICE_PAGES = _connection_of(_CUSTOMER_SERVICES, Service, ServiceRecord)
 
 
-@strawberry.type(description="A chat, e-mail, phone call, callback or open-media interaction.")
-class Interaction(Node):
-    id: str = strawberry.field(name="interactionId", description="The interaction's id, as recorded.")
-    customer_id: strawberry.ID
-    service_id: Long | None
-    entity_type: int = strawberry.field(description="0 e-mail in, 1 e-mail out, 2 chat, 3 phone call, 5 callback, …")
-    media_type: str
-    type: str
-    status: int
-    start_date: str
-    end_date: str | None
-    subject: str | None
-    fields: JSON = strawberry.field(description="Every recorded field (udata included), as GET /interactions/{id}.")
-    text_url: str | None = strawberry.field(description="Where the plain text is, if any.")
-    structured_text_url: str | None
-    binary_content_url: str | None
-
-    @classmethod
-    def of(cls, i: InteractionRecord) -> Interaction:
-        f = i.fields
-        urls = {
-            name: f"/interactions/{i.id}/{path}" if name in i.contents else None
-            for name, path in (
-                ("text", "plain_text"),
-                ("structured_text", "structured_text"),
-                ("binary_content", "binary_content"),
-            )
-        }
-        return cls(
-            id=i.id,
-            customer_id=strawberry.ID(i.customer_id),
-            service_id=Long(i.service_id) if i.service_id else None,
-            entity_type=f["entity_type"],
-            media_type=f["media_type"],
-            type=f["type"],
-            status=f["status"],
-            start_date=f["start_date"],
-            end_date=f.get("end_date"),
-            subject=f.get("subject"),
-            fields=JSON(f),
-            text_url=urls["text"],
-            structured_text_url=urls["structured_text"],
-            binary_content_url=urls["binary_content"],
-        )
-
-    @strawberry.field(description="The customer.", metadata=_CUSTOMER.metadata())
-    async def customer(self, info: strawberry.Info) -> Customer | None:
-        found: Customer | None = await _CUSTOMER.one(self, info)
-        return found
-
-    @strawberry.field(description="The service it was recorded with, if any.", metadata=_SERVICE.metadata())
-    async def service(self, info: strawberry.Info) -> Service | None:
-        found: Service | None = await _SERVICE.one(self, info)
-        return found
-
-
 @strawberry.type(description="A customer profile and the customer's services.")
 class Customer(Node):
     id: strawberry.ID = strawberry.field(name="customerId", description="The customer's id, as REST names it.")
@@ -388,6 +416,16 @@ class Customer(Node):
     async def interactions(self, info: strawberry.Info, first: FIRST = None, offset: OFFSET = 0) -> list[Interaction]:
         found: list[Interaction] = await _CUSTOMER_INTERACTIONS.one(self, info, first=first, offset=offset)
         return found
+
+    @strawberry.field(
+        description="The customer's interactions, a page at a time, oldest first (Relay).",
+        metadata=_CUSTOMER_INTERACTION_PAGES.metadata(),
+        graphql_type=InteractionConnection,
+    )
+    async def interactions_connection(
+        self, info: strawberry.Info, first: FIRST = None, after: AFTER = None, last: LAST = None, before: BEFORE = None
+    ) -> Any:
+        return await _CUSTOMER_INTERACTION_PAGES.one(self, info, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="The customer's services, oldest first.", metadata=_CUSTOMER_SERVICES.metadata())
     async def services(

@@ -69,7 +69,7 @@ async def test_migrations_match_the_tables_and_run_twice(app: Starlette) -> None
 
     async with database.read() as conn:
         assert await conn.run_sync(differences) == []
-        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0012"
+        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0013"
 
 
 OLD_SERVICE = sa.table(

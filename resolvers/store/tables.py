@@ -203,7 +203,7 @@ class Interaction(SQLModel, table=True):
 
     __tablename__ = "interaction"
     __table_args__ = (
-        sa.Index("ix_interaction_customer", "customer_id", "start_ms"),
+        sa.Index("ix_interaction_customer", "customer_id", "start_ms", "id"),  # pages by (start, id)
         sa.Index("ix_interaction_service", "service_id"),
     )
 

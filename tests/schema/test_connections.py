@@ -15,6 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from contextgraph.resolvers.store.database import StatementCounter
+from tests.compat_rest.test_interactions import chat
 from tests.helpers import new_customer, new_service, new_state, new_task
 from tests.schema.test_compiled import _both_ways
 
@@ -195,3 +196,181 @@ async def test_connections_and_global_ids_run_compiled_as_graphql_core_answers(
     customer_id = body["data"]["customer"]["id"]
     found = await _both_ways(app, client, node, {"c": customer_id}, "graphql-core")
     assert found["data"]["node"] == {"id": customer_id, "customerId": customer}
+
+
+INTERACTIONS = """query($c: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+  customer(id: $c) { interactionsConnection(first: $first, after: $after, last: $last, before: $before) {
+    edges { cursor node { id interactionId startDate } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }"""
+
+
+def _interaction(customer: str, interaction_id: str, start: str, **extra: Any) -> dict[str, Any]:
+    return chat(customer, interaction_id, start_date=start, end_date=None, established_date=start) | extra
+
+
+async def _record(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
+    response = await client.post("/interactions", json={k: v for k, v in body.items() if v is not None})
+    assert response.status_code == 201, response.text
+
+
+async def _interaction_page(client: httpx.AsyncClient, customer: str, **arguments: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": INTERACTIONS, "variables": {"c": customer, **arguments}})
+    body = response.json()
+    assert "errors" not in body, body
+    page: dict[str, Any] = body["data"]["customer"]["interactionsConnection"]
+    return page
+
+
+def _interaction_ids(page: dict[str, Any]) -> list[str]:
+    return [edge["node"]["interactionId"] for edge in page["edges"]]
+
+
+async def test_interactions_page_by_start_time_then_id_while_others_record(client: httpx.AsyncClient) -> None:
+    """Interactions are ordered by start time (not by id, not by the text of their dates): the cursor
+    is a key of both, so pages neither skip nor repeat while interactions are recorded anywhere."""
+    customer = await new_customer(client)
+    # ties on the start time (ordered by id), ids against the time order, and offsets that sort
+    # otherwise as text ("10:30+02:00" is 08:30 UTC, before "09:00Z")
+    starts = {
+        "m": "2024-03-01T09:00:00Z",
+        "b": "2024-03-01T09:00:00Z",
+        "z": "2024-03-01T08:00:00Z",
+        "a": "2024-03-01T10:30:00+02:00",
+        "k": "2024-03-01T11:00:00Z",
+        "c": "2024-03-01T12:00:00Z",
+        "d": "2024-03-01T12:00:00.001Z",
+    }
+    for interaction_id, start in starts.items():
+        await _record(client, _interaction(customer, interaction_id, start))
+    ordered = ["z", "a", "b", "m", "k", "c", "d"]
+
+    seen: list[str] = []
+    after = None
+    later: list[str] = []
+    while True:  # forward, 2 at a time; between pages one lands later than all and one earlier
+        page = await _interaction_page(client, customer, first=2, after=after)
+        seen += _interaction_ids(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+        if len(later) < 3:
+            n = len(later)
+            later.append(f"late{n}")
+            await _record(client, _interaction(customer, f"late{n}", f"2024-04-0{n + 1}T00:00:00Z"))
+            await _record(client, _interaction(customer, f"early{n}", f"2024-02-0{n + 1}T00:00:00Z"))
+    assert seen == ordered + later  # the earlier ones came before the cursor: never seen, never repeated
+
+    everything = ["early0", "early1", "early2", *ordered, *later]
+    assert _interaction_ids(await _interaction_page(client, customer, first=1000)) == everything
+    assert [i["interaction_id"] for i in (await client.get(f"/customers/{customer}/interactions")).json()] == (
+        everything  # REST lists them in the same order
+    )
+
+    backward: list[str] = []
+    before = None
+    while True:  # backward, 3 at a time, while one is recorded at the very end each time
+        page = await _interaction_page(client, customer, last=3, before=before)
+        backward = _interaction_ids(page) + backward
+        assert page["pageInfo"]["hasNextPage"] is False
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+        await _record(client, _interaction(customer, f"end{len(backward)}", "2025-01-01T00:00:00Z"))
+    assert backward == everything
+
+    cursors = {e["node"]["interactionId"]: e["cursor"] for e in (await _interaction_page(client, customer))["edges"]}
+    window = await _interaction_page(client, customer, after=cursors["b"], before=cursors["c"])
+    assert _interaction_ids(window) == ["m", "k"]
+    # a cursor naming no interaction (one of another customer, or none at all) gives an empty page
+    gone = base64.urlsafe_b64encode(b"Interaction:nobody").rstrip(b"=").decode()
+    assert (await _interaction_page(client, customer, first=5, after=gone))["edges"] == []
+    # the plain list takes first/offset in the same order
+    plain = """query($c: ID!) { customer(id: $c) { interactions(first: 3, offset: 2) { interactionId } } }"""
+    body = (await client.post("/graphql", json={"query": plain, "variables": {"c": customer}})).json()
+    assert [i["interactionId"] for i in body["data"]["customer"]["interactions"]] == everything[2:5]
+
+
+SERVICE_INTERACTIONS = """query($c: ID!, $after: String) { customer(id: $c) { services { serviceId
+  interactionsConnection(first: 2, after: $after) { edges { cursor node { interactionId serviceId } }
+    pageInfo { hasNextPage endCursor } } } } }"""
+
+
+async def test_a_services_interactions_page_those_recorded_with_it_and_those_its_events_name(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    customer = await new_customer(client)
+    service = await new_service(client, customer_id=customer, interaction_id="named-start")
+    other = await new_service(client, customer_id=customer)
+    state = await new_state(client, service, interaction_id="named-state")
+    await new_task(client, other, interaction_id="other-task")
+    for interaction_id, start, extra in [
+        ("named-start", "2024-01-01T10:00:00Z", {}),
+        ("named-state", "2024-01-01T10:01:00Z", {}),
+        ("recorded", "2024-01-01T10:02:00Z", {"service_id": service}),
+        ("recorded-other", "2024-01-01T09:00:00Z", {"service_id": other}),
+        ("other-task", "2024-01-01T11:00:00Z", {}),
+        ("nobodys", "2024-01-01T08:00:00Z", {}),
+    ]:
+        await _record(client, _interaction(customer, interaction_id, start, **extra))
+    assert state
+
+    pages: list[dict[int, list[str]]] = []
+    after = None
+    counter = StatementCounter(app.state.runtime.db)
+    try:
+        for _ in range(2):  # the second asks every service for what follows the first's page
+            variables = {"c": customer, "after": after}
+            body = (await client.post("/graphql", json={"query": SERVICE_INTERACTIONS, "variables": variables})).json()
+            assert "errors" not in body, body
+            found = body["data"]["customer"]["services"]
+            pages.append({s["serviceId"]: _interaction_ids(s["interactionsConnection"]) for s in found})
+            after = found[0]["interactionsConnection"]["pageInfo"]["endCursor"]
+    finally:
+        counter.close()
+    assert pages[0] == {service: ["named-start", "named-state"], other: ["recorded-other", "other-task"]}
+    # a cursor is a place in (start time, id) order: after 10:01 come 10:02 (ours) and 11:00 (the other's)
+    assert pages[1] == {service: ["recorded"], other: ["other-task"]}
+    # BEGIN, customer, services, every service's interactions, COMMIT — per request
+    assert counter.count == 2 * 5
+
+
+async def test_interaction_connections_run_compiled_as_graphql_core_answers(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    customer = await new_customer(client)
+    service = await new_service(client, customer_id=customer, interaction_id="i0")
+    for n in range(4):
+        await _record(client, _interaction(customer, f"i{n}", f"2024-01-0{n + 1}T00:00:00Z", service_id=service))
+    tree = """query($c: ID!, $a: String) { customer(id: $c) {
+        interactionsConnection(last: 2, before: $a) { pageInfo { hasPreviousPage startCursor }
+          edges { cursor node { id interactionId service { serviceId } } } }
+        services { interactionsConnection(first: 3) { edges { node { interactionId } } pageInfo { hasNextPage } } } } }"""
+    body = await _both_ways(app, client, tree, {"c": customer}, "compiled")
+    page = body["data"]["customer"]["interactionsConnection"]
+    assert [e["node"]["interactionId"] for e in page["edges"]] == ["i2", "i3"]
+    back = await _both_ways(app, client, tree, {"c": customer, "a": page["pageInfo"]["startCursor"]}, "compiled")
+    assert [e["node"]["interactionId"] for e in back["data"]["customer"]["interactionsConnection"]["edges"]] == [
+        "i0",
+        "i1",
+    ]
+    services = body["data"]["customer"]["services"][0]["interactionsConnection"]
+    assert services["pageInfo"]["hasNextPage"] is True
+
+
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        ({"first": 0}, "must be between 1 and 1000"),
+        ({"last": 1001}, "must be between 1 and 1000"),
+        ({"after": _cursor(5)}, "is the global id of a Service, not of an Interaction"),
+        ({"before": "x" * 600}, "is not a global id"),
+    ],
+)
+async def test_interaction_pages_out_of_range_are_refused(
+    client: httpx.AsyncClient, arguments: dict[str, Any], reason: str
+) -> None:
+    customer = await new_customer(client)
+    response = await client.post("/graphql", json={"query": INTERACTIONS, "variables": {"c": customer, **arguments}})
+    body = response.json()
+    assert body.get("data") is None, body
+    assert reason in body["errors"][0]["message"], body
