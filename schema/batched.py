@@ -52,19 +52,11 @@ class Batched:
 
     def keyset(self, arguments: dict[str, Any], cap: int) -> Keyset:
         """The connection page its arguments ask for (a 400 for one out of range or a foreign cursor)."""
-        after, before = arguments.get("after"), arguments.get("before")
-        return Keyset.of(
-            arguments.get("first"),
-            arguments.get("last"),
-            relay.of_type(after, self.node, "after")[-1] if after is not None else None,
-            relay.of_type(before, self.node, "before")[-1] if before is not None else None,
-            cap,
-        )
+        return keyset_of(arguments, self.node, cap)
 
     def keyset_size(self, arguments: dict[str, Any], cap: int) -> int | None:
         """How many nodes a connection's page may hold (the guard's cost; None: as a list without `first`)."""
-        keyset = self.keyset(arguments, cap)
-        return keyset.first or keyset.last
+        return keyset_size(arguments, self.node, cap)
 
     def size(self, value: Any) -> int:
         """How many items a paged field's value holds (into the answer's size)."""
@@ -113,6 +105,25 @@ class Batched:
             arguments["page"] = page
             return _none_is_empty
         return lambda items: list(items[page.skip : page.upto]) if items else []
+
+
+def keyset_of(arguments: dict[str, Any], node: str, cap: int) -> Keyset:
+    """The page a connection's `first`/`after`/`last`/`before` ask for, its cursors global ids of
+    `node` (a 400 for a page out of range or a foreign cursor)."""
+    after, before = arguments.get("after"), arguments.get("before")
+    return Keyset.of(
+        arguments.get("first"),
+        arguments.get("last"),
+        relay.of_type(after, node, "after")[-1] if after is not None else None,
+        relay.of_type(before, node, "before")[-1] if before is not None else None,
+        cap,
+    )
+
+
+def keyset_size(arguments: dict[str, Any], node: str, cap: int) -> int | None:
+    """How many nodes a connection's page may hold (the guard's cost; None: as a list without `first`)."""
+    keyset = keyset_of(arguments, node, cap)
+    return keyset.first or keyset.last
 
 
 def as_loaded(value: Any) -> Any:

@@ -14,22 +14,31 @@ from contextgraph.resolvers import interactions, system
 from contextgraph.resolvers.errors import BadParameter
 from contextgraph.resolvers.journeys import services, states, tasks
 from contextgraph.resolvers.journeys.records import Status
-from contextgraph.resolvers.paging import page
 from contextgraph.resolvers.profiles import profiles
 from contextgraph.schema import relay
-from contextgraph.schema.binding import binds
+from contextgraph.schema.batched import keyset_of, keyset_size
+from contextgraph.schema.binding import SIZE, binds
 from contextgraph.schema.loaders import loaders
 from contextgraph.schema.types import (
     _TYPES,
+    AFTER,
+    BEFORE,
     FIRST,
+    LAST,
     OFFSET,
     Customer,
     Interaction,
     Service,
+    ServiceConnection,
     State,
     Task,
+    service_connection,
     service_filter_of,
 )
+
+
+def _service_page_size(arguments: dict[str, Any], cap: int) -> int | None:
+    return keyset_size(arguments, "Service", cap)
 
 
 @strawberry.type
@@ -86,10 +95,46 @@ class Query:
     ) -> list[Service]:
         service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
         found = loaders(info)
-        trees = await services.anonymous_services(found.ctx, {"contact_key": contact_key, "filter": service_filter})
-        trees = page(trees, first, offset, found.settings.graphql_max_list)
+        trees = await services.anonymous_services(
+            found.ctx, {"contact_key": contact_key, "filter": service_filter, "page": found.page(first, offset)}
+        )
         found.charge(len(trees))
         return [t.service for t in trees]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="Services started under a contact key and not yet associated, a page at a time (Relay).",
+        metadata={
+            **binds(services.anonymous_services),
+            SIZE: lambda arguments, cap: keyset_size(arguments, "Service", cap),
+        },
+        graphql_type=ServiceConnection,
+    )
+    async def anonymous_services_connection(
+        self,
+        info: strawberry.Info,
+        contact_key: str,
+        status: Status = Status.ALL,
+        types: _TYPES = None,
+        started_from: str | None = None,
+        started_to: str | None = None,
+        completed_from: str | None = None,
+        completed_to: str | None = None,
+        first: FIRST = None,
+        after: AFTER = None,
+        last: LAST = None,
+        before: BEFORE = None,
+    ) -> Any:
+        service_filter = service_filter_of(status, types, started_from, started_to, completed_from, completed_to)
+        found = loaders(info)
+        page = keyset_of(
+            {"first": first, "after": after, "last": last, "before": before}, "Service", found.settings.graphql_max_list
+        )
+        trees = await services.anonymous_services(
+            found.ctx, {"contact_key": contact_key, "filter": service_filter, "page": page}
+        )
+        connection = service_connection(page.cut([t.service for t in trees]))
+        found.charge(len(connection.edges))
+        return connection
 
     @strawberry.field(
         description="An interaction by its id (global or interactionId).", metadata=binds(interactions.get_interaction)

@@ -393,6 +393,7 @@ class Service(Journey, Node):
 
 
 ServiceConnection, _CUSTOMER_SERVICE_PAGES = _connection_of(_CUSTOMER_SERVICES, Service, ServiceRecord)
+service_connection = _CUSTOMER_SERVICE_PAGES.wrap  # (services, has previous, has next) -> a ServiceConnection
 
 
 @strawberry.type(description="A customer profile and the customer's services.")

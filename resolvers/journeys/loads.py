@@ -66,6 +66,8 @@ def _statement(shape: Shape) -> Statement:
             return query.order_by(order).limit(sa.bindparam("count", type_=sa.Integer))
 
         def filtered(query: sa.Select[Any], of: sa.FromClause, dialect: str) -> sa.Select[Any]:
+            if parent_name == "contact_key":  # anonymous: no customer associated yet
+                query = query.where(of.c.customer_id.is_(None))
             if status is Status.ACTIVE:
                 query = query.where(of.c.completed_ms.is_(None))
             elif status is Status.COMPLETED:
@@ -180,7 +182,9 @@ async def tasks_of_states(
     return await _children(rows, TaskRecord, "state_id", state_ids, status, types, page)
 
 
-async def anonymous_services(rows: Rows, contact_key: str, service_filter: ServiceFilter) -> list[ServiceRecord]:
+async def anonymous_services(
+    rows: Rows, contact_key: str, service_filter: ServiceFilter, page: Page | Keyset | None = None
+) -> list[ServiceRecord]:
     """Services started under a contact key that no customer has been associated with yet."""
     found = await _children(
         rows,
@@ -189,13 +193,13 @@ async def anonymous_services(rows: Rows, contact_key: str, service_filter: Servi
         [contact_key],
         service_filter.status,
         service_filter.service_types,
-        None,
+        page,
         started_from=service_filter.started_from,
         started_to=service_filter.started_to,
         completed_from=service_filter.completed_from,
         completed_to=service_filter.completed_to,
     )
-    return [s for s in found.get(contact_key, []) if s.customer_id is None]
+    return found.get(contact_key, [])
 
 
 def _by_ids(cls: type[R]) -> Statement:

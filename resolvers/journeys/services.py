@@ -19,6 +19,7 @@ from contextgraph.resolvers.journeys.query import Include, Names, ServiceFilter,
 from contextgraph.resolvers.journeys.records import ServiceRecord, StateRecord, TaskRecord, require_customer
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.operation import Input, operation
+from contextgraph.resolvers.paging import Keyset, Page
 from contextgraph.resolvers.store.reader import Rows
 from contextgraph.resolvers.store.tables import service_t
 from contextgraph.resolvers.values import Id, Long
@@ -68,6 +69,7 @@ class ReadAnonymousServices(Input):
     filter: ServiceFilter = ServiceFilter()
     include: Include = Include()
     extensions: Names = ()
+    page: Page | Keyset | None = None  # GraphQL's pages (REST answers them all)
 
 
 def _included(input: ReadService | ReadCustomerServices | ReadAnonymousServices) -> list[str]:
@@ -196,5 +198,5 @@ async def anonymous_services(ctx: Context, input: ReadAnonymousServices) -> list
     """Services started under a contact key that no customer has been associated with yet."""
     schemas = schemas_named(ctx.metadata, "service", input.extensions)
     rows = await ctx.rows()
-    services = await loads.anonymous_services(rows, input.contact_key, input.filter)
+    services = await loads.anonymous_services(rows, input.contact_key, input.filter, input.page)
     return await load_trees(rows, services, input.include, schemas)

@@ -374,3 +374,56 @@ async def test_interaction_pages_out_of_range_are_refused(
     body = response.json()
     assert body.get("data") is None, body
     assert reason in body["errors"][0]["message"], body
+
+
+ANONYMOUS = """query($k: String!, $first: Int, $after: String, $last: Int, $before: String) {
+  anonymousServicesConnection(contactKey: $k, first: $first, after: $after, last: $last, before: $before) {
+    edges { cursor node { serviceId customerId } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+
+
+async def _anonymous_page(client: httpx.AsyncClient, key: str, **arguments: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": ANONYMOUS, "variables": {"k": key, **arguments}})
+    body = response.json()
+    assert "errors" not in body, body
+    page: dict[str, Any] = body["data"]["anonymousServicesConnection"]
+    return page
+
+
+async def test_anonymous_services_page_while_others_start_and_associate(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    key = "ANI-5550100"
+    customer = await new_customer(client)
+    started = [await new_service(client, contact_key=key) for _ in range(6)]
+    # associated ones leave the list, in SQL: a page of 2 still holds 2 anonymous services
+    for service in started[1:3]:
+        response = await client.post(f"/customers/{customer}/services/{service}")
+        assert response.status_code == 200, response.text
+    anonymous = [started[0], *started[3:]]
+    plain = "query($k: String!) { anonymousServices(contactKey: $k, first: 2, offset: 1) { serviceId } }"
+    body = (await client.post("/graphql", json={"query": plain, "variables": {"k": key}})).json()
+    assert [s["serviceId"] for s in body["data"]["anonymousServices"]] == anonymous[1:3]
+
+    seen: list[int] = []
+    after = None
+    counter = StatementCounter(app.state.runtime.db)
+    try:
+        while True:  # forward, 2 at a time, while another anonymous service starts between pages
+            page = await _anonymous_page(client, key, first=2, after=after)
+            assert all(edge["node"]["customerId"] is None for edge in page["edges"])
+            seen += [edge["node"]["serviceId"] for edge in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+            if len(anonymous) < 7:
+                anonymous.append(await new_service(client, contact_key=key))
+    finally:
+        counter.close()
+    assert seen == anonymous
+    backward = await _anonymous_page(client, key, last=3)
+    assert [e["node"]["serviceId"] for e in backward["edges"]] == anonymous[-3:]
+    assert backward["pageInfo"]["hasPreviousPage"] is True
+    refused = (await client.post("/graphql", json={"query": ANONYMOUS, "variables": {"k": key, "first": 1001}})).json()
+    assert "must be between 1 and 1000" in refused["errors"][0]["message"]
+    await _both_ways(app, client, ANONYMOUS, {"k": key, "last": 2, "before": _cursor(anonymous[-1])}, "compiled")
