@@ -166,6 +166,18 @@ class ContextGraphQL(SequencedEvents, StreamWhenPreferred, GraphQL):
         except json.JSONDecodeError as error:
             raise HTTPRefusal(400, error.msg) from None
 
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET request's `variables` and `extensions`: a bad one is 400 naming the parameter."""
+        found = dict(params)
+        for name in ("variables", "extensions"):
+            if found.get(name):
+                try:
+                    found[name] = self.decode_json(found[name])
+                except json.JSONDecodeError as error:
+                    reason = error.msg.replace("request body", f"the query parameter '{name}'")
+                    raise HTTPRefusal(400, reason) from None
+        return found
+
     def decode_json(self, data: str | bytes) -> object:
         """orjson, no deeper than `max_json_depth` and without NUL; refused as JSON that does not
         parse (websocket messages too: Strawberry closes the connection with 4400).

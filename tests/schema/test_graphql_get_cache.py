@@ -46,3 +46,13 @@ async def test_post_answers_and_refusals_are_not_cacheable(client: httpx.AsyncCl
     refused = await client.get("/graphql", params={"query": "{ nope }"})
     assert "etag" not in refused.headers
     assert refused.headers.get("cache-control") != "private"
+
+
+async def test_a_get_with_variables_or_extensions_that_are_not_json_is_400_naming_the_parameter(
+    client: httpx.AsyncClient,
+) -> None:
+    for name in ("variables", "extensions"):
+        response = await client.get("/graphql", params={"query": QUERY, name: "{not json"})
+        assert response.status_code == 400, response.text
+        assert f"the query parameter '{name}'" in response.text, response.text
+        assert "request body" not in response.text
