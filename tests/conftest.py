@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from tests.servers import AUTH, KEY, serve  # noqa: F401 - a fixture
 
 PG_URL = os.environ.get("CONTEXTGRAPH_TEST_POSTGRES")
 
-_TEMPLATE = "contextgraph_template"
+_TEMPLATE = f"contextgraph_template_{os.getpid()}"  # one per test run: runs may share a server
 
 
 def _pg_database_url(name: str) -> str:
@@ -43,7 +43,7 @@ async def _pg_admin(sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str:
+def pg_template() -> Iterator[str]:
     """A migrated database that each PostgreSQL test clones (cheaper than migrating each time)."""
     if PG_URL is None:
         pytest.fail("CONTEXTGRAPH_TEST_POSTGRES is not set: run the tests with `make test`")
@@ -56,7 +56,8 @@ def pg_template() -> str:
         await database.dispose()
 
     asyncio.run(build())
-    return _TEMPLATE
+    yield _TEMPLATE
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {_TEMPLATE}"))
 
 
 def _async_url(url: str) -> str:
