@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.servers import AUTH, KEY, free_port, wait_ready
 from tests.test_operations import _metric
@@ -25,14 +26,23 @@ def _sent(step: dict[str, Any]) -> list[tuple[str, bool, int]]:
     return [(request["method"], request["query"], request["status"]) for request in step["sent"]]
 
 
-def test_apollo_persisted_queries_and_urql_graphcache(serve, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _global_id(*parts: object) -> str:
+    """The Relay global id of `parts` (`"Service", 7`): what the clients' caches key on."""
+    return base64.urlsafe_b64encode(":".join(map(str, parts)).encode()).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def server(serve, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
     port = free_port()
-    process = serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'clients.db'}")
     url = f"http://127.0.0.1:{port}"
-    wait_ready(url, process)
-    customer = httpx.post(f"{url}/profiles", json={"FirstName": "Ada"}, headers=AUTH).json()["customer_id"]
+    wait_ready(url, serve("--port", str(port), "--database", f"sqlite:///{tmp_path / 'clients.db'}"))
+    return url
+
+
+def _node(script: str, *args: str) -> dict[str, Any]:
+    """What the Node script in tests/graphql_http printed (JSON), run with the API key."""
     result = subprocess.run(
-        ["node", "clients.mjs", f"{url}/graphql", customer],
+        ["node", script, *args],
         cwd=CLIENTS,
         env=os.environ | {"CONTEXTGRAPH_KEY": KEY},
         capture_output=True,
@@ -40,9 +50,16 @@ def test_apollo_persisted_queries_and_urql_graphcache(serve, tmp_path: Path) -> 
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout)
+    seen: dict[str, Any] = json.loads(result.stdout)
+    return seen
+
+
+def test_apollo_persisted_queries_and_urql_graphcache(server: str) -> None:
+    url = server
+    customer = httpx.post(f"{url}/profiles", json={"FirstName": "Ada"}, headers=AUTH).json()["customer_id"]
+    seen = _node("clients.mjs", f"{url}/graphql", customer)
     # `id` is the Relay global id (what the clients' caches key on); the document's own is customerId
-    global_id = base64.urlsafe_b64encode(f"Customer:{customer}".encode()).rstrip(b"=").decode()
+    global_id = _global_id("Customer", customer)
     ada = {"__typename": "Customer", "id": global_id, "customerId": customer, "attributes": {"FirstName": "Ada"}}
 
     # Apollo: hash alone, PersistedQueryNotFound (graphql-response+json: a 400 the link reads), the text
