@@ -1,7 +1,12 @@
-"""Real GraphQL clients from Node (tests/graphql_http/clients.mjs, npm packages `make test` installs):
-Apollo Client's persisted-queries link hashes every operation, retries with the text on
-PersistedQueryNotFound and sends hashed queries over GET; urql's graphcache keeps a normalised
-cache that a mutation's answer updates.
+"""Real GraphQL clients from Node (tests/graphql_http/*.mjs, npm packages `make test` installs), each
+against a real server process:
+
+- clients.mjs: Apollo Client's persisted-queries link hashes every operation, retries with the text on
+  PersistedQueryNotFound and sends hashed queries over GET; urql's graphcache keeps a normalised
+  cache that a mutation's answer updates.
+- apollo_subscription.mjs: Apollo Client's normalised cache updated by a subscription (the `journey`
+  over graphql-transport-ws with the `graphql-ws` package, the key in `connection_init`): a watched
+  query answers a task started and the service completed over REST, from the cache, without a request.
 """
 
 from __future__ import annotations
@@ -87,3 +92,44 @@ def test_apollo_persisted_queries_and_urql_graphcache(server: str) -> None:
 
     metrics = httpx.get(f"{url}/metrics", headers=AUTH).text
     assert _metric(metrics, "contextgraph_graphql_documents_refused_total", reason="not_found") == 3
+
+
+def test_apollo_cache_follows_a_subscription(server: str) -> None:
+    """A watched query answers what a `journey` event's Service brought into Apollo's normalised cache:
+    the task started and the service completed over REST, with no HTTP request after the first."""
+    customer = httpx.post(f"{server}/profiles", json={"FirstName": "Ada"}, headers=AUTH).json()["customer_id"]
+    started = httpx.post(f"{server}/services/start", json={"service_type": 1, "customer_id": customer}, headers=AUTH)
+    service = started.json()["service_id"]
+    seen = _node("apollo_subscription.mjs", f"{server}/graphql", str(service))
+    assert seen["failures"] == []
+    assert seen["acknowledged"] == 1  # one socket, its connection_init's key taken
+
+    # the events: the start replayed (`after: 0`: listening), then what REST changed, each with the
+    # Service under its global id (what Apollo merges by)
+    events = seen["events"]
+    assert [(e["kind"], e["action"], e["taskId"]) for e in events] == [
+        ("service", "started", None),
+        ("task", "started", seen["taskId"]),
+        ("service", "completed", None),
+    ]
+    assert [e["service"]["id"] for e in events] == [_global_id("Service", service)] * 3
+    assert [e["sequence"] for e in events] == sorted({e["sequence"] for e in events})
+
+    # the watched query's answers: as first read, with the task, completed; all from the one request
+    completed_at = httpx.get(f"{server}/services/{service}", headers=AUTH).json()["completed"]["timestamp"]
+    task = {
+        "__typename": "Task",
+        "id": _global_id("Task", service, seen["taskId"]),
+        "taskId": seen["taskId"],
+        "taskType": 7,
+        "active": True,
+    }
+    first = {"__typename": "Service", "id": _global_id("Service", service), "serviceId": service}
+    assert [answer["data"]["service"] for answer in seen["answers"]] == [
+        first | {"active": True, "completedAt": None, "tasks": []},
+        first | {"active": True, "completedAt": None, "tasks": [task]},
+        first | {"active": False, "completedAt": completed_at, "tasks": [task]},
+    ]
+    assert [answer["requests"] for answer in seen["answers"]] == [1, 1, 1]
+    assert seen["httpRequests"] == 1  # nothing refetched: the events' payloads updated the cache
+    assert seen["cached"] == seen["answers"][-1]["data"]
