@@ -7,6 +7,9 @@ against a real server process:
 - apollo_subscription.mjs: Apollo Client's normalised cache updated by a subscription (the `journey`
   over graphql-transport-ws with the `graphql-ws` package, the key in `connection_init`): a watched
   query answers a task started and the service completed over REST, from the cache, without a request.
+- apollo_paging.mjs: Relay connection paging with Apollo's `relayStylePagination()`: forward with
+  `first`/`after` and backward with `last`/`before` while services are started between pages, every
+  service once and in order in the merged cached list.
 """
 
 from __future__ import annotations
@@ -133,3 +136,48 @@ def test_apollo_cache_follows_a_subscription(server: str) -> None:
     assert [answer["requests"] for answer in seen["answers"]] == [1, 1, 1]
     assert seen["httpRequests"] == 1  # nothing refetched: the events' payloads updated the cache
     assert seen["cached"] == seen["answers"][-1]["data"]
+
+
+def test_apollo_relay_pagination_across_inserts(server: str) -> None:
+    """`relayStylePagination()` merges `servicesConnection` pages into one cached list while services
+    are started between pages: forward every service once and in order, the new ones at the end;
+    backward to the start without the ones started meanwhile, then forward again brings them."""
+    customer = httpx.post(f"{server}/profiles", json={"FirstName": "Ada"}, headers=AUTH).json()["customer_id"]
+    initial = [
+        httpx.post(f"{server}/services/start", json={"service_type": 1, "customer_id": customer}, headers=AUTH).json()[
+            "service_id"
+        ]
+        for _ in range(7)
+    ]
+    seen = _node("apollo_paging.mjs", f"{server}/graphql", customer)
+    everything = [s["service_id"] for s in httpx.get(f"{server}/customers/{customer}/services", headers=AUTH).json()]
+
+    # forward by 3: a service started before the second and the third page; both come at the end
+    forward, during = seen["forward"], seen["startedForward"]
+    assert len(during) == 2
+    assert forward["pages"] == [initial[:3], initial[3:6], initial[6:] + during]
+    assert forward["merged"] == forward["lastAnswer"] == initial + during
+    assert forward["pageInfo"] | {"__typename": None} == {
+        "__typename": None,
+        "hasNextPage": False,
+        "hasPreviousPage": False,  # unknown paging forward (Relay's rule): false
+        "startCursor": _global_id("Service", initial[0]),
+        "endCursor": _global_id("Service", during[-1]),
+    }
+    assert forward["requests"] == 3
+
+    # backward by 3 from the end: a service started before each earlier page (never in the window);
+    # then forward from the merged list's end: exactly those
+    backward, later = seen["backward"], seen["startedBackward"]
+    known = initial + during
+    assert len(later) == 2
+    assert backward["pages"] == [known[6:], known[3:6], known[:3], later]
+    assert backward["merged"] == backward["lastAnswer"] == known + later == everything
+    assert backward["pageInfo"] | {"__typename": None} == {
+        "__typename": None,
+        "hasNextPage": False,
+        "hasPreviousPage": False,
+        "startCursor": _global_id("Service", known[0]),
+        "endCursor": _global_id("Service", later[-1]),
+    }
+    assert backward["requests"] == 4
