@@ -101,7 +101,11 @@ async function page(variables, more, done, then = null) {
     pages.push(ids(next.data.customer.servicesConnection));
   }
   const merged = cached();
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the watched query's last answer arrives
+  // the watched query answers the merged list once the cache tells it (at most 5 s)
+  const settled = Date.now() + 5000;
+  while (answers.at(-1).customer.servicesConnection.edges.length < merged.edges.length && Date.now() < settled) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   subscription.unsubscribe();
   return {
     pages,
