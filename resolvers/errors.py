@@ -164,5 +164,6 @@ class Unavailable(ContextError):
 
 
 def not_found(kind: str, key: object) -> NotFound:
-    """The usual 404 for a missing resource: `not_found("service", 12)`."""
-    return NotFound(f"{kind} '{key}' not found")
+    """The usual 404 for a missing resource: `not_found("service", 12)` (a long key shown cut)."""
+    shown = str(key)
+    return NotFound(f"{kind} '{shown if len(shown) <= 80 else shown[:77] + '…'}' not found")

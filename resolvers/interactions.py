@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.errors import BadParameter, Conflict, not_found
+from contextgraph.resolvers.ids import decode_global
 from contextgraph.resolvers.interaction_reads import (
     CONTENTS,
     Interaction,
@@ -83,7 +84,19 @@ def addresses(name: str, value: Any) -> list[dict[str, str]]:
 
 
 _STRING = text(256)
-_ID = visible_text(64)  # shown in URLs and the Location header
+_VISIBLE_ID = visible_text(64)  # shown in URLs and the Location header
+
+
+def _ID(name: str, value: Any) -> str:
+    """An interaction id: visible text that does not read as an interaction's global id (GraphQL's
+    `interaction(id:)` takes either, and would find another interaction)."""
+    checked = _VISIBLE_ID(name, value)
+    decoded = decode_global(checked)
+    if decoded is not None and decoded[0] == "Interaction":
+        raise BadParameter(name, "is spelled as an interaction's global id (Interaction:…); choose another id")
+    return checked
+
+
 # A media type as RFC 9110 spells it (`type/subtype`, optional `; name=value` parameters), so a stored
 # one can never break the header it is served in (no CR, LF or other control characters).
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"

@@ -17,6 +17,7 @@ from contextgraph.resolvers.extensions import schemas
 from contextgraph.resolvers.journeys import extension_records as journey_records
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import extension_records as profile_records
+from contextgraph.schema import relay
 from contextgraph.schema.binding import binding_of, binds, kind_of
 from contextgraph.schema.conditions import IfMatch, conditioned
 from contextgraph.schema.extension_inputs import ExtensionRecordValueInput, ExtensionValueInput
@@ -54,7 +55,7 @@ class OwnerInput:
             if getattr(self, name) is None:
                 raise BadParameter(name, f"needed for a {kind} extension")
         if kind == "profile":
-            return {"customer_id": self.customer_id}
+            return {"customer_id": relay.customer_id(self.customer_id)}
         return {"service_id": self.service_id, "owner_id": self.state_id if kind == "state" else self.task_id}
 
 

@@ -113,7 +113,8 @@ class ContextSchema(strawberry.Schema):
                 variable_values,
                 context_value,
                 operation_name,
-                allowed_operation_types or _ALL,
+                # one answer: a subscription streams (websocket, or Server-Sent Events)
+                frozenset(allowed_operation_types or _ALL) - {StrawberryOperationType.SUBSCRIPTION},
                 operation_extensions,
             )
             if isinstance(ready, ExecutionResult):

@@ -33,7 +33,7 @@ from contextgraph.resolvers.journeys.events import (
     TransitionTo,
 )
 from contextgraph.resolvers.values import Id, Long, LongOrString
-from contextgraph.schema import scalars
+from contextgraph.schema import relay, scalars
 from contextgraph.schema.extension_inputs import EXTENSIONS
 from contextgraph.schema.internals import replace_fields
 
@@ -125,6 +125,8 @@ def body_of(value: Any) -> Any:
             continue
         if field.name == "extensions" and isinstance(item, dict):
             body.update(item)
+        elif field.name == "customer_id":
+            body["customer_id"] = relay.customer_id(item)
         else:
             body[field.name.rstrip("_")] = body_of(item)
     return body

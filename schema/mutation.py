@@ -15,6 +15,7 @@ from contextgraph.resolvers.context import Context
 from contextgraph.resolvers.journeys import composite, services, states, tasks
 from contextgraph.resolvers.operation import Operation
 from contextgraph.resolvers.profiles import profiles
+from contextgraph.schema import relay
 from contextgraph.schema.binding import binds
 from contextgraph.schema.conditions import IdempotencyKey, IfMatch, conditioned
 from contextgraph.schema.extension_inputs import ProfileExtensionsInput, profile_body
@@ -96,7 +97,7 @@ class Mutation:
         ctx = _ctx(info)
         await services.associate_service(
             conditioned(ctx, if_match=if_match),
-            {"customer_id": customer_id, "service_id": service_id, "body": body_of(input) or {}},
+            {"customer_id": relay.customer_id(customer_id), "service_id": service_id, "body": body_of(input) or {}},
         )
         return await _service(ctx, service_id)
 

@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from contextgraph.resolvers import system
 from contextgraph.resolvers.paging import page
 from contextgraph.resolvers.profiles import bulk_import, identification, import_options, merge, profiles
+from contextgraph.schema import relay
 from contextgraph.schema.binding import binds
 from contextgraph.schema.conditions import IfMatch, conditioned
 from contextgraph.schema.extension_inputs import ProfileExtensionsInput, profile_body
@@ -72,13 +73,14 @@ class ProfileMutation:
         if_match: IfMatch = None,
     ) -> Customer:
         ctx = loaders(info).ctx
+        customer_id = relay.customer_id(customer_id)
         body = profile_body(ctx.metadata, attributes, extensions)
         await profiles.update_profile(conditioned(ctx, if_match=if_match), {"customer_id": customer_id, "body": body})
         return Customer.of(await written(ctx, profiles.get_profile, customer_id=customer_id))
 
     @strawberry.mutation(description=profiles.delete_profile.summary, metadata=binds(profiles.delete_profile))
     async def delete_profile(self, info: strawberry.Info, customer_id: strawberry.ID) -> bool:
-        await profiles.delete_profile(loaders(info).ctx, {"customer_id": customer_id})
+        await profiles.delete_profile(loaders(info).ctx, {"customer_id": relay.customer_id(customer_id)})
         return True
 
     @strawberry.mutation(description=merge.merge_profiles.summary, metadata=binds(merge.merge_profiles))
@@ -92,6 +94,7 @@ class ProfileMutation:
         if_match: IfMatch = None,
     ) -> Customer:
         ctx = loaders(info).ctx
+        customer_id, source_id = relay.customer_id(customer_id), relay.customer_id(source_id, "sourceId")
         options = {"keep_uniq_from_src": keep_uniq_from_src, "keep_active_service_only": keep_active_service_only}
         write = conditioned(ctx, if_match=if_match)
         await merge.merge_profiles(write, {"customer_id": customer_id, "source_id": source_id, "options": options})

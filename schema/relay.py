@@ -13,44 +13,18 @@ one of ours and the field's, and its document id well formed — else a 400 Grap
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
 
 from contextgraph.resolvers.errors import BadParameter
+from contextgraph.resolvers.ids import decode_global, encode_global
+from contextgraph.resolvers.values import unseen
 
 TYPES = ("Customer", "Service", "State", "Task", "Interaction")
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
-_TYPED = re.compile(r"([A-Za-z][A-Za-z0-9]*):(.*)", re.DOTALL)
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,18}")
 _BITS = {"Service": 63, "State": 31, "Task": 31}
-MAX_LENGTH = 512  # longer than any id of ours could encode to
-
-
-def encode(type_name: str, *parts: object) -> str:
-    text = f"{type_name}:" + ":".join(str(p) for p in parts)
-    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
-
-
-def decode(value: str) -> tuple[str, str] | None:
-    """(type, document id) of a global id; None when the value is not one (not canonical base64url
-    of `Word:…`)."""
-    if not 2 <= len(value) <= MAX_LENGTH or not _BASE64URL.fullmatch(value) or len(value) % 4 == 1:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        text = raw.decode()
-    except (binascii.Error, ValueError):
-        return None
-    if encode_text(raw) != value:  # the same bytes have one spelling only
-        return None
-    found = _TYPED.fullmatch(text)
-    return (found.group(1), found.group(2)) if found else None
-
-
-def encode_text(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+encode = encode_global
+decode = decode_global
 
 
 def parse(value: Any, field: str = "id") -> tuple[str, tuple[Any, ...]]:
@@ -71,8 +45,8 @@ def _parts(type_name: str, document: str, value: str, field: str) -> tuple[Any, 
         if not 1 <= len(document) <= 64 or not document.isascii() or not document.isalnum():
             raise BadParameter(field, f"'{_shown(value)}' is not a customer's global id")
         return (document,)
-    if type_name == "Interaction":
-        if not 1 <= len(document) <= 64:
+    if type_name == "Interaction":  # as interaction ids are checked when recorded
+        if not 1 <= len(document) <= 64 or any(unseen(char) for char in document):
             raise BadParameter(field, f"'{_shown(value)}' is not an interaction's global id")
         return (document,)
     pieces = document.split(":")
@@ -95,10 +69,21 @@ def of_type(value: Any, type_name: str, field: str = "id") -> tuple[Any, ...]:
 
 def either(value: Any, type_name: str, field: str = "id") -> tuple[Any, ...] | None:
     """The document id parts when `value` is a global id (of `type_name`, else a 400); None when it
-    is not a global id at all (then it is a document id)."""
-    if isinstance(value, str) and decode(value) is not None:
+    is not a global id at all (then it is a document id). Interaction ids are the clients' own: one
+    that reads as another type's global id is a document id (none reads as an interaction's: those
+    are refused when recorded)."""
+    if isinstance(value, str) and (decoded := decode(value)) is not None:
+        if type_name == "Interaction" and decoded[0] != type_name:
+            return None
         return of_type(value, type_name, field)
     return None
+
+
+def customer_id(value: Any, field: str = "customerId") -> Any:
+    """A customer's document id from either form (None stays None): every customer id a GraphQL
+    client passes, so an `id` read from an answer can be passed back wherever a customer is named."""
+    parts = either(value, "Customer", field) if value is not None else None
+    return parts[0] if parts else value
 
 
 def number(value: Any, type_name: str, field: str = "id") -> tuple[int, ...]:

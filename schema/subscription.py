@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from contextgraph.resolvers.journeys import follow
 from contextgraph.resolvers.server import live
+from contextgraph.schema import relay
 from contextgraph.schema.binding import binds
 from contextgraph.schema.loaders import Loaders, loaders
 from contextgraph.schema.scalars import Long
@@ -60,7 +61,7 @@ class Subscription:
         resume: int | str | None = after
         if after is None and isinstance(request, Request):  # an EventSource reconnecting
             resume = request.headers.get("last-event-id") or None
-        values = {"customer_id": customer_id, "service_id": service_id, "after": resume}
+        values = {"customer_id": relay.customer_id(customer_id), "service_id": service_id, "after": resume}
         events: live.Follower | None = None
         try:
             try:

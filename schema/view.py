@@ -227,7 +227,13 @@ def _refused(refusal: HTTPRefusal, content_type: str | None) -> ContextError:
         return UnsupportedMedia(
             f"a GraphQL request's body is application/json or multipart/form-data, not '{content_type or 'none'}'"
         )
-    error = MalformedBody(refusal.reason)
+    reason = refusal.reason
+    if reason.startswith("subscriptions are not allowed"):
+        reason = (
+            "a subscription is a stream: subscribe over the websocket, or over Server-Sent Events "
+            "(Accept: text/event-stream)"
+        )
+    error = MalformedBody(reason)
     error.status = refusal.status_code
     return error
 

@@ -65,14 +65,17 @@ def _async_url(url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A plain (operator-style) database URL for a database no other test uses."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'contextgraph.db'}"
+        yield f"sqlite:///{tmp_path / 'contextgraph.db'}"
+        return
     template = request.getfixturevalue("pg_template")
     name = f"t_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    return _pg_database_url(name)
+    yield _pg_database_url(name)
+    # dropped after the test (and after whatever used it): a shared server does not fill its disk
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture

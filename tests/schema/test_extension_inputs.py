@@ -57,6 +57,8 @@ def _not_run(body: dict[str, Any], fragment: str) -> None:
         ("day: 20240101", {"day": 20240101}, "String"),  # date
         ("at: true", {"at": True}, "String"),  # datetime
         ('price: "1.5"', {"price": "1.5"}, "Float"),  # currency
+        ('ratio: "x"', {"ratio": "x"}, "Float"),  # double
+        ("ratio: false", {"ratio": False}, "Float"),
         ("nope: 1", {"nope": 1}, "nope"),  # unknown attribute
         ('car_type: ["a"]', {"car_type": ["a"]}, "String"),
     ],

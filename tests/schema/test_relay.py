@@ -7,6 +7,7 @@ forward and backward while other clients insert.
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import httpx
@@ -169,10 +170,6 @@ async def test_bad_global_ids_are_refused_before_anything_runs(
         # a global id of another type where a field takes one type
         (f'{{ service(id: "{_b64("Task:1:2")}") {{ id }} }}', "is the global id of a Task, not of a Service"),
         (f'{{ customer(id: "{_b64("Service:1")}") {{ id }} }}', "is the global id of a Service, not of a Customer"),
-        (
-            f'{{ interaction(id: "{_b64("State:1:2")}") {{ id }} }}',
-            "is the global id of a State, not of an Interaction",
-        ),
         (f'{{ state(id: "{_b64("Spaceship:1")}") {{ id }} }}', "has no global ids"),
         ('{ service(id: "12abc") { id } }', "neither a service id nor a Service's global id"),
         ('{ service(id: "-1") { id } }', "neither a service id"),
@@ -209,3 +206,116 @@ async def test_node_and_nodes_need_the_read_role_of_every_type_asked(app: Starle
         body = refused.json()
         assert body.get("data") is None, body  # nothing leaks, not even the service the key may read
         assert body["errors"][0]["extensions"]["status"] == 403, body
+
+
+async def test_a_customers_global_id_names_the_customer_wherever_a_customer_is_named(
+    client: httpx.AsyncClient,
+) -> None:
+    """Every customer id a GraphQL client passes takes the `id` an answer gave, as root fields do."""
+    customer = await new_customer(client, FirstName="Ada")
+    other = await new_customer(client, FirstName="Bob")
+    global_id, other_global = _b64(f"Customer:{customer}"), _b64(f"Customer:{other}")
+    started = await gql(
+        client,
+        "mutation($c: ID!) { startService(input: {customerId: $c, serviceType: 1}) { serviceId customerId } }",
+        c=global_id,
+    )
+    assert started["data"]["startService"]["customerId"] == customer, started
+    service = started["data"]["startService"]["serviceId"]
+    anonymous = await new_service(client, contact_key="ANI-1")
+    moved = await gql(
+        client,
+        "mutation($c: ID!, $s: Long!) { associateService(customerId: $c, serviceId: $s) { customerId } }",
+        c=global_id,
+        s=anonymous,
+    )
+    assert moved["data"]["associateService"]["customerId"] == customer, moved
+    updated = await gql(
+        client,
+        'mutation($c: ID!) { updateProfile(customerId: $c, attributes: {FirstName: "Ada L."}) { customerId } }',
+        c=global_id,
+    )
+    assert updated["data"]["updateProfile"]["customerId"] == customer, updated
+    merged = await gql(
+        client,
+        "mutation($c: ID!, $s: ID!) { mergeProfiles(customerId: $c, sourceId: $s) { customerId } }",
+        c=global_id,
+        s=other_global,
+    )
+    assert merged["data"]["mergeProfiles"]["customerId"] == customer, merged
+    assert (await client.get(f"/profiles/{other}")).status_code == 404  # the source merged away
+    services = (await client.get(f"/customers/{customer}/services")).json()
+    assert sorted(s["service_id"] for s in services) == sorted([service, anonymous])
+    # a customer's global id of another type is refused, naming the argument
+    wrong = await gql(client, "mutation($c: ID!) { deleteProfile(customerId: $c) }", c=_b64(f"Service:{service}"))
+    assert "is the global id of a Service, not of a Customer" in wrong["errors"][0]["message"], wrong
+    assert (await gql(client, "mutation($c: ID!) { deleteProfile(customerId: $c) }", c=global_id))["data"] == {
+        "deleteProfile": True
+    }
+    assert (await client.get(f"/profiles/{customer}")).status_code == 404
+
+
+async def test_a_control_character_inside_a_global_id_is_refused_not_a_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    """A NUL hidden in base64 passes the front door's raw check; PostgreSQL cannot hold it (500 before)."""
+    customer = await new_customer(client)
+    for hidden in ("Interaction:\x00", "Interaction:a\x00b", "Interaction:\u200b"):
+        cursor = _b64(hidden)
+        for query, variables in [
+            ("query($i: ID!) { interaction(id: $i) { interactionId } }", {"i": cursor}),
+            ("query($i: ID!) { node(id: $i) { id } }", {"i": cursor}),
+            ("query($i: [ID!]!) { nodes(ids: $i) { id } }", {"i": [cursor]}),
+            (
+                "query($c: ID!, $a: String) { customer(id: $c) { interactionsConnection(after: $a) { edges { cursor } } } }",
+                {"c": customer, "a": cursor},
+            ),
+        ]:
+            body = await gql(client, query, **variables)
+            assert body["errors"][0]["extensions"]["status"] == 400, (hidden, query, body)
+            assert "global id" in body["errors"][0]["message"], body
+
+
+async def test_interaction_ids_that_read_as_global_ids(client: httpx.AsyncClient) -> None:
+    """`interaction(id:)` takes either form: an id spelled as an interaction's global id is refused when
+    recorded (it would find another interaction), one spelled as another type's stays the client's own."""
+    customer = await new_customer(client)
+    spelled = _b64("Interaction:a1")
+    refused = await client.post("/interactions", json=chat(customer, spelled))
+    assert refused.status_code == 400, refused.text
+    assert "global id" in refused.json()["description"]
+    absent = await gql(client, "query($i: ID!) { interaction(id: $i) { interactionId } }", i=_b64("State:1:2"))
+    assert absent["errors"][0]["extensions"]["status"] == 404, absent  # looked up as the id it is
+    for own in (_b64("Service:1"), _b64("Zz:q")):
+        recorded = await client.post("/interactions", json=chat(customer, own))
+        assert recorded.status_code == 201, recorded.text
+        body = await gql(client, "query($i: ID!) { interaction(id: $i) { interactionId } }", i=own)
+        assert body["data"] == {"interaction": {"interactionId": own}}, body
+
+
+def test_new_customer_ids_never_read_as_global_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextgraph.resolvers import ids
+
+    made = iter(["dnpYOk7Xgkrrrrxv", "Q3VzdG9tZXI6YWJj", "0123456789abcdef"])  # the first two decode
+    monkeypatch.setattr(ids, "_random_id", lambda: next(made))
+    assert ids.decode_global("dnpYOk7Xgkrrrrxv") is not None
+    assert ids.new_customer_id() == "0123456789abcdef"
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_subscription_asked_for_one_answer_is_refused_with_where_to_subscribe(
+    client: httpx.AsyncClient, method: str
+) -> None:
+    customer = await new_customer(client)
+    query = "subscription($c: ID!) { journey(customerId: $c) { kind } }"
+    variables = {"c": customer}
+    for accept in ("*/*", "application/json", "application/graphql-response+json"):
+        if method == "POST":
+            response = await client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers={"accept": accept}
+            )
+        else:
+            params = {"query": query, "variables": json.dumps(variables)}
+            response = await client.get("/graphql", params=params, headers={"accept": accept})
+        assert response.status_code == 400, (accept, response.text)
+        assert "Server-Sent Events" in response.json()["errors"][0]["message"]
