@@ -281,7 +281,7 @@ async def test_interactions_page_by_start_time_then_id_while_others_record(clien
     cursors = {e["node"]["interactionId"]: e["cursor"] for e in (await _interaction_page(client, customer))["edges"]}
     window = await _interaction_page(client, customer, after=cursors["b"], before=cursors["c"])
     assert _interaction_ids(window) == ["m", "k"]
-    # a cursor naming no interaction (one of another customer, or none at all) gives an empty page
+    # a cursor naming no interaction gives an empty page (one naming any interaction is a place in the order)
     gone = base64.urlsafe_b64encode(b"Interaction:nobody").rstrip(b"=").decode()
     assert (await _interaction_page(client, customer, first=5, after=gone))["edges"] == []
     # the plain list takes first/offset in the same order
