@@ -319,3 +319,10 @@ async def test_a_subscription_asked_for_one_answer_is_refused_with_where_to_subs
             response = await client.get("/graphql", params=params, headers={"accept": accept})
         assert response.status_code == 400, (accept, response.text)
         assert "Server-Sent Events" in response.json()["errors"][0]["message"]
+
+
+async def test_a_long_id_that_finds_nothing_is_not_echoed_whole(client: httpx.AsyncClient) -> None:
+    body = await gql(client, "query($c: ID!) { customer(id: $c) { customerId } }", c="a" * 50_000)
+    message = body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["status"] == 404, body
+    assert message.startswith("customer 'aaaa") and len(message) < 120, message[:200]
