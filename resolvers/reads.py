@@ -10,7 +10,7 @@ from typing import Any
 
 from contextgraph.resolvers import interaction_reads
 from contextgraph.resolvers.context import Context
-from contextgraph.resolvers.extensions.values import records_by_schema
+from contextgraph.resolvers.extensions.values import records_of
 from contextgraph.resolvers.interaction_reads import Interaction
 from contextgraph.resolvers.journeys import loads
 from contextgraph.resolvers.journeys.query import ServiceFilter
@@ -75,8 +75,7 @@ async def interactions_by_id(ctx: Context, interaction_ids: Sequence[str]) -> li
 
 async def extension_records(ctx: Context, keys: Sequence[tuple[ExtensionSchema, str]]) -> list[Any]:
     """For each (schema, owner id): the record (single-valued; None if absent) or the list of records."""
-    schemas = list({schema.id: schema for schema, _ in keys}.values())
-    found = await records_by_schema(await ctx.rows(), schemas, [owner for _, owner in keys])
+    found = await records_of(await ctx.rows(), keys)
     return [
         found.get((schema.id, owner), []) if schema.multi else found.get((schema.id, owner)) for schema, owner in keys
     ]

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contextgraph.resolvers.access.roles import extension_task
@@ -19,7 +20,7 @@ from contextgraph.resolvers.extensions.sealing import open_record, stored
 from contextgraph.resolvers.metadata.extension_schema import ExtensionSchema
 from contextgraph.resolvers.metadata.registry import MetadataRegistry
 from contextgraph.resolvers.store.reader import Rows
-from contextgraph.resolvers.store.statements import Statement, any_of
+from contextgraph.resolvers.store.statements import Statement
 from contextgraph.resolvers.store.tables import extension_record_t, extension_schema_t, read_json
 
 Checked = dict[ExtensionSchema, list[dict[str, Any]]]
@@ -92,35 +93,65 @@ async def extension_values(
     return values
 
 
-# The records of some extension schemas for some owners: two list parameters, one statement. Each
-# owner's records of one schema in the order they were written; ordered as the (owner, schema, id)
-# index holds them, so the database reads them in order instead of sorting them all.
+# The records of some (extension schema, owner) keys: two list parameters of the same length, the
+# schema and the owner of each key, one statement. Each key is looked up through the (owner, schema,
+# id) index, so a tree whose levels have different extensions reads no record it does not show (a
+# task's id may be a service's too). Each owner's records of one schema in the order they were written.
 _R = extension_record_t.c
-_RECORDS = Statement(
-    lambda d: (
-        sa.select(_R.schema_id, _R.owner_id, read_json(_R.record), _R.sealed)
-        .where(
-            any_of(d, _R.schema_id, "schemas"),
-            any_of(d, _R.owner_id, "owners"),
+
+
+def _records(dialect: str) -> sa.Select[Any]:
+    schema_id: sa.ColumnElement[Any]
+    owner_id: sa.ColumnElement[Any]
+    if dialect == "postgresql":
+        keys = (
+            sa.func.unnest(
+                sa.bindparam("schemas", type_=postgresql.ARRAY(_R.schema_id.type)),
+                sa.bindparam("owners", type_=postgresql.ARRAY(_R.owner_id.type)),
+            )
+            .table_valued("schema_id", "owner_id")
+            .render_derived(name="k")
         )
+        schema_id, owner_id = keys.c.schema_id, keys.c.owner_id
+    else:  # the owners' JSON array, each with the schema at the same position of the schemas' array
+        keys = sa.func.json_each(sa.bindparam("owners", type_=sa.String)).table_valued("key", "value").alias("k")
+        position = sa.literal_column("'$['", sa.String) + sa.cast(keys.c.key, sa.String) + sa.literal_column("']'")
+        schema_id = sa.func.json_extract(sa.bindparam("schemas", type_=sa.String), position)
+        owner_id = keys.c.value
+    return (
+        sa.select(_R.schema_id, _R.owner_id, read_json(_R.record), _R.sealed)
+        .select_from(keys.join(extension_record_t, sa.and_(_R.owner_id == owner_id, _R.schema_id == schema_id)))
         .order_by(_R.owner_id, _R.schema_id, _R.id)
     )
-)
+
+
+_RECORDS = Statement(_records)
 
 
 async def records_by_schema(
     rows: Rows, schemas: Sequence[ExtensionSchema], owner_ids: Sequence[object]
 ) -> dict[tuple[int | None, str], Any]:
-    """{(schema id, owner id): record (single-valued) or [records] (multi-valued)} in one query;
-    schemas of different kinds may be asked together (their owners' ids may coincide).
+    """{(schema id, owner id): record (single-valued) or [records] (multi-valued)} in one query,
+    for every schema with every owner."""
+    owners = list(dict.fromkeys(str(o) for o in owner_ids))
+    return await records_of(
+        rows, [(schema, owner) for schema in {s.id: s for s in schemas}.values() for owner in owners]
+    )
+
+
+async def records_of(rows: Rows, keys: Sequence[tuple[ExtensionSchema, object]]) -> dict[tuple[int | None, str], Any]:
+    """{(schema id, owner id): record (single-valued) or [records] (multi-valued)} of these (schema,
+    owner) keys in one query; schemas of different kinds may be asked together (their owners' ids
+    may coincide: each owner's records are read for its own schemas only).
     """
     found: dict[tuple[int | None, str], Any] = {}
-    if not schemas or not owner_ids:
+    by_id = {schema.id: schema for schema, _ in keys}
+    wanted = list(dict.fromkeys((schema.id, str(owner)) for schema, owner in keys))
+    if not wanted:
         return found
-    by_id = {s.id: s for s in schemas}
-    owners = list(dict.fromkeys(str(o) for o in owner_ids))
     multi = {schema_id for schema_id, schema in by_id.items() if schema.multi}
-    for schema_id, owner_id, record, sealed in await rows.fetch(_RECORDS, schemas=list(by_id), owners=owners):
+    schema_ids, owners = [k[0] for k in wanted], [k[1] for k in wanted]
+    for schema_id, owner_id, record, sealed in await rows.fetch(_RECORDS, schemas=schema_ids, owners=owners):
         if sealed is not None:
             record = open_record(by_id[schema_id], owner_id, record, sealed)
         if schema_id in multi:
