@@ -38,6 +38,7 @@ from contextgraph.schema.types import (
 
 
 def _service_page_size(arguments: dict[str, Any], cap: int) -> int | None:
+    """How many services a page of anonymousServicesConnection may hold (the guard's cost)."""
     return keyset_size(arguments, "Service", cap)
 
 
@@ -103,10 +104,7 @@ class Query:
 
     @strawberry.field(
         description="Services started under a contact key and not yet associated, a page at a time (Relay).",
-        metadata={
-            **binds(services.anonymous_services),
-            SIZE: lambda arguments, cap: keyset_size(arguments, "Service", cap),
-        },
+        metadata={**binds(services.anonymous_services), SIZE: _service_page_size},
         graphql_type=ServiceConnection,
     )
     async def anonymous_services_connection(
